@@ -1,0 +1,191 @@
+"""The custom user, the per-device session and the security event log."""
+
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email):
+        """Return the email lower-cased as a whole: it is the case-insensitive login."""
+        return (email or "").strip().lower()
+
+    def get_by_natural_key(self, username):
+        return self.get(email=self.normalize_email(username))
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        if not (extra_fields["is_staff"] and extra_fields["is_superuser"]):
+            raise ValueError("A superuser must have is_staff=True and is_superuser=True.")
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A user who logs in with an email address, compared without regard to case."""
+
+    email = models.EmailField("email address", unique=True)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    is_staff = models.BooleanField(default=False, help_text="Can log into the admin site.")
+    is_active = models.BooleanField(
+        default=True, help_text="Unticking this revokes every session of the user."
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        constraints = [
+            # Emails are stored lower-cased, so the plain unique index on email is a
+            # case-insensitive one and lookups by email can use it.
+            models.CheckConstraint(condition=Q(email=Lower("email")), name="user_email_lowercase"),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    def clean(self):
+        super().clean()
+        self.email = UserManager.normalize_email(self.email)
+
+    def save(self, *args, **kwargs):
+        self.email = UserManager.normalize_email(self.email)
+        super().save(*args, **kwargs)
+
+    def set_unusable_password(self):
+        super().set_unusable_password()
+        # Disabling password login is a credential change like any other.
+        self._password_disabled = True
+
+    def get_full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self):
+        return self.first_name
+
+
+class RevokeReason(models.TextChoices):
+    LOGOUT = "logout", "Logged out"
+    LOGOUT_ALL = "logout_all", "Logged out everywhere"
+    SESSION_DELETED = "session_deleted", "Revoked by the user"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
+    REUSE_DETECTED = "reuse_detected", "Refresh token reuse detected"
+    USER_DEACTIVATED = "user_deactivated", "User deactivated"
+    ADMIN = "admin", "Revoked by an admin"
+    COMMAND = "command", "Revoked by a management command"
+
+
+class DeviceSession(models.Model):
+    """One login on one device: the family of refresh tokens that rotation chains together.
+
+    Only the ``jti`` of the live refresh token is stored, never the token. The previous
+    ``jti`` and the time of the last rotation serve the reuse grace window.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="device_sessions")
+    device_name = models.CharField(max_length=100, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    refresh_jti = models.CharField(max_length=64)
+    previous_jti = models.CharField(max_length=64, blank=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(help_text="When the live refresh token expires (idle expiry).")
+    absolute_expires_at = models.DateTimeField(help_text="The cap no rotation can extend.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.CharField(max_length=32, choices=RevokeReason.choices, blank=True)
+
+    class Meta:
+        verbose_name = "session"
+        indexes = [
+            # A user's live sessions: the sessions list and revoking all of a user.
+            models.Index(
+                fields=["user", "-created_at"],
+                condition=Q(revoked_at__isnull=True),
+                name="session_user_active_idx",
+            ),
+            models.Index(fields=["-created_at"], name="session_created_idx"),
+            models.Index(fields=["last_used_at"], name="session_last_used_idx"),
+            models.Index(fields=["expires_at"], name="session_expires_idx"),
+            models.Index(fields=["revoked_at"], name="session_revoked_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.device_name or 'session'} ({self.pk})"
+
+    @property
+    def is_revoked(self):
+        return self.revoked_at is not None
+
+    def is_active_at(self, now):
+        """Return whether the session can still be used at ``now``."""
+        return self.revoked_at is None and self.expires_at > now and self.absolute_expires_at > now
+
+
+class SecurityEvent(models.Model):
+    """What happened to whose account, from where and by whom: the admins' audit trail."""
+
+    class Type(models.TextChoices):
+        LOGIN = "login", "Login"
+        LOGIN_FAILED = "login_failed", "Failed login"
+        REFRESH_REUSE = "refresh_reuse", "Refresh token reuse"
+        SESSION_REVOKED = "session_revoked", "Session revoked"
+
+    type = models.CharField(max_length=32, choices=Type.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="security_events"
+    )
+    # A plain id, not a foreign key: sessions are pruned, their history stays.
+    session_id = models.UUIDField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    actor = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who did it, when not the user themself.",
+    )
+    source = models.CharField(max_length=16, blank=True, help_text="api, admin, command or system.")
+    reason = models.CharField(max_length=32, choices=RevokeReason.choices, blank=True)
+    count = models.PositiveIntegerField(default=1, help_text="Sessions concerned.")
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["-created_at"], name="event_created_idx"),
+            models.Index(fields=["user", "-created_at"], name="event_user_idx"),
+            models.Index(fields=["type", "-created_at"], name="event_type_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_type_display()} at {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,101 @@
+"""Request validation and response shapes of the auth endpoints."""
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from accounts.models import DeviceSession, User
+
+
+def _validate_password(password, user):
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(list(exc.messages)) from exc
+    return password
+
+
+class RegisterSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
+    device_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+
+    def validate_email(self, value):
+        email = User.objects.normalize_email(value)
+        if User.objects.filter(email=email).exists():
+            raise serializers.ValidationError("A user with this email already exists.", code="unique")
+        return email
+
+    def validate(self, attrs):
+        candidate = User(
+            email=attrs["email"],
+            first_name=attrs.get("first_name", ""),
+            last_name=attrs.get("last_name", ""),
+        )
+        try:
+            _validate_password(attrs["password"], candidate)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({"password": exc.detail}) from exc
+        return attrs
+
+
+class LoginSerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
+    device_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    current_password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
+
+    def validate_current_password(self, value):
+        if not self.context["user"].check_password(value):
+            raise serializers.ValidationError("The current password is wrong.", code="wrong_password")
+        return value
+
+    def validate_new_password(self, value):
+        return _validate_password(value, self.context["user"])
+
+
+class TokenPairSerializer(serializers.Serializer):
+    """The refresh endpoint's response."""
+
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+    token_type = serializers.CharField(default="Bearer")
+    expires_in = serializers.IntegerField(help_text="Seconds until the access token expires.")
+    refresh_expires_in = serializers.IntegerField(help_text="Seconds until the refresh token expires.")
+
+
+class SessionBriefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    device_name = serializers.CharField()
+
+
+class UserBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+
+
+class TokenResponseSerializer(TokenPairSerializer):
+    """The response of login, register and password change."""
+
+    session = SessionBriefSerializer()
+    user = UserBriefSerializer()
+
+
+class DeviceSessionSerializer(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DeviceSession
+        fields = ["id", "device_name", "user_agent", "ip_address", "created_at", "last_used_at", "expires_at", "current"]
+        read_only_fields = fields
+
+    def get_current(self, obj) -> bool:
+        return str(obj.pk) == self.context.get("session_id")

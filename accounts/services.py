@@ -1,0 +1,290 @@
+"""Every rule about sessions and credentials: the API, the signals, the admin and the commands call these."""
+
+import contextvars
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
+
+from accounts import session_cache
+from accounts.models import DeviceSession, RevokeReason, SecurityEvent, User
+from accounts.selectors import live_sessions
+from accounts.tokens import SessionRefreshToken, new_refresh_expiry
+
+
+class LoginFailed(Exception):
+    """The email and password do not match an active user."""
+
+
+class RefreshDenied(Exception):
+    """The refresh token cannot be used; the message says why (for logs, not clients)."""
+
+
+class EmailTaken(Exception):
+    """Another user already has this email address."""
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    """A freshly signed token pair and the session it belongs to."""
+
+    refresh: SessionRefreshToken
+    session: DeviceSession | None = None
+
+    @property
+    def access(self):
+        return self.refresh.access_token
+
+
+# Who is acting, for the security log, when a revocation is triggered indirectly
+# (the password-change signal cannot know whether an admin or the user saved the user).
+_actor = contextvars.ContextVar("accounts_actor", default=(None, "system"))
+
+
+@contextmanager
+def acting_as(actor, source):
+    """Attribute the security events recorded inside the block to ``actor`` via ``source``."""
+    token = _actor.set((actor, source))
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def security_event_record(
+    *, type, user_id=None, session_id=None, ip_address=None, reason="", count=1, **detail
+):
+    """Record one security event, attributed to the current actor."""
+    actor, source = _actor.get()
+    return SecurityEvent.objects.create(
+        type=type,
+        user_id=user_id,
+        session_id=session_id,
+        ip_address=ip_address,
+        actor=actor if actor is not None and actor.pk != user_id else None,
+        source=source,
+        reason=reason,
+        count=count,
+        detail=detail,
+    )
+
+
+# --- Accounts -------------------------------------------------------------------------------
+
+
+def user_register(*, email, password, first_name="", last_name=""):
+    """Create a user; raise EmailTaken when the email is in use (also under a race)."""
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(
+                email=email, password=password, first_name=first_name, last_name=last_name
+            )
+    except IntegrityError as exc:
+        raise EmailTaken(email) from exc
+
+
+def user_login(*, request, email, password, device_name, user_agent, ip_address):
+    """Check the credentials and open a session; raise LoginFailed the same way for every failure."""
+    # Django's backend runs the hasher for unknown emails too, so timing tells nothing.
+    user = authenticate(request, email=email, password=password)
+    if user is None:
+        email = User.objects.normalize_email(email)
+        security_event_record(
+            type=SecurityEvent.Type.LOGIN_FAILED,
+            user_id=User.objects.filter(email=email).values_list("pk", flat=True).first(),
+            ip_address=ip_address,
+            email=email[:254],
+        )
+        raise LoginFailed
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    return session_create(user=user, device_name=device_name, user_agent=user_agent, ip_address=ip_address)
+
+
+def user_change_password(*, user, new_password, session_id, user_agent, ip_address):
+    """Set a new password, which revokes every session, then open a new one for this device."""
+    device_name = (
+        DeviceSession.objects.filter(pk=session_id, user=user).values_list("device_name", flat=True).first()
+        or ""
+    )
+    with acting_as(user, "api"), transaction.atomic():
+        user.set_password(new_password)
+        user.save()  # The post_save receiver revokes every session of the user.
+        return session_create(user=user, device_name=device_name, user_agent=user_agent, ip_address=ip_address)
+
+
+# --- Sessions -------------------------------------------------------------------------------
+
+
+def session_create(*, user, device_name, user_agent, ip_address):
+    """Open a session for ``user`` and return its first token pair."""
+    now = timezone.now()
+    session = DeviceSession(
+        user=user,
+        device_name=device_name,
+        user_agent=user_agent,
+        ip_address=ip_address,
+        created_at=now,
+        last_used_at=now,
+        absolute_expires_at=now + settings.SESSION_MAX_LIFETIME,
+    )
+    session.expires_at = new_refresh_expiry(now=now, absolute_expires_at=session.absolute_expires_at)
+    # The primary key is made here, so the token exists before the row and one INSERT does.
+    refresh = SessionRefreshToken.for_session(
+        user_id=user.pk,
+        session_id=session.pk,
+        expires_at=session.expires_at,
+        session_expires_at=session.absolute_expires_at,
+    )
+    session.refresh_jti = refresh["jti"]
+    with transaction.atomic():
+        session.save(force_insert=True)
+        security_event_record(
+            type=SecurityEvent.Type.LOGIN, user_id=user.pk, session_id=session.pk, ip_address=ip_address
+        )
+    return IssuedTokens(refresh=refresh, session=session)
+
+
+def session_refresh(*, token, ip_address=None):
+    """Rotate the session of a validated refresh token and return the next pair.
+
+    The common case is one conditional UPDATE: it succeeds only while the presented token
+    is the session's live one, so of N concurrent refreshes with one token exactly one
+    wins (the row lock serialises them; the others see the new jti and match nothing).
+    Everything else is told apart afterwards, off the fast path.
+    """
+    now = timezone.now()
+    session_id, user_id, jti = token.session_id, token["user_id"], token["jti"]
+    expires_at = new_refresh_expiry(now=now, absolute_expires_at=token.session_expires_at)
+    new = SessionRefreshToken.for_session(
+        user_id=user_id,
+        session_id=session_id,
+        expires_at=expires_at,
+        session_expires_at=token.session_expires_at,
+    )
+    rotated = (
+        live_sessions(now)
+        .filter(pk=session_id, user_id=user_id, refresh_jti=jti)
+        .filter(Exists(User.objects.filter(pk=OuterRef("user_id"), is_active=True)))
+        .update(refresh_jti=new["jti"], previous_jti=jti, rotated_at=now, last_used_at=now, expires_at=expires_at)
+    )
+    if rotated:
+        return IssuedTokens(refresh=new)
+    return _refresh_not_rotated(token=token, now=now, ip_address=ip_address)
+
+
+def _refresh_not_rotated(*, token, now, ip_address):
+    """Tell a grace-window retry from reuse, revocation and expiry, after the UPDATE missed."""
+    session = (
+        DeviceSession.objects.select_related("user")
+        .filter(pk=token.session_id, user_id=token["user_id"])
+        .first()
+    )
+    if session is None or not session.user.is_active or not session.is_active_at(now):
+        raise RefreshDenied("session revoked, expired or unknown")
+    jti = token["jti"]
+    grace = settings.REFRESH_REUSE_GRACE
+    if (
+        grace
+        and jti == session.previous_jti
+        and session.rotated_at is not None
+        and now - session.rotated_at <= grace
+    ):
+        # A retry of the rotation just made (a lost response, a race between two calls
+        # of one client): hand out the live token again rather than start a second chain.
+        return IssuedTokens(
+            refresh=SessionRefreshToken.for_session(
+                user_id=session.user_id,
+                session_id=session.pk,
+                expires_at=session.expires_at,
+                session_expires_at=session.absolute_expires_at,
+                jti=session.refresh_jti,
+            )
+        )
+    if jti == session.refresh_jti:
+        raise RefreshDenied("session changed during the refresh")
+    # A signed token of this session that is no longer its live one: it was rotated past,
+    # so two parties hold the session's tokens. Kill the whole session.
+    with transaction.atomic():
+        security_event_record(
+            type=SecurityEvent.Type.REFRESH_REUSE,
+            user_id=session.user_id,
+            session_id=session.pk,
+            ip_address=ip_address,
+            reused_jti=jti,
+        )
+        session_revoke(
+            session_id=session.pk,
+            user_id=session.user_id,
+            reason=RevokeReason.REUSE_DETECTED,
+            ip_address=ip_address,
+        )
+    raise RefreshDenied("reuse detected")
+
+
+def session_revoke(*, session_id, user_id, reason, ip_address=None):
+    """Revoke the session ``session_id`` of user ``user_id``; return whether it was live until now."""
+    now = timezone.now()
+    with transaction.atomic():
+        revoked = DeviceSession.objects.filter(pk=session_id, user_id=user_id, revoked_at__isnull=True).update(
+            revoked_at=now, revoke_reason=reason
+        )
+        if revoked:
+            security_event_record(
+                type=SecurityEvent.Type.SESSION_REVOKED,
+                user_id=user_id,
+                session_id=session_id,
+                ip_address=ip_address,
+                reason=reason,
+            )
+            session_cache.forget_user(user_id)
+    return bool(revoked)
+
+
+def session_revoke_all(*, user_id, reason, ip_address=None):
+    """Revoke every live session of user ``user_id``; return how many there were."""
+    return sessions_revoke_bulk(
+        queryset=DeviceSession.objects.filter(user_id=user_id),
+        reason=reason,
+        user_id=user_id,
+        ip_address=ip_address,
+        users=[user_id],
+    )
+
+
+def sessions_revoke_bulk(*, queryset, reason, user_id=None, ip_address=None, users=None, **criterion):
+    """Revoke the live sessions of ``queryset`` in one UPDATE and record one event.
+
+    ``users`` lists the user ids concerned, when known, so that cached session state is
+    dropped for them alone; ``None`` drops it for everybody. ``criterion`` goes into the event.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=now, revoke_reason=reason)
+        if count:
+            security_event_record(
+                type=SecurityEvent.Type.SESSION_REVOKED,
+                user_id=user_id,
+                ip_address=ip_address,
+                reason=reason,
+                count=count,
+                **criterion,
+            )
+            if users is None:
+                session_cache.forget_everybody()
+            else:
+                for each in users:
+                    session_cache.forget_user(each)
+    return count
+
+
+def refresh_token_decode(raw):
+    """Return the validated refresh token of ``raw``; raise RefreshDenied when it is not one."""
+    try:
+        return SessionRefreshToken(raw)
+    except TokenError as exc:
+        raise RefreshDenied(str(exc)) from exc

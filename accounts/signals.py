@@ -1,0 +1,24 @@
+"""Receivers that turn account changes into session revocations through accounts.services."""
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from accounts import services, session_cache
+from accounts.models import RevokeReason, User
+
+
+@receiver(post_save, sender=User, dispatch_uid="accounts.revoke_sessions_on_credential_change")
+def revoke_sessions_on_credential_change(sender, instance, created, raw=False, **kwargs):
+    """Revoke every session of a user whose password changed or who was deactivated.
+
+    ``_password`` is Django's own mark of a ``set_password()`` not yet saved: it is set on
+    every path that changes a password (the API, the admin's form, ``changepassword``) and
+    cleared by the silent rehash at login, which must not log anybody out.
+    """
+    if created or raw:
+        return
+    session_cache.forget_user(instance.pk)  # cached user fields may have changed
+    if instance._password is not None or instance.__dict__.pop("_password_disabled", False):
+        services.session_revoke_all(user_id=instance.pk, reason=RevokeReason.PASSWORD_CHANGED)
+    elif not instance.is_active:
+        services.session_revoke_all(user_id=instance.pk, reason=RevokeReason.USER_DEACTIVATED)

@@ -1,0 +1,94 @@
+"""SimpleJWT tokens that carry the session id (``sid``) of the device session they belong to."""
+
+import re
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+from rest_framework_simplejwt.utils import datetime_from_epoch, datetime_to_epoch
+
+SESSION_CLAIM = "sid"
+# The session's absolute expiry (epoch seconds), so that rotation can cap the new token's
+# ``exp`` without reading the session first.
+SESSION_EXPIRY_CLAIM = "sexp"
+
+
+class SessionTokenMixin:
+    """Require the ``sid`` claim and read lifetimes from settings at call time."""
+
+    lifetime_setting = None
+
+    @property
+    def lifetime(self):
+        return getattr(settings, self.lifetime_setting)
+
+    def verify(self):
+        super().verify()
+        # Checked here so that nothing downstream meets an id no row can have.
+        try:
+            uuid.UUID(self.payload[SESSION_CLAIM])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise TokenError(_("Token has no valid session id")) from exc
+        if not re.fullmatch(r"[0-9]{1,18}", str(self.payload.get("user_id", ""))):
+            raise TokenError(_("Token has no valid user id"))
+
+    @property
+    def session_id(self):
+        return self.payload[SESSION_CLAIM]
+
+    @property
+    def expires_at(self):
+        return datetime_from_epoch(self.payload["exp"])
+
+
+class SessionAccessToken(SessionTokenMixin, AccessToken):
+    lifetime_setting = "ACCESS_TOKEN_LIFETIME"
+
+
+class SessionRefreshToken(SessionTokenMixin, RefreshToken):
+    lifetime_setting = "REFRESH_TOKEN_LIFETIME"
+    access_token_class = SessionAccessToken
+
+    @classmethod
+    def for_session(cls, *, user_id, session_id, expires_at, session_expires_at, jti=None):
+        """Return a refresh token of the session, expiring at ``expires_at``.
+
+        ``jti`` is given only to mint again the session's live token (the grace window).
+        """
+        token = cls()
+        token["user_id"] = str(user_id)
+        token[SESSION_CLAIM] = str(session_id)
+        token[SESSION_EXPIRY_CLAIM] = datetime_to_epoch(session_expires_at)
+        token["exp"] = datetime_to_epoch(expires_at)
+        if jti is not None:
+            token["jti"] = jti
+        return token
+
+    def verify(self):
+        super().verify()
+        if not isinstance(self.payload.get(SESSION_EXPIRY_CLAIM), int):
+            raise TokenError(_("Token has no session expiry"))
+
+    @property
+    def session_expires_at(self):
+        return datetime_from_epoch(self.payload[SESSION_EXPIRY_CLAIM])
+
+    @property
+    def access_token(self):
+        """Return the paired access token; it never outlives the refresh token."""
+        access = super().access_token
+        access["exp"] = min(access["exp"], self["exp"])
+        return access
+
+
+def new_refresh_expiry(*, now, absolute_expires_at):
+    """Return when a refresh token issued ``now`` expires: idle lifetime, capped by the session."""
+    return min(now + settings.REFRESH_TOKEN_LIFETIME, absolute_expires_at)
+
+
+def seconds_until(moment, now):
+    """Return whole seconds from ``now`` to ``moment`` (at least 0)."""
+    return max(0, int((moment - now) / timedelta(seconds=1)))

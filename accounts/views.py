@@ -1,0 +1,222 @@
+"""The /api/auth/ endpoints: thin wrappers around accounts.services."""
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import generics, status
+from rest_framework.exceptions import AuthenticationFailed, NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import TokenError
+
+from accounts import selectors, services
+from accounts.devices import device_name_from_user_agent
+from accounts.models import RevokeReason
+from accounts.serializers import (
+    DeviceSessionSerializer,
+    LoginSerializer,
+    PasswordChangeSerializer,
+    RegisterSerializer,
+)
+from accounts.throttling import AuthRateThrottle
+from accounts.tokens import SessionAccessToken, SessionRefreshToken, seconds_until
+from common.net import client_ip, user_agent
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+BEARER_CHALLENGE = 'Bearer realm="api"'
+
+
+def token_pair_data(issued):
+    """Return the body of a refresh response for ``issued``."""
+    now = timezone.now()
+    access = issued.access
+    return {
+        "access": str(access),
+        "refresh": str(issued.refresh),
+        "token_type": "Bearer",
+        "expires_in": seconds_until(access.expires_at, now),
+        "refresh_expires_in": seconds_until(issued.refresh.expires_at, now),
+    }
+
+
+def token_response_data(issued, user):
+    """Return the body of a login, register or password-change response."""
+    return {
+        **token_pair_data(issued),
+        "session": {"id": str(issued.session.pk), "device_name": issued.session.device_name},
+        "user": {"id": user.pk, "email": user.email, "first_name": user.first_name, "last_name": user.last_name},
+    }
+
+
+def device_name_for(request, data):
+    return data.get("device_name") or device_name_from_user_agent(user_agent(request))
+
+
+class PublicAuthView(APIView):
+    """An auth endpoint that authenticates by its own means (credentials or a refresh token)."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    def get_authenticate_header(self, request):
+        # Without an authentication class DRF would turn our 401s into 403s.
+        return BEARER_CHALLENGE
+
+    def bearer_token(self, request):
+        """Return the raw token of the Authorization header; raise 401 when there is none."""
+        authenticator = JWTAuthentication()
+        header = authenticator.get_header(request)
+        raw = authenticator.get_raw_token(header) if header else None
+        if raw is None:
+            raise AuthenticationFailed(_("A Bearer token is required."), code="not_authenticated")
+        # Reading the body enforces the JSON-only rule (415) on these body-less endpoints too.
+        request.data  # noqa: B018
+        return raw
+
+
+class RegisterView(PublicAuthView):
+    throttle_classes = (AuthRateThrottle,)
+
+    def post(self, request):
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            user = services.user_register(
+                email=data["email"],
+                password=data["password"],
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+            )
+        except services.EmailTaken:
+            return Response(
+                {"email": ["A user with this email already exists."]}, status=status.HTTP_400_BAD_REQUEST
+            )
+        issued = services.session_create(
+            user=user,
+            device_name=device_name_for(request, data),
+            user_agent=user_agent(request),
+            ip_address=client_ip(request),
+        )
+        return Response(token_response_data(issued, user), status=status.HTTP_201_CREATED, headers=NO_STORE)
+
+
+class LoginView(PublicAuthView):
+    throttle_classes = (AuthRateThrottle,)
+
+    def post(self, request):
+        serializer = LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            issued = services.user_login(
+                request=request,
+                email=data["email"],
+                password=data["password"],
+                device_name=device_name_for(request, data),
+                user_agent=user_agent(request),
+                ip_address=client_ip(request),
+            )
+        except services.LoginFailed as exc:
+            raise AuthenticationFailed(
+                _("No active account found with the given credentials."), code="authentication_failed"
+            ) from exc
+        return Response(token_response_data(issued, issued.session.user), headers=NO_STORE)
+
+
+class RefreshView(PublicAuthView):
+    def post(self, request):
+        raw = self.bearer_token(request)
+        try:
+            token = services.refresh_token_decode(raw)
+            issued = services.session_refresh(token=token, ip_address=client_ip(request))
+        except services.RefreshDenied as exc:
+            raise AuthenticationFailed(
+                _("The refresh token is invalid, expired or revoked."), code="token_not_valid"
+            ) from exc
+        return Response(token_pair_data(issued), headers=NO_STORE)
+
+
+class LogoutView(PublicAuthView):
+    def post(self, request):
+        raw = self.bearer_token(request)
+        token = None
+        for token_class in (SessionAccessToken, SessionRefreshToken):
+            try:
+                token = token_class(raw)
+                break
+            except TokenError:
+                continue
+        revoked = token is not None and services.session_revoke(
+            session_id=token.session_id,
+            user_id=token["user_id"],
+            reason=RevokeReason.LOGOUT,
+            ip_address=client_ip(request),
+        )
+        if not revoked:
+            raise AuthenticationFailed(_("The token is invalid or its session has ended."), code="token_not_valid")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllView(APIView):
+    def post(self, request):
+        request.data  # noqa: B018 - enforce JSON-only bodies (415)
+        services.session_revoke_all(
+            user_id=request.user.pk, reason=RevokeReason.LOGOUT_ALL, ip_address=client_ip(request)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(APIView):
+    def post(self, request):
+        serializer = PasswordChangeSerializer(data=request.data, context={"user": request.user})
+        serializer.is_valid(raise_exception=True)
+        issued = services.user_change_password(
+            user=request.user,
+            new_password=serializer.validated_data["new_password"],
+            session_id=request.auth.session_id,
+            user_agent=user_agent(request),
+            ip_address=client_ip(request),
+        )
+        return Response(token_response_data(issued, request.user), headers=NO_STORE)
+
+
+class SessionListView(generics.ListAPIView):
+    serializer_class = DeviceSessionSerializer
+
+    def get_queryset(self):
+        return selectors.session_list_for_user(user=self.request.user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "session_id": self.request.auth.session_id}
+
+
+class SessionDetailView(APIView):
+    def delete(self, request, pk):
+        revoked = services.session_revoke(
+            session_id=pk,
+            user_id=request.user.pk,
+            reason=RevokeReason.SESSION_DELETED,
+            ip_address=client_ip(request),
+        )
+        if not revoked:
+            raise NotFound(_("No such session."))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class HealthView(APIView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    def get(self, request):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except Exception:  # Any database failure is "unavailable", never a 500.
+            return Response(
+                {"status": "unavailable", "detail": "The database does not answer.", "code": "database_unavailable"},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            )
+        return Response({"status": "ok"})

@@ -1,0 +1,25 @@
+"""One error shape for the whole API: ``{"detail", "code"}`` or ``{field: [messages]}``."""
+
+from rest_framework import exceptions, status
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc, context):
+    """Return DRF's error response with a stable ``code`` beside every ``detail``."""
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        return response
+    data = response.data if isinstance(response.data, dict) else {"detail": response.data}
+    if "code" not in data:
+        detail = getattr(exc, "detail", None)
+        data["code"] = getattr(detail, "code", None) or _default_code(response.status_code)
+    response.data = data
+    if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def _default_code(status_code):
+    return {404: "not_found", 403: "permission_denied", 401: "not_authenticated"}.get(status_code, "error")
