@@ -31,7 +31,9 @@ def session_user_get(*, session_id, user_id):
 def live_sessions(now=None):
     """Return the sessions not revoked and not expired at ``now``."""
     now = now or timezone.now()
-    return DeviceSession.objects.filter(revoked_at__isnull=True, expires_at__gt=now, absolute_expires_at__gt=now)
+    return DeviceSession.objects.filter(
+        revoked_at__isnull=True, expires_at__gt=now, absolute_expires_at__gt=now
+    )
 
 
 def session_list_for_user(*, user):

@@ -94,7 +94,16 @@ class DeviceSessionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DeviceSession
-        fields = ["id", "device_name", "user_agent", "ip_address", "created_at", "last_used_at", "expires_at", "current"]
+        fields = [
+            "id",
+            "device_name",
+            "user_agent",
+            "ip_address",
+            "created_at",
+            "last_used_at",
+            "expires_at",
+            "current",
+        ]
         read_only_fields = fields
 
     def get_current(self, obj) -> bool:

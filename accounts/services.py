@@ -3,6 +3,7 @@
 import contextvars
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -29,14 +30,14 @@ class EmailTaken(Exception):
     """Another user already has this email address."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class IssuedTokens:
     """A freshly signed token pair and the session it belongs to."""
 
     refresh: SessionRefreshToken
     session: DeviceSession | None = None
 
-    @property
+    @cached_property
     def access(self):
         return self.refresh.access_token
 
@@ -114,7 +115,9 @@ def user_change_password(*, user, new_password, session_id, user_agent, ip_addre
     with acting_as(user, "api"), transaction.atomic():
         user.set_password(new_password)
         user.save()  # The post_save receiver revokes every session of the user.
-        return session_create(user=user, device_name=device_name, user_agent=user_agent, ip_address=ip_address)
+        return session_create(
+            user=user, device_name=device_name, user_agent=user_agent, ip_address=ip_address
+        )
 
 
 # --- Sessions -------------------------------------------------------------------------------
@@ -170,7 +173,9 @@ def session_refresh(*, token, ip_address=None):
         live_sessions(now)
         .filter(pk=session_id, user_id=user_id, refresh_jti=jti)
         .filter(Exists(User.objects.filter(pk=OuterRef("user_id"), is_active=True)))
-        .update(refresh_jti=new["jti"], previous_jti=jti, rotated_at=now, last_used_at=now, expires_at=expires_at)
+        .update(
+            refresh_jti=new["jti"], previous_jti=jti, rotated_at=now, last_used_at=now, expires_at=expires_at
+        )
     )
     if rotated:
         return IssuedTokens(refresh=new)
@@ -230,9 +235,9 @@ def session_revoke(*, session_id, user_id, reason, ip_address=None):
     """Revoke the session ``session_id`` of user ``user_id``; return whether it was live until now."""
     now = timezone.now()
     with transaction.atomic():
-        revoked = DeviceSession.objects.filter(pk=session_id, user_id=user_id, revoked_at__isnull=True).update(
-            revoked_at=now, revoke_reason=reason
-        )
+        revoked = DeviceSession.objects.filter(
+            pk=session_id, user_id=user_id, revoked_at__isnull=True
+        ).update(revoked_at=now, revoke_reason=reason)
         if revoked:
             security_event_record(
                 type=SecurityEvent.Type.SESSION_REVOKED,

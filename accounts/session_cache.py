@@ -22,9 +22,10 @@ from django.db import transaction
 from accounts.models import User
 
 _ALL = "auth:v:all"
-# The user fields kept in an entry; the others load lazily if a view asks for them,
-# and save() on such a user writes only the fields it loaded.
-USER_FIELDS = (
+# The user fields kept in an entry, in the model's field order as Model.from_db() wants
+# them; the others load lazily if a view asks for them, and save() on such a user writes
+# only the fields it loaded (so a cached user never overwrites the password).
+_KEPT = {
     "id",
     "email",
     "first_name",
@@ -34,7 +35,8 @@ USER_FIELDS = (
     "is_superuser",
     "last_login",
     "date_joined",
-)
+}
+USER_FIELDS = tuple(f.attname for f in User._meta.concrete_fields if f.attname in _KEPT)
 
 
 class Miss:

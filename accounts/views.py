@@ -46,7 +46,12 @@ def token_response_data(issued, user):
     return {
         **token_pair_data(issued),
         "session": {"id": str(issued.session.pk), "device_name": issued.session.device_name},
-        "user": {"id": user.pk, "email": user.email, "first_name": user.first_name, "last_name": user.last_name},
+        "user": {
+            "id": user.pk,
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+        },
     }
 
 
@@ -156,7 +161,9 @@ class LogoutView(PublicAuthView):
             ip_address=client_ip(request),
         )
         if not revoked:
-            raise AuthenticationFailed(_("The token is invalid or its session has ended."), code="token_not_valid")
+            raise AuthenticationFailed(
+                _("The token is invalid or its session has ended."), code="token_not_valid"
+            )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -216,7 +223,11 @@ class HealthView(APIView):
                 cursor.execute("SELECT 1")
         except Exception:  # Any database failure is "unavailable", never a 500.
             return Response(
-                {"status": "unavailable", "detail": "The database does not answer.", "code": "database_unavailable"},
+                {
+                    "status": "unavailable",
+                    "detail": "The database does not answer.",
+                    "code": "database_unavailable",
+                },
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
             )
         return Response({"status": "ok"})

@@ -15,7 +15,9 @@ DEV_SECRET_KEY = "dev-insecure-key-only-for-local-development-0123456789"
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY)
 if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
-    raise ImproperlyConfigured("Set DJANGO_SECRET_KEY: the development key is refused when DJANGO_DEBUG is false.")
+    raise ImproperlyConfigured(
+        "Set DJANGO_SECRET_KEY: the development key is refused when DJANGO_DEBUG is false."
+    )
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CORS_ALLOWED_ORIGINS = env.list(
@@ -81,7 +83,13 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
+    }
+
+# The cache alias that holds session state for authentication (accounts.session_cache):
+# only a cache every process shares, so only with Redis.
+SESSION_STATE_CACHE = "default" if REDIS_URL else None
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,0 +1,51 @@
+"""SQL budgets of the hot paths: a refresh and an authenticated request."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIRequestFactory
+
+from accounts.authentication import SessionJWTAuthentication
+from accounts.tests.helpers import bearer, refresh
+
+pytestmark = pytest.mark.django_db
+
+TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
+
+
+def authenticate(token):
+    request = APIRequestFactory().get("/api/anything/", **bearer(token))
+    return SessionJWTAuthentication().authenticate(request)
+
+
+def test_refresh_is_one_statement(api_client, user, login, django_assert_num_queries):
+    tokens = login(user)
+    with django_assert_num_queries(1) as captured:
+        assert refresh(api_client, tokens["refresh"]).status_code == 200
+    assert captured.captured_queries[0]["sql"].startswith("UPDATE")
+
+
+def test_authentication_is_at_most_one_query(user, login, django_assert_max_num_queries, settings):
+    tokens = login(user)
+    with django_assert_max_num_queries(1):
+        authenticated_user, token = authenticate(tokens["access"])
+    assert authenticated_user == user
+    assert token["sid"] == tokens["session"]["id"]
+
+
+def test_authenticated_list_request_budget(api_client, user, login, django_assert_num_queries):
+    tokens = login(user)
+    # authentication + the page's COUNT + the page itself
+    with django_assert_num_queries(3):
+        assert api_client.get("/api/auth/sessions/", **bearer(tokens["access"])).status_code == 200
+
+
+def test_reuse_detection_stays_bounded(api_client, user, login):
+    tokens = login(user)
+    refresh(api_client, tokens["refresh"])
+    with CaptureQueriesContext(connection) as captured:
+        assert refresh(api_client, tokens["refresh"]).status_code == 401
+    statements = [q["sql"].split()[0] for q in captured.captured_queries]
+    work = [verb for verb in statements if verb not in TRANSACTION_CONTROL]
+    # the missed UPDATE, the SELECT that explains it, the revoking UPDATE and two events
+    assert work == ["UPDATE", "SELECT", "INSERT", "UPDATE", "INSERT"]

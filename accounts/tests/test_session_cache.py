@@ -1,0 +1,128 @@
+"""The shared-cache path of authentication: no SQL while current, never serving a revoked session.
+
+These tests give session state a cache of its own (local memory, which is only acceptable
+in a single-process test); CI runs the whole suite again with Redis as the real thing.
+"""
+
+import pytest
+from django.core.cache import caches
+from rest_framework.test import APIRequestFactory
+
+from accounts import services
+from accounts.authentication import SessionJWTAuthentication
+from accounts.models import RevokeReason, User
+from accounts.tests.helpers import bearer, get_sessions, refresh
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def session_cache(settings):
+    settings.CACHES = {
+        **settings.CACHES,
+        "session-state": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "state"},
+    }
+    settings.SESSION_STATE_CACHE = "session-state"
+    caches["session-state"].clear()
+    yield caches["session-state"]
+    caches["session-state"].clear()
+
+
+def authenticate(token):
+    request = APIRequestFactory().get("/api/anything/", **bearer(token))
+    return SessionJWTAuthentication().authenticate(request)
+
+
+def test_second_request_costs_no_query(user, login, django_assert_num_queries):
+    tokens = login(user)
+    with django_assert_num_queries(1):
+        authenticate(tokens["access"])
+    with django_assert_num_queries(0):
+        cached_user, _ = authenticate(tokens["access"])
+    assert cached_user.pk == user.pk
+    assert cached_user.email == user.email
+    assert cached_user.is_authenticated
+
+
+def test_cached_user_saves_only_what_it_loaded(user, login):
+    tokens = login(user)
+    authenticate(tokens["access"])
+    cached_user, _ = authenticate(tokens["access"])
+    cached_user.first_name = "Changed"
+    cached_user.save()
+    user.refresh_from_db()
+    assert user.first_name == "Changed"
+    assert user.check_password("a-long-enough-Passw0rd")  # the password was not overwritten
+
+
+@pytest.mark.parametrize(
+    "revoke",
+    [
+        lambda tokens, user: services.session_revoke(
+            session_id=tokens["session"]["id"], user_id=user.pk, reason=RevokeReason.LOGOUT
+        ),
+        lambda tokens, user: services.session_revoke_all(user_id=user.pk, reason=RevokeReason.LOGOUT_ALL),
+        lambda tokens, user: services.sessions_revoke_bulk(
+            queryset=user.device_sessions.all(), reason=RevokeReason.COMMAND, users=None
+        ),
+        lambda tokens, user: (user.set_password("a-brand-new-Passw0rd"), user.save()),
+        lambda tokens, user: (setattr(user, "is_active", False), user.save()),
+    ],
+    ids=["one", "all-of-user", "bulk", "password", "deactivate"],
+)
+def test_revocation_is_seen_at_once(api_client, user, login, revoke):
+    tokens = login(user)
+    assert get_sessions(api_client, tokens["access"]).status_code == 200  # fills the cache
+    revoke(tokens, user)
+    assert get_sessions(api_client, tokens["access"]).status_code == 401
+
+
+def test_reuse_detection_is_seen_at_once(api_client, user, login):
+    tokens = login(user)
+    newest = refresh(api_client, tokens["refresh"]).json()
+    assert get_sessions(api_client, newest["access"]).status_code == 200
+    assert refresh(api_client, tokens["refresh"]).status_code == 401
+    assert get_sessions(api_client, newest["access"]).status_code == 401
+
+
+def test_other_users_stay_cached_after_a_revocation(user, login, django_assert_num_queries):
+    from accounts.tests.factories import UserFactory
+
+    other = UserFactory()
+    theirs = login(other)
+    mine = login(user)
+    authenticate(theirs["access"])
+    authenticate(mine["access"])
+    services.session_revoke_all(user_id=user.pk, reason=RevokeReason.LOGOUT_ALL)
+    with django_assert_num_queries(0):
+        authenticate(theirs["access"])
+
+
+def test_entry_filled_before_a_revocation_commit_is_not_served(user, login, session_cache):
+    """The race: a reader reads the database before the revocation commits, then writes the cache."""
+    from django.utils import timezone
+
+    from accounts import session_cache as state
+    from accounts.models import DeviceSession
+
+    tokens = login(user)
+    now = timezone.now()
+    miss = state.lookup(session_id=tokens["session"]["id"], user_id=user.pk, now=now)
+    session = DeviceSession.objects.select_related("user").get(pk=tokens["session"]["id"])
+    # The revocation commits and rotates the versions...
+    services.session_revoke(session_id=session.pk, user_id=user.pk, reason=RevokeReason.LOGOUT)
+    # ...and only then does the slow reader store what it read before.
+    state.store(miss=miss, session=session, user=session.user)
+    again = state.lookup(session_id=tokens["session"]["id"], user_id=user.pk, now=now)
+    assert isinstance(again, state.Miss)
+
+
+def test_profile_changes_are_not_served_stale(user, login):
+    tokens = login(user)
+    authenticate(tokens["access"])
+    User.objects.get(pk=user.pk).save()  # any save through the model drops the entry
+    refreshed = User.objects.get(pk=user.pk)
+    refreshed.is_staff = True
+    refreshed.save()
+    cached_user, _ = authenticate(tokens["access"])
+    assert cached_user.is_staff
