@@ -1,5 +1,6 @@
 """Django settings, read from the environment (see the README's settings table)."""
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -110,6 +111,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The web client (frontend/, built by `make run` when npm is present) is served at the
+# site root by WhiteNoise: index.html at / and its hashed assets under /assets/.
+WHITENOISE_ROOT = BASE_DIR / "frontend" / "dist"
+WHITENOISE_INDEX_FILE = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Tokens and sessions -------------------------------------------------------------------
@@ -118,6 +123,13 @@ REFRESH_TOKEN_LIFETIME = timedelta(seconds=env.int("REFRESH_TOKEN_LIFETIME_SECON
 SESSION_MAX_LIFETIME = timedelta(seconds=env.int("SESSION_MAX_LIFETIME_SECONDS", default=2592000))
 REFRESH_REUSE_GRACE = timedelta(seconds=env.int("REFRESH_REUSE_GRACE_SECONDS", default=0))
 AUTH_THROTTLE_RATE = env.str("AUTH_THROTTLE_RATE", default="10/min")
+if AUTH_THROTTLE_RATE.strip().lower() != "none" and not re.fullmatch(
+    r"[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)", AUTH_THROTTLE_RATE.strip()
+):
+    # Caught here, not as a 500 on the first login.
+    raise ImproperlyConfigured(
+        f"AUTH_THROTTLE_RATE must look like '10/min' or be 'none', not {AUTH_THROTTLE_RATE!r}."
+    )
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
 SIMPLE_JWT = {
