@@ -3,7 +3,8 @@
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework import generics, status
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import AuthenticationFailed, NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -19,10 +20,13 @@ from accounts.serializers import (
     LoginSerializer,
     PasswordChangeSerializer,
     RegisterSerializer,
+    TokenPairSerializer,
+    TokenResponseSerializer,
 )
 from accounts.throttling import AuthRateThrottle
 from accounts.tokens import SessionAccessToken, SessionRefreshToken, seconds_until
 from common.net import client_ip, user_agent
+from common.openapi import ACCESS_SCHEME, REFRESH_SCHEME, ErrorSerializer
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 BEARER_CHALLENGE = 'Bearer realm="api"'
@@ -84,6 +88,11 @@ class PublicAuthView(APIView):
 class RegisterView(PublicAuthView):
     throttle_classes = (AuthRateThrottle,)
 
+    @extend_schema(
+        summary="Register and log in",
+        request=RegisterSerializer,
+        responses={201: TokenResponseSerializer},
+    )
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -111,6 +120,11 @@ class RegisterView(PublicAuthView):
 class LoginView(PublicAuthView):
     throttle_classes = (AuthRateThrottle,)
 
+    @extend_schema(
+        summary="Log in: a new session for this device",
+        request=LoginSerializer,
+        responses={200: TokenResponseSerializer, 401: ErrorSerializer},
+    )
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -132,6 +146,14 @@ class LoginView(PublicAuthView):
 
 
 class RefreshView(PublicAuthView):
+    @extend_schema(
+        summary="Rotate the refresh token",
+        description="Send the refresh token as `Authorization: Bearer <refresh>` and no body. The answer "
+        "is a new pair; the old refresh token stops working, and presenting it again revokes the session.",
+        request=None,
+        responses={200: TokenPairSerializer, 401: ErrorSerializer},
+        auth=[{REFRESH_SCHEME: []}],
+    )
     def post(self, request):
         raw = self.bearer_token(request)
         try:
@@ -145,6 +167,13 @@ class RefreshView(PublicAuthView):
 
 
 class LogoutView(PublicAuthView):
+    @extend_schema(
+        summary="Log out: revoke this session",
+        description="Send the access or the refresh token as `Authorization: Bearer <token>`.",
+        request=None,
+        responses={204: None, 401: ErrorSerializer},
+        auth=[{ACCESS_SCHEME: []}, {REFRESH_SCHEME: []}],
+    )
     def post(self, request):
         raw = self.bearer_token(request)
         token = None
@@ -168,6 +197,7 @@ class LogoutView(PublicAuthView):
 
 
 class LogoutAllView(APIView):
+    @extend_schema(summary="Log out everywhere: revoke every session", request=None, responses={204: None})
     def post(self, request):
         request.data  # noqa: B018 - enforce JSON-only bodies (415)
         services.session_revoke_all(
@@ -177,6 +207,12 @@ class LogoutAllView(APIView):
 
 
 class PasswordChangeView(APIView):
+    @extend_schema(
+        summary="Change the password",
+        description="Every earlier session is revoked; the answer holds a new session for this device.",
+        request=PasswordChangeSerializer,
+        responses={200: TokenResponseSerializer},
+    )
     def post(self, request):
         serializer = PasswordChangeSerializer(data=request.data, context={"user": request.user})
         serializer.is_valid(raise_exception=True)
@@ -190,6 +226,7 @@ class PasswordChangeView(APIView):
         return Response(token_response_data(issued, request.user), headers=NO_STORE)
 
 
+@extend_schema_view(get=extend_schema(summary="List the caller's live sessions"))
 class SessionListView(generics.ListAPIView):
     serializer_class = DeviceSessionSerializer
 
@@ -201,6 +238,7 @@ class SessionListView(generics.ListAPIView):
 
 
 class SessionDetailView(APIView):
+    @extend_schema(summary="Revoke one of the caller's sessions", responses={204: None})
     def delete(self, request, pk):
         revoked = services.session_revoke(
             session_id=pk,
@@ -217,6 +255,20 @@ class HealthView(APIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
 
+    @extend_schema(
+        summary="Health check",
+        responses={
+            200: inline_serializer("Health", {"status": serializers.CharField()}),
+            503: inline_serializer(
+                "HealthUnavailable",
+                {
+                    "status": serializers.CharField(),
+                    "detail": serializers.CharField(),
+                    "code": serializers.CharField(),
+                },
+            ),
+        },
+    )
     def get(self, request):
         try:
             with connection.cursor() as cursor:

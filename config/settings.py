@@ -35,11 +35,20 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "corsheaders",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "csp",
     "accounts",
+    "common",
+    "users",
+    "todos",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above WhiteNoise, which answers static files itself: they get the header too.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -122,6 +131,8 @@ ACCESS_TOKEN_LIFETIME = timedelta(seconds=env.int("ACCESS_TOKEN_LIFETIME_SECONDS
 REFRESH_TOKEN_LIFETIME = timedelta(seconds=env.int("REFRESH_TOKEN_LIFETIME_SECONDS", default=604800))
 SESSION_MAX_LIFETIME = timedelta(seconds=env.int("SESSION_MAX_LIFETIME_SECONDS", default=2592000))
 REFRESH_REUSE_GRACE = timedelta(seconds=env.int("REFRESH_REUSE_GRACE_SECONDS", default=0))
+# How long `manage.py prune_sessions` keeps security events (the admins' audit trail).
+SECURITY_EVENT_RETENTION_DAYS = env.int("SECURITY_EVENT_RETENTION_DAYS", default=365)
 AUTH_THROTTLE_RATE = env.str("AUTH_THROTTLE_RATE", default="10/min")
 if AUTH_THROTTLE_RATE.strip().lower() != "none" and not re.fullmatch(
     r"[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)", AUTH_THROTTLE_RATE.strip()
@@ -152,6 +163,69 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "common.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "common.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "common.openapi.AutoSchema",
     # DRF's client-IP logic (throttling, recorded IPs): 0 means the socket peer only.
     "NUM_PROXIES": NUM_PROXIES,
 }
+
+# --- OpenAPI schema and docs (/api/schema/, /api/docs/) ---------------------------------------
+SPECTACULAR_SETTINGS = {
+    "TITLE": "refresh-sessions API",
+    "DESCRIPTION": "Per-device JWT sessions with rotating refresh tokens, and the resources behind them.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Request and response components apart: write-only fields (passwords) stay out of responses.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's JS and CSS come from drf-spectacular-sidecar's static files, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "refreshTokenAuth": {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": "A refresh token: `Authorization: Bearer <refresh>`, "
+                "accepted only by /api/auth/refresh/ and /api/auth/logout/.",
+            }
+        }
+    },
+}
+
+# --- CORS: the allowlist above (CORS_ALLOWED_ORIGINS), never "*" ------------------------------
+CORS_URLS_REGEX = r"^/api/.*$"
+# Tokens travel in the Authorization header (allowed by default), never in cookies.
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["Retry-After", "WWW-Authenticate"]
+
+# --- Security headers ------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
+# --- HTTPS: on by default in production (DJANGO_DEBUG=false), off for `make run` over http ----
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+# A load balancer probes the health check over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
+# Behind a TLS-terminating proxy the request is http: trust its X-Forwarded-Proto only
+# when a proxy is declared, as NUM_PROXIES does for X-Forwarded-For.
+if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=NUM_PROXIES > 0):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

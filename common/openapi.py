@@ -1,0 +1,115 @@
+"""OpenAPI schema generation: our Bearer scheme and the error responses of every operation."""
+
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+
+ACCESS_SCHEME = "jwtAuth"
+# Declared in SPECTACULAR_SETTINGS["APPEND_COMPONENTS"]: no authentication class stands behind it,
+# the refresh and logout views read the token themselves.
+REFRESH_SCHEME = "refreshTokenAuth"
+BODY_METHODS = ("POST", "PUT", "PATCH")
+
+
+class SessionJWTScheme(SimpleJWTScheme):
+    """Document ``SessionJWTAuthentication`` as SimpleJWT's Bearer scheme, for access tokens."""
+
+    target_class = "accounts.authentication.SessionJWTAuthentication"
+    name = ACCESS_SCHEME
+
+    def get_security_definition(self, auto_schema):
+        definition = super().get_security_definition(auto_schema)
+        definition["description"] = (
+            "An access token from login, register, refresh or password change: "
+            "`Authorization: Bearer <access>`."
+        )
+        return definition
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error that is not about fields: 401, 403, 404, 405, 415, 429, 503."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField(help_text="A stable machine-readable word, e.g. `token_not_valid`.")
+
+
+VALIDATION_ERROR_SCHEMA = {
+    "type": "object",
+    "description": "`{field: [messages]}`, with `non_field_errors` for the body as a whole; "
+    "a body that is not JSON gets `{detail, code}`.",
+    "additionalProperties": {},
+}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's schema, with the error responses each operation can give.
+
+    They follow from the view: 400 and 415 where a body is parsed or a filter validated,
+    401 where a token is required, 404 for a path with an id or a paginated list (a page
+    out of range), 429 where a throttle applies. An explicit ``@extend_schema`` response
+    for the same code wins.
+    """
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "response":
+            # DRF renders every readable field, defaults included: a client can count on each.
+            properties = schema.get("properties", {})
+            schema["required"] = sorted(
+                name for name, prop in properties.items() if not prop.get("writeOnly")
+            )
+        return schema
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for code, response in self._error_responses().items():
+            responses.setdefault(code, self._get_response_for_code(response, code, direction=direction))
+        return dict(sorted(responses.items()))
+
+    def _error_responses(self):
+        errors = {}
+        has_body = self.method in BODY_METHODS
+        if has_body or self._has_validated_filters():
+            errors["400"] = OpenApiResponse(self._validation_error_ref(), description="Invalid input.")
+        if self._requires_token():
+            errors["401"] = OpenApiResponse(
+                ErrorSerializer, description="No valid access token (the response has `WWW-Authenticate`)."
+            )
+        if self._path_has_parameters() or (self.method == "GET" and self._is_list_view()):
+            errors["404"] = OpenApiResponse(ErrorSerializer, description="Not found, or not yours.")
+        if has_body:
+            errors["415"] = OpenApiResponse(ErrorSerializer, description="The body is not JSON.")
+        if self.view.get_throttles():
+            errors["429"] = OpenApiResponse(
+                ErrorSerializer, description="Too many attempts: see the `Retry-After` header."
+            )
+        return errors
+
+    def _has_validated_filters(self):
+        return (
+            self.method == "GET"
+            and bool(getattr(self.view, "filter_backends", None))
+            and self._is_list_view()
+        )
+
+    def _requires_token(self):
+        permissions = [type(permission) for permission in self.view.get_permissions()]
+        return bool(self.view.get_authenticators()) and AllowAny not in permissions
+
+    def _path_has_parameters(self):
+        return "{" in self.path
+
+    def _validation_error_ref(self):
+        component = ResolvedComponent(
+            name="ValidationError",
+            type=ResolvedComponent.SCHEMA,
+            object="ValidationError",
+            schema=VALIDATION_ERROR_SCHEMA,
+        )
+        self.registry.register_on_missing(component)
+        return component.ref

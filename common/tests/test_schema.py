@@ -1,0 +1,236 @@
+"""The OpenAPI schema covers every API endpoint, and the docs page needs no outside network."""
+
+import re
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.urls import URLPattern, URLResolver, get_resolver
+
+UNDOCUMENTED = {"/api/schema/", "/api/docs/"}  # the schema and its viewer describe the others
+
+pytestmark = pytest.mark.django_db
+
+
+def walk(patterns, prefix=""):
+    """Yield (route, callback) for every URL pattern, routes joined as written in the urlconfs."""
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry.callback
+
+
+def normalize(route):
+    """Return ``route`` as /a/{}/b/: Django's ``<int:pk>`` and OpenAPI's ``{id}`` both become ``{}``."""
+    route = re.sub(r"<[^>]+>", "{}", route)
+    route = re.sub(r"\{[^}]*\}", "{}", route)
+    return "/" + route.lstrip("^").rstrip("$").lstrip("/")
+
+
+def methods_of(callback):
+    if getattr(callback, "actions", None):  # a viewset route
+        return {method.upper() for method in callback.actions if method not in ("options", "head")}
+    view_class = callback.view_class
+    return {
+        method.upper()
+        for method in view_class.http_method_names
+        if method not in ("options", "head") and hasattr(view_class, method)
+    }
+
+
+def api_routes():
+    routes = {}
+    for route, callback in walk(get_resolver().url_patterns):
+        path = normalize(route)
+        if path.startswith("/api/") and path not in UNDOCUMENTED:
+            routes.setdefault(path, set()).update(methods_of(callback))
+    return routes
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    from drf_spectacular.generators import SchemaGenerator
+
+    with django_db_blocker.unblock():
+        return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def schema_operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in ("get", "put", "patch", "post", "delete"):
+                yield path, method.upper(), operation
+
+
+def test_schema_has_every_api_path_and_method(schema):
+    documented = {}
+    for path, method, _operation in schema_operations(schema):
+        documented.setdefault(normalize(path), set()).add(method)
+
+    routes = api_routes()
+    assert len(routes) >= 12
+    assert documented == routes
+
+
+def test_every_operation_has_responses_and_a_security_requirement(schema):
+    for path, method, operation in schema_operations(schema):
+        assert any(code.startswith("2") for code in operation["responses"]), (method, path)
+        assert "security" in operation, (method, path)
+
+
+def test_protected_operations_use_the_bearer_scheme_and_document_401(schema):
+    public = {("/api/auth/register/", "POST"), ("/api/auth/login/", "POST"), ("/api/health/", "GET")}
+    for path, method, operation in schema_operations(schema):
+        if (path, method) in public:
+            assert {} in operation["security"], (method, path)
+            continue
+        assert {} not in operation["security"], (method, path)
+        assert "401" in operation["responses"], (method, path)
+
+
+def test_security_schemes(schema):
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["jwtAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": schemes["jwtAuth"]["description"],
+    }
+    assert schemes["refreshTokenAuth"]["scheme"] == "bearer"
+    refresh = schema["paths"]["/api/auth/refresh/"]["post"]
+    assert refresh["security"] == [{"refreshTokenAuth": []}]
+    assert "Authorization: Bearer <refresh>" in refresh["description"]
+    assert "requestBody" not in refresh
+    logout = schema["paths"]["/api/auth/logout/"]["post"]
+    assert logout["security"] == [{"jwtAuth": []}, {"refreshTokenAuth": []}]
+
+
+def test_request_and_response_bodies(schema):
+    def ref(response):
+        return response["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+
+    paths = schema["paths"]
+    assert ref(paths["/api/auth/login/"]["post"]["requestBody"]) == "LoginRequest"
+    assert ref(paths["/api/auth/login/"]["post"]["responses"]["200"]) == "TokenResponse"
+    assert ref(paths["/api/auth/register/"]["post"]["responses"]["201"]) == "TokenResponse"
+    assert ref(paths["/api/auth/refresh/"]["post"]["responses"]["200"]) == "TokenPair"
+    assert ref(paths["/api/auth/password/change/"]["post"]["requestBody"]) == "PasswordChangeRequest"
+    assert ref(paths["/api/auth/sessions/"]["get"]["responses"]["200"]) == "PaginatedDeviceSessionList"
+    assert ref(paths["/api/todos/"]["get"]["responses"]["200"]) == "PaginatedTodoList"
+    assert ref(paths["/api/todos/"]["post"]["requestBody"]) == "TodoRequest"
+    assert ref(paths["/api/users/me/"]["patch"]["requestBody"]) == "PatchedUserProfileUpdateRequest"
+    assert ref(paths["/api/todos/{id}/"]["get"]["responses"]["404"]) == "Error"
+    assert ref(paths["/api/todos/"]["post"]["responses"]["400"]) == "ValidationError"
+    assert "503" in paths["/api/health/"]["get"]["responses"]
+
+    components = schema["components"]["schemas"]
+    assert set(components["Todo"]["properties"]) == {
+        "id",
+        "title",
+        "description",
+        "completed",
+        "created_at",
+        "updated_at",
+    }
+    assert "password" not in components["TokenResponse"]["properties"]
+    assert set(components["PatchedUserProfileUpdateRequest"]["properties"]) == {"first_name", "last_name"}
+
+
+def test_todo_list_parameters(schema):
+    parameters = {p["name"]: p for p in schema["paths"]["/api/todos/"]["get"]["parameters"]}
+    assert set(parameters) == {"completed", "search", "ordering", "page", "page_size"}
+    assert parameters["completed"]["schema"]["type"] == "boolean"
+
+
+def test_spectacular_validates_without_warnings(tmp_path):
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    assert "openapi: 3" in out.read_text()
+
+
+def test_schema_endpoint_serves_yaml_and_json(api_client):
+    response = api_client.get("/api/schema/")
+    assert response.status_code == 200
+    assert yaml.safe_load(response.content)["openapi"].startswith("3.")
+
+    response = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    assert "/api/todos/" in response.json()["paths"]
+
+
+# --- The docs page ----------------------------------------------------------------------------------
+
+
+class AssetParser(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.urls = []
+        self.inline_scripts = 0
+        self.styles = 0
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "script":
+            if attrs.get("src"):
+                self.urls.append(attrs["src"])
+            else:
+                self._in_script = True
+        elif tag == "link" and attrs.get("href"):
+            self.urls.append(attrs["href"])
+        elif tag == "style":
+            self.styles += 1
+        elif tag == "img" and attrs.get("src"):
+            self.urls.append(attrs["src"])
+        if "style" in attrs:
+            self.styles += 1
+
+    def handle_data(self, data):
+        if self._in_script and data.strip():
+            self.inline_scripts += 1
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+
+def test_docs_page_loads_only_same_origin_assets_that_exist(static_client):
+    response = static_client.get("/api/docs/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    parser = AssetParser()
+    parser.feed(response.content.decode())
+    assert len(parser.urls) >= 4  # CSS, favicon, the bundle, the preset, the init script
+    assert parser.inline_scripts == 0
+    assert parser.styles == 0
+    for url in parser.urls:
+        parts = urlsplit(url)
+        assert not parts.scheme and not parts.netloc, url  # relative: same origin
+        assert url.startswith("/"), url
+        asset = static_client.get(url)
+        assert asset.status_code == 200, url
+        assert asset.get("Content-Security-Policy"), url
+    assert any("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in url for url in parser.urls)
+
+
+def test_docs_init_script_is_javascript_and_points_at_the_schema(api_client):
+    response = api_client.get("/api/docs/", {"script": ""})
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/javascript")
+    assert '"/api/schema/"' in response.content.decode()
+
+
+def test_docs_page_csp_has_no_unsafe_source(api_client):
+    csp = api_client.get("/api/docs/")["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe" not in csp
+
+
+@pytest.mark.parametrize("method", ["options", "post", "trace"])
+def test_docs_page_answers_other_methods_with_405(api_client, method):
+    assert getattr(api_client, method)("/api/docs/").status_code == 405

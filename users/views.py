@@ -1,0 +1,39 @@
+"""The /api/users/ endpoints."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from users import selectors, services
+from users.serializers import UserProfileUpdateSerializer, UserSerializer
+
+
+class UserMeView(APIView):
+    """The caller's own user."""
+
+    @extend_schema(summary="Get the caller's user", responses=UserSerializer)
+    def get(self, request):
+        return Response(UserSerializer(request.user).data)
+
+    @extend_schema(
+        summary="Change the caller's profile",
+        description="Only `first_name` and `last_name` can change here: `email`, `password`, `is_staff`, "
+        "`is_superuser` and `is_active` in the body are refused with 400.",
+        request=UserProfileUpdateSerializer,
+        responses=UserSerializer,
+    )
+    def patch(self, request):
+        serializer = UserProfileUpdateSerializer(request.user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_profile_update(user=request.user, data=serializer.validated_data)
+        return Response(UserSerializer(user).data)
+
+
+@extend_schema(description="Staff see every user; anyone else sees only themself (another id is 404).")
+class UserViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = UserSerializer
+    lookup_value_converter = "int"
+
+    def get_queryset(self):
+        return selectors.user_list_visible_to(user=self.request.user)
