@@ -4,8 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+NPM := $(shell command -v npm 2>/dev/null)
 
-.PHONY: run test lint format install migrate frontend
+.PHONY: run test test-python test-web lint format install migrate web
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,17 +17,48 @@ $(VENV)/.installed: requirements.txt
 
 install: $(VENV)/.installed
 
+frontend/node_modules/.installed: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 migrate: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 
+## web: build the web client into frontend/dist (served by Django at /), when npm is present
+web:
+ifdef NPM
+	$(MAKE) frontend/node_modules/.installed
+	cd frontend && npm run build
+else
+	@echo "npm not found: the web client is not built (the API works without it)."
+endif
+
 ## run: install, migrate and serve the app on SQLite at http://127.0.0.1:8000
-run: migrate
+run: migrate web
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-## test: the whole suite (SQLite unless DATABASE_URL says otherwise)
-test: install
+## test: the backend suite, then the web client's type check, unit and browser tests
+test: test-python test-web
+
+test-python: install
 	$(PY) -m pytest
+
+test-web:
+ifdef NPM
+	$(MAKE) frontend/node_modules/.installed install
+	cd frontend && npm run typecheck && npm test
+	@if [ -x "$(CHROMIUM)" ]; then \
+		cd frontend && npm run e2e; \
+	elif [ -n "$$REQUIRE_BROWSER_TESTS" ]; then \
+		echo "Browser tests required but $(CHROMIUM) is missing." >&2; exit 1; \
+	else \
+		echo "*** Browser tests NOT run: no Chromium at $(CHROMIUM) (apt-get install chromium). ***"; \
+	fi
+else
+	@if [ -n "$$REQUIRE_BROWSER_TESTS" ]; then echo "npm is required for the web client tests." >&2; exit 1; fi
+	@echo "*** Web client tests NOT run: npm not found (install Node 20). ***"
+endif
 
 ## lint: ruff's linter and formatter, checking only
 lint: install

@@ -1,0 +1,115 @@
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { App } from './App';
+import { TOKENS_KEY } from './api/client';
+import { installFetch, jsonResponse, makeJwt, storeTokens } from './test/helpers';
+import { createTestQueryClient } from './test/render';
+
+const ME = { id: 1, email: 'ada@example.com', first_name: 'Ada', last_name: 'Lovelace' };
+const empty = { count: 0, next: null, previous: null, results: [] };
+
+function renderApp() {
+  const { wrapper, queryClient } = createTestQueryClient();
+  return { ...render(<App />, { wrapper }), queryClient };
+}
+
+const TODO = { id: 5, title: 'Water the plants', description: '', completed: false, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' };
+const oneTodo = { count: 1, next: null, previous: null, results: [TODO] };
+
+beforeEach(() => {
+  localStorage.clear();
+  window.location.hash = '';
+});
+afterEach(() => {
+  cleanup();
+  localStorage.clear();
+});
+
+describe('App', () => {
+  it('shows the login form when no tokens are stored', () => {
+    installFetch(() => jsonResponse(500));
+    renderApp();
+    expect(screen.getByRole('heading', { name: 'Log in' })).toBeTruthy();
+  });
+
+  it('logs in, then shows the todo list and the user name', async () => {
+    const api = installFetch((call) => {
+      if (call.path === '/api/auth/login/') {
+        return jsonResponse(200, {
+          access: makeJwt('access', 300), refresh: makeJwt('refresh', 3600), token_type: 'Bearer',
+          expires_in: 300, refresh_expires_in: 3600, session: { id: 1, device_name: 'Phone' }, user: ME,
+        });
+      }
+      return jsonResponse(200, call.path === '/api/users/me/' ? ME : oneTodo);
+    });
+    renderApp();
+
+    fireEvent.change(screen.getByLabelText('Email'), { target: { value: ME.email } });
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'secret-pass-123' } });
+    fireEvent.change(screen.getByLabelText('Device name (optional)'), { target: { value: 'Phone' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Log in' }));
+
+    await screen.findByRole('heading', { name: 'Your todos' });
+    expect(screen.getByTestId('user-name').textContent).toBe('Ada Lovelace');
+    // The pages mounted by the login got their data (their queries were not orphaned).
+    await screen.findByText('Water the plants');
+    await waitFor(() => expect(screen.getByTestId('count-all').textContent).toBe('1'));
+    expect(JSON.parse(api.callsTo('/api/auth/login/')[0]?.body ?? '')).toEqual({
+      email: ME.email, password: 'secret-pass-123', device_name: 'Phone',
+    });
+  });
+
+  it('shows "Wrong email or password." for a 401 at login', async () => {
+    installFetch(() => jsonResponse(401, { detail: 'No active account', code: 'authentication_failed' }));
+    renderApp();
+    fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'x@example.com' } });
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'nope' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Log in' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('Wrong email or password.');
+  });
+
+  it('returns to the login screen with a notice when the session is revoked', async () => {
+    storeTokens(makeJwt('access', 300), makeJwt('refresh', 3600));
+    installFetch((call) =>
+      call.path === '/api/auth/refresh/'
+        ? jsonResponse(401, { detail: 'Session revoked', code: 'token_not_valid' })
+        : jsonResponse(401, { detail: 'Session revoked', code: 'token_not_valid' }),
+    );
+    renderApp();
+
+    await screen.findByRole('heading', { name: 'Log in' });
+    expect(screen.getByRole('status').textContent).toBe('Your session has ended. Please log in again.');
+    expect(localStorage.getItem(TOKENS_KEY)).toBeNull();
+  });
+
+  it('log out: clears the tokens and the cached data, shows the login screen', async () => {
+    storeTokens(makeJwt('access', 300), makeJwt('refresh', 3600));
+    const api = installFetch((call) =>
+      call.path === '/api/auth/logout/' ? jsonResponse(204) : jsonResponse(200, call.path === '/api/users/me/' ? ME : oneTodo),
+    );
+    const { queryClient } = renderApp();
+    await screen.findByText('Water the plants');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Log out' }));
+
+    await screen.findByRole('heading', { name: 'Log in' });
+    expect(screen.getByRole('status').textContent).toBe('You have logged out.');
+    expect(api.callsTo('/api/auth/logout/')).toHaveLength(1);
+    expect(localStorage.getItem(TOKENS_KEY)).toBeNull();
+    await waitFor(() => expect(queryClient.getQueryCache().getAll()).toHaveLength(0));
+  });
+
+  it('follows a logout made in another tab', async () => {
+    storeTokens(makeJwt('access', 300), makeJwt('refresh', 3600));
+    installFetch((call) => jsonResponse(200, call.path === '/api/users/me/' ? ME : empty));
+    renderApp();
+    await screen.findByRole('heading', { name: 'Your todos' });
+
+    act(() => {
+      localStorage.clear();
+      window.dispatchEvent(new StorageEvent('storage', { key: null }));
+    });
+
+    await waitFor(() => expect(screen.getByRole('heading', { name: 'Log in' })).toBeTruthy());
+  });
+});

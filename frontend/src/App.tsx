@@ -1,0 +1,58 @@
+import { useEffect, useRef, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useIsAuthenticated, useSessionUserId } from './api/resources/auth/hooks';
+import { Header } from './components/Header';
+import { navigate, useHashRoute } from './hooks/useHashRoute';
+import { AuthPage } from './pages/AuthPage';
+import { ProfilePage } from './pages/ProfilePage';
+import { SessionsPage } from './pages/SessionsPage';
+import { TodosPage } from './pages/TodosPage';
+import { cancelExpectedSignOut, takeSignOutNotice } from './signOutNotice';
+
+/**
+ * Shows the login screen whenever this tab holds no tokens. The token store is the single
+ * source of truth: logout, a refused refresh, or another tab logging out all clear it.
+ */
+export function App() {
+  const authenticated = useIsAuthenticated();
+  const route = useHashRoute();
+  const queryClient = useQueryClient();
+  const [notice, setNotice] = useState<string | null>(null);
+  const wasAuthenticated = useRef(authenticated);
+  const userId = useSessionUserId();
+  const previousUserId = useRef(userId);
+
+  useEffect(() => {
+    if (wasAuthenticated.current && !authenticated) {
+      // The logged-in pages are unmounted by now, so no query observer is orphaned.
+      queryClient.clear(); // never show one user's data to the next
+      setNotice(takeSignOutNotice());
+      navigate('login');
+    } else if (!wasAuthenticated.current && authenticated) {
+      setNotice(null);
+      cancelExpectedSignOut();
+      if (route === 'login' || route === 'register') navigate('todos');
+    }
+    wasAuthenticated.current = authenticated;
+  }, [authenticated, queryClient, route]);
+
+  // Another tab logged in as someone else: refetch everything as the new user.
+  useEffect(() => {
+    if (previousUserId.current && userId && previousUserId.current !== userId) void queryClient.resetQueries();
+    previousUserId.current = userId;
+  }, [userId, queryClient]);
+
+  if (!authenticated) {
+    return <AuthPage key={route ?? 'login'} mode={route === 'register' ? 'register' : 'login'} notice={notice} />;
+  }
+
+  const page = route === 'profile' ? 'profile' : route === 'sessions' ? 'sessions' : 'todos';
+  return (
+    <div className="app">
+      <Header route={page} />
+      {page === 'profile' && <ProfilePage />}
+      {page === 'sessions' && <SessionsPage />}
+      {page === 'todos' && <TodosPage />}
+    </div>
+  );
+}

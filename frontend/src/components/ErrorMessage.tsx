@@ -1,0 +1,45 @@
+import {
+  ApiError,
+  NetworkError,
+  RateLimitError,
+  UnauthorizedError,
+  ValidationError,
+} from '../api/client';
+
+/** A user-facing sentence for any error thrown by the API client. */
+export function describeError(error: unknown, unauthorizedText?: string): string {
+  if (error instanceof RateLimitError) {
+    return error.retryAfter !== null
+      ? `Too many attempts. Try again in ${error.retryAfter} s.`
+      : 'Too many attempts. Please wait a moment and try again.';
+  }
+  if (error instanceof NetworkError) return error.message;
+  if (error instanceof UnauthorizedError) return unauthorizedText ?? error.message;
+  if (error instanceof ValidationError) {
+    // Field messages are shown next to their inputs; here only what belongs to no field.
+    const general = [...(error.fieldErrors.non_field_errors ?? []), ...(error.fieldErrors.detail ?? [])];
+    return general.length ? general.join(' ') : 'Please correct the highlighted fields.';
+  }
+  if (error instanceof ApiError) return error.status >= 500 ? 'The server had a problem. Try again later.' : error.message;
+  return 'Something went wrong.';
+}
+
+interface Props {
+  error: unknown;
+  /** Text for a 401, e.g. "Wrong email or password." on the login form. */
+  unauthorizedText?: string;
+}
+
+export function ErrorMessage({ error, unauthorizedText }: Props) {
+  if (!error) return null;
+  return (
+    <p className="alert alert-error" role="alert">
+      {describeError(error, unauthorizedText)}
+    </p>
+  );
+}
+
+/** Messages of one field of a ValidationError. */
+export function fieldMessages(error: unknown, field: string): string[] {
+  return error instanceof ValidationError ? (error.fieldErrors[field] ?? []) : [];
+}
