@@ -1,0 +1,1 @@
+"""Benchmarks and the load-and-fault run: see docs/benchmarks.md."""

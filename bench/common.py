@@ -1,0 +1,248 @@
+"""Helpers shared by the benchmarks, the load-and-fault run and the cross-process tests.
+
+Everything here talks to 127.0.0.1 only, and stops every process it starts.
+"""
+
+import contextlib
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+HOST = "127.0.0.1"
+
+
+# --- Databases and Redis --------------------------------------------------------------------
+
+
+def pg_url_with_name(url, name):
+    """Return the PostgreSQL ``url`` pointing at database ``name``."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+
+def pg_database_name(url):
+    return urllib.parse.urlsplit(url).path.lstrip("/")
+
+
+def is_postgres(url):
+    return bool(url) and urllib.parse.urlsplit(url).scheme in ("postgres", "postgresql", "pgsql")
+
+
+def _pg_admin(url):
+    import psycopg
+
+    return psycopg.connect(pg_url_with_name(url, "postgres"), autocommit=True, connect_timeout=5)
+
+
+def pg_create(url):
+    """Create (anew) the database that ``url`` names."""
+    from psycopg import sql
+
+    name = pg_database_name(url)
+    with _pg_admin(url) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def pg_drop(url):
+    from psycopg import sql
+
+    name = pg_database_name(url)
+    with _pg_admin(url) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def pg_available(url):
+    try:
+        with _pg_admin(url):
+            return True
+    except Exception:
+        return False
+
+
+def redis_url_with_db(url, db):
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{db}"))
+
+
+def redis_flush(url):
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=5)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+def redis_available(url):
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=2)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:
+        return False
+
+
+def server_env(*, database_url, redis_url="", settings="config.settings", **extra):
+    """Return the environment of a server or management command on ``database_url``."""
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    env.update(
+        DJANGO_SETTINGS_MODULE=settings,
+        DATABASE_URL=database_url,
+        DJANGO_DEBUG="true",
+        AUTH_THROTTLE_RATE="none",
+        PYTHONUNBUFFERED="1",
+    )
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def migrate(env):
+    """Migrate the database of ``env`` and create the database cache table."""
+    for command in (["migrate", "--noinput", "-v", "0"], ["createcachetable"]):
+        subprocess.run(  # noqa: S603 - a fixed command line
+            [PYTHON, "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            timeout=300,
+        )
+
+
+# --- Servers --------------------------------------------------------------------------------
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+class Gunicorn:
+    """A gunicorn server on 127.0.0.1, started in its own process group and always stopped."""
+
+    def __init__(self, env, *, workers=1, worker_class="sync", threads=1, log=None, extra_args=()):
+        self.port = free_port()
+        self.env = env
+        self.args = [
+            GUNICORN,
+            "config.wsgi:application",
+            "--bind",
+            f"{HOST}:{self.port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            worker_class,
+            "--threads",
+            str(threads),
+            "--keep-alive",
+            "30",
+            "--graceful-timeout",
+            "5",
+            "--timeout",
+            "60",
+            *extra_args,
+        ]
+        self.log = log
+        self.process = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def start(self, timeout=60):
+        out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
+            self.args, cwd=ROOT, env=self.env, stdout=out, stderr=out, start_new_session=True
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode} (log: {self.log})")
+            try:
+                status, _ = request(self.port, "GET", "/api/health/", timeout=2)
+                if status == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("gunicorn did not answer in time")
+
+    def worker_pids(self):
+        """Return the pids of the live workers (the master's children)."""
+        pid = self.process.pid
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            return []
+        return [int(child) for child in children]
+
+    def stop(self):
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        # Workers of a master killed hard would be orphans of the same group.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+# --- HTTP -----------------------------------------------------------------------------------
+
+
+def request(port, method, path, *, token=None, body=None, headers=None, timeout=30, conn=None):
+    """Send one request to 127.0.0.1:``port``; return (status, decoded JSON body or None).
+
+    With ``conn`` (an http.client.HTTPConnection) the keep-alive connection is reused.
+    """
+    all_headers = {"Accept": "application/json", **(headers or {})}
+    if token:
+        all_headers["Authorization"] = f"Bearer {token}"
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        all_headers["Content-Type"] = "application/json"
+    elif method == "POST":
+        all_headers["Content-Type"] = "application/json"
+    own = conn is None
+    if own:
+        conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        conn.request(method, path, body=data, headers=all_headers)
+        response = conn.getresponse()
+        raw = response.read()
+    finally:
+        if own:
+            conn.close()
+    try:
+        decoded = json.loads(raw) if raw else None
+    except ValueError:
+        decoded = None
+    return response.status, decoded

@@ -1,0 +1,337 @@
+"""Benchmarks: this project beside stock SimpleJWT, in-process and over gunicorn, in one run.
+
+    .venv/bin/python -m bench.run                      # SQLite and PostgreSQL, without and with Redis
+    .venv/bin/python -m bench.run --quick              # a few seconds per configuration
+    .venv/bin/python -m bench.run --backends sqlite --redis without
+
+For each configuration: a dedicated database (a temporary SQLite file, or the PostgreSQL
+database ``bench_tokens``, created and dropped here), a dedicated Redis DB (flushed before
+and after), migrations with ``config.settings_bench``, then the in-process benchmark
+(bench/inprocess.py, in a subprocess) and the gunicorn benchmark (bench/http_load.py).
+Prints Markdown tables and the targets, met or missed; ``--json`` keeps every figure.
+Everything runs on 127.0.0.1.
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import http_load
+from bench.common import (
+    PYTHON,
+    ROOT,
+    Gunicorn,
+    migrate,
+    pg_available,
+    pg_create,
+    pg_drop,
+    redis_available,
+    redis_flush,
+    server_env,
+)
+
+DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/bench_tokens"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/13"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--backends", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
+    parser.add_argument("--redis", choices=("without", "with", "both"), default="both")
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG))
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS))
+    parser.add_argument("--reps", type=int, default=5, help="in-process repetitions")
+    parser.add_argument("-n", type=int, default=300, help="in-process requests per repetition")
+    parser.add_argument("--n-login", type=int, default=15)
+    parser.add_argument("--http-reps", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=3.0, help="gunicorn: seconds per operation and rep")
+    parser.add_argument("--connections", type=int, default=4, help="gunicorn: client threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn gthread workers")
+    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
+    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="tiny runs, for development")
+    parser.add_argument("--json", type=Path, help="write every figure here")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.reps, args.n, args.n_login, args.http_reps, args.seconds = 1, 40, 2, 1, 1.0
+
+    configs = []
+    for backend in args.backends.split(","):
+        for redis in {"without": [False], "with": [True], "both": [False, True]}[args.redis]:
+            configs.append((backend.strip(), redis))
+
+    results = {"machine": machine(), "args": {k: str(v) for k, v in vars(args).items()}, "runs": []}
+    for backend, redis in configs:
+        label = backend + (" + Redis" if redis else "")
+        print(f"== {label}", file=sys.stderr, flush=True)
+        results["runs"].append({"label": label, **run_config(args, backend, redis)})
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    print(report(results))
+    return 0
+
+
+def run_config(args, backend, redis):
+    redis_url = args.redis_url if redis else ""
+    if redis and not redis_available(redis_url):
+        return {"skipped": f"Redis does not answer at {redis_url}"}
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        if backend == "sqlite":
+            database_url = f"sqlite:///{tmp}/bench.sqlite3"
+        elif backend == "postgres":
+            if not pg_available(args.pg_url):
+                return {"skipped": f"PostgreSQL does not answer at {args.pg_url}"}
+            database_url = args.pg_url
+            pg_create(database_url)
+        else:
+            raise SystemExit(f"unknown backend {backend!r}")
+        try:
+            if redis:
+                redis_flush(redis_url)
+            env = server_env(database_url=database_url, redis_url=redis_url, settings="config.settings_bench")
+            migrate(env)
+            out = {"database_url": database_url, "redis_url": redis_url}
+            command = [
+                PYTHON,
+                "-m",
+                "bench.inprocess",
+                "--reps",
+                str(args.reps),
+                "-n",
+                str(args.n),
+                "--n-login",
+                str(args.n_login),
+            ]
+            started = time.monotonic()
+            done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)  # noqa: S603
+            if done.returncode:
+                raise RuntimeError(f"bench.inprocess failed:\n{done.stderr[-3000:]}")
+            out["inprocess"] = json.loads(done.stdout)
+            print(f"   in-process: {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+            if not args.skip_http:
+                started = time.monotonic()
+                log = Path(tmp) / "gunicorn.log"
+                with Gunicorn(
+                    env, workers=args.workers, worker_class="gthread", threads=args.threads, log=log
+                ) as g:
+                    list_url = out["inprocess"]["list_url"]
+                    out["gunicorn"] = http_load.run(
+                        g.port,
+                        list_url,
+                        workers=args.workers,
+                        connections=args.connections,
+                        seconds=args.seconds,
+                        reps=args.http_reps,
+                    )
+                    out["gunicorn"]["workers"] = args.workers
+                    out["gunicorn"]["threads"] = args.threads
+                    out["revocation"] = http_load.revocation_in_every_worker(g.port, list_url, args.workers)
+                print(f"   gunicorn: {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+            return out
+        finally:
+            if backend == "postgres":
+                pg_drop(database_url)
+            if redis:
+                redis_flush(redis_url)
+
+
+def machine():
+    def read(command):
+        try:
+            return subprocess.run(command, capture_output=True, text=True, timeout=10).stdout.strip()  # noqa: S603
+        except OSError:
+            return "?"
+
+    cpu = "?"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if "MemTotal" in line
+        ),
+        "?",
+    )
+    from importlib.metadata import version
+
+    return {
+        "nproc": read(["nproc"]),
+        "cpu": cpu,
+        "memory": memory,
+        "loadavg_at_start": os.getloadavg(),
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        "postgresql": read(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "SHOW server_version"]),
+        "redis": read(["redis-server", "--version"]).split(" v=")[-1].split(" ")[0],
+        "packages": {
+            name: version(name)
+            for name in (
+                "Django",
+                "djangorestframework",
+                "djangorestframework-simplejwt",
+                "gunicorn",
+                "psycopg",
+            )
+        },
+    }
+
+
+# --- Report ---------------------------------------------------------------------------------
+
+PAIRS = (("login", "login_ours", "login_stock"), ("refresh", "refresh_ours", "refresh_stock"),
+         ("authenticated GET", "get_ours", "get_stock"))  # fmt: skip
+
+
+def _sql(sql):
+    if not sql:
+        return ""
+    verbs = " ".join(f"{verb} x{count:g}" for verb, count in sql["verbs"].items())
+    return f"{sql['statements']:g} ({verbs}) + {sql['transaction_control']:g} tx"
+
+
+def timing_table(timing, sql=None):
+    lines = [
+        "| operation | ours req/s | ours p50 ms | ours p95 ms | stock req/s | stock p50 ms | stock p95 ms "
+        "| ours/stock (req/s) | SQL ours | SQL stock |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for label, ours, stock in PAIRS:
+        o, s = timing[ours], timing[stock]
+        lines.append(
+            f"| {label} | {o['rps']:.0f} | {o['p50_ms']:.2f} | {o['p95_ms']:.2f} | {s['rps']:.0f} | "
+            f"{s['p50_ms']:.2f} | {s['p95_ms']:.2f} | **{o['rps'] / s['rps']:.2f}x** | "
+            f"{_sql((sql or {}).get(ours))} | {_sql((sql or {}).get(stock))} |"
+        )
+    for label, name in (
+        ("unauthenticated GET (same view)", "get_anon"),
+        ("floor: GET + 1-row UPDATE", "floor"),
+    ):
+        b = timing[name]
+        lines.append(
+            f"| {label} | {b['rps']:.0f} | {b['p50_ms']:.2f} | {b['p95_ms']:.2f} | | | | | "
+            f"{_sql((sql or {}).get(name))} | |"
+        )
+    return "\n".join(lines)
+
+
+def derived(timing, mode):
+    """Return the figures the targets are about."""
+    if mode == "in-process":
+        # One request at a time: the median latency is the cost.
+        cost = {name: value["p50_ms"] for name, value in timing.items()}
+    else:
+        # Under load: server capacity spent per request, from the throughput.
+        cost = {name: 1000 / value["rps"] for name, value in timing.items()}
+    ours_overhead = cost["get_ours"] - cost["get_anon"]
+    stock_overhead = cost["get_stock"] - cost["get_anon"]
+    return {
+        "refresh_speedup": timing["refresh_ours"]["rps"] / timing["refresh_stock"]["rps"],
+        "get_speedup": timing["get_ours"]["rps"] / timing["get_stock"]["rps"],
+        "refresh_above_floor_ms": cost["refresh_ours"] - cost["floor"],
+        "refresh_over_floor": cost["refresh_ours"] / cost["floor"],
+        "stock_refresh_over_floor": cost["refresh_stock"] / cost["floor"],
+        "auth_overhead_ours_ms": ours_overhead,
+        "auth_overhead_stock_ms": stock_overhead,
+        "auth_overhead_ratio": ours_overhead / stock_overhead if stock_overhead > 0 else float("nan"),
+    }
+
+
+def report(results):
+    m = results["machine"]
+    out = [
+        f"Machine: {m['nproc']} cores, {m['cpu']}, {m['memory']} memory; load average at start "
+        f"{', '.join(f'{x:.2f}' for x in m['loadavg_at_start'])}. Python {m['python']}, "
+        + ", ".join(f"{k} {v}" for k, v in m["packages"].items())
+        + f", PostgreSQL {m['postgresql']}, Redis {m['redis']}.",
+        "",
+    ]
+    targets = []
+    for run in results["runs"]:
+        label = run["label"]
+        if "skipped" in run:
+            out += [f"### {label}: skipped ({run['skipped']})", ""]
+            continue
+        inproc = run["inprocess"]
+        d_in = derived(inproc["timing"], "in-process")
+        out += [
+            f"### {label}, in-process (django.test.Client, median of {results['args']['reps']} runs)",
+            "",
+            f"List view: `{inproc['list_url']}`; hasher {inproc['hashers'][0].rsplit('.', 1)[-1]} on both sides.",
+            "",
+            timing_table(inproc["timing"], inproc["sql"]),
+            "",
+            _derived_line(d_in),
+            "",
+        ]
+        sql_ours = inproc["sql"]["refresh_ours"]["statements"]
+        auth_queries = inproc["sql"]["get_ours"]["statements"] - inproc["sql"]["get_anon"]["statements"]
+        targets += [
+            (label, "refresh ≥ 5x stock, in-process", f"{d_in['refresh_speedup']:.2f}x", d_in["refresh_speedup"] >= 5),
+            (label, "refresh ≤ 2 SQL statements besides transaction control", f"{sql_ours:g}", sql_ours <= 2),
+            (label, "authenticated GET: ≤ 1 query for authentication", f"{auth_queries:g}", auth_queries <= 1),
+            (label, "authenticated GET no slower than stock, in-process", f"{d_in['get_speedup']:.2f}x",
+             d_in["get_speedup"] >= 1),
+            (label, "revoked session refused at once (in-process)", str(inproc["revoked_access_status"]),
+             inproc["revoked_access_status"] == 401),
+        ]  # fmt: skip
+        if run["redis_url"]:
+            targets.append(
+                (label, "auth overhead ≤ 0.6x stock's, in-process (p50)", f"{d_in['auth_overhead_ratio']:.2f}x",
+                 d_in["auth_overhead_ratio"] <= 0.6)
+            )  # fmt: skip
+        if "gunicorn" in run:
+            g = run["gunicorn"]
+            d_g = derived(g["timing"], "gunicorn")
+            failures = {name: value["failures"] for name, value in g["timing"].items() if value["failures"]}
+            out += [
+                f"### {label}, over gunicorn ({g['workers']} gthread workers x {g['threads']} threads, "
+                f"{g['connections']} keep-alive client threads, {g['seconds']:g} s per operation, "
+                f"median of {g['reps']} runs)",
+                "",
+                timing_table(g["timing"]),
+                "",
+                _derived_line(d_g)
+                + (f" Failed requests: {failures}." if failures else " No failed request."),
+                "",
+            ]
+            rv = run["revocation"]
+            targets += [
+                (label, "refresh ≥ 3x stock, over gunicorn", f"{d_g['refresh_speedup']:.2f}x", d_g["refresh_speedup"] >= 3),
+                (label, "authenticated GET no slower than stock, gunicorn", f"{d_g['get_speedup']:.2f}x",
+                 d_g["get_speedup"] >= 1),
+                (label, "revoked session refused at once by every worker",
+                 f"{rv['refused_after']}/{rv['workers_reached']} workers (served {rv['served_before']} before)",
+                 rv["refused_after"] == rv["workers_reached"] and rv["served_before"] == [200]),
+            ]  # fmt: skip
+            if run["redis_url"]:
+                targets.append(
+                    (label, "auth overhead ≤ 0.6x stock's, gunicorn (1/throughput)",
+                     f"{d_g['auth_overhead_ratio']:.2f}x", d_g["auth_overhead_ratio"] <= 0.6)
+                )  # fmt: skip
+    out += ["### Targets", "", "| configuration | target | measured | met |", "|---|---|---|---|"]
+    out += [f"| {c} | {t} | {v} | {'yes' if ok else '**no**'} |" for c, t, v, ok in targets]
+    return "\n".join(out)
+
+
+def _derived_line(d):
+    return (
+        f"Refresh: {d['refresh_speedup']:.2f}x stock's throughput; {d['refresh_above_floor_ms']:+.2f} ms "
+        f"({d['refresh_over_floor']:.2f}x) the floor (stock: {d['stock_refresh_over_floor']:.2f}x the floor). "
+        f"Authentication overhead (GET minus unauthenticated GET): ours {d['auth_overhead_ours_ms']:.3f} ms, "
+        f"stock {d['auth_overhead_stock_ms']:.3f} ms, ratio {d['auth_overhead_ratio']:.2f}."
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

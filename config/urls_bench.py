@@ -1,0 +1,141 @@
+"""URLs of the benchmarks: the project's URLs plus stock SimpleJWT and baselines under /bench/.
+
+* ``/bench/stock/token/``, ``/bench/stock/refresh/``: SimpleJWT's TokenObtainPairView and
+  TokenRefreshView (rotation and blacklist after rotation, see config.settings_bench).
+* ``/bench/stock/list/``: the project's list view (``/api/todos/``) authenticated by stock
+  ``JWTAuthentication`` with stock ``AccessToken``.
+* ``/bench/anon/list/``: the same view with no token at all (the user comes from an
+  in-process dict), to measure what authentication adds.
+* ``/bench/floor/``: the floor of a refresh: an unauthenticated request plus one
+  single-row UPDATE through the ORM.
+* ``/bench/pid/``: the id of the worker process that answers.
+
+Never installed outside the benchmarks (only ``config.settings_bench`` names this module).
+"""
+
+import os
+
+from django.urls import path, resolve
+from django.utils import timezone
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.tokens import AccessToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from accounts.models import DeviceSession, User
+from accounts.tokens import SessionRefreshToken
+from config.urls import handler404  # noqa: F401
+from config.urls import urlpatterns as project_urlpatterns
+
+# SimpleJWT's BlacklistMixin looks the jti of every RefreshToken subclass up in the blacklist
+# table whenever the token_blacklist app is installed -- and these settings install it for the
+# stock side. The project never installs it, so its refresh token skips that lookup here, as in
+# production. (See docs/benchmarks.md: the project should override it itself.)
+if hasattr(SessionRefreshToken, "check_blacklist") and "check_blacklist" not in vars(SessionRefreshToken):
+    SessionRefreshToken.check_blacklist = lambda self: None
+
+
+def _list_view():
+    """Return the URL, view class and viewset actions of the project's list view.
+
+    /api/todos/ (a viewset), or /api/auth/sessions/ where todos do not exist.
+    """
+    for url in ("/api/todos/", "/api/auth/sessions/"):
+        try:
+            match = resolve(url, urlconf="config.urls")
+        except Exception:  # noqa: S112 - not there: try the next one
+            continue
+        view = match.func
+        if hasattr(view, "cls"):  # a viewset
+            return url, view.cls, view.actions
+        if hasattr(view, "view_class"):
+            return url, view.view_class, None
+    raise RuntimeError("no list view to benchmark")
+
+
+LIST_URL, ListView, LIST_ACTIONS = _list_view()
+
+
+def _twin(name, **attributes):
+    """Return the list view again, with other attributes (authentication)."""
+    bases = (_SessionContextMixin, ListView) if LIST_URL == "/api/auth/sessions/" else (ListView,)
+    cls = type(name, bases, attributes)
+    return cls.as_view(LIST_ACTIONS) if LIST_ACTIONS else cls.as_view()
+
+
+class StockJWTAuthentication(JWTAuthentication):
+    """Stock JWTAuthentication with stock AccessToken (the project's settings name its own class)."""
+
+    def get_validated_token(self, raw_token):
+        try:
+            return AccessToken(raw_token)
+        except TokenError as exc:
+            raise InvalidToken({"detail": str(exc)}) from exc
+
+
+_users = {}
+
+
+class BenchUserHeaderAuthentication:
+    """No authentication: the user named by ``X-Bench-User``, from a per-process dict."""
+
+    def authenticate(self, request):
+        user_id = request.META.get("HTTP_X_BENCH_USER")
+        if not user_id:
+            raise AuthenticationFailed("X-Bench-User is required.")
+        user = _users.get(user_id)
+        if user is None:
+            user = _users[user_id] = User.objects.get(pk=user_id)
+        return user, None
+
+    def authenticate_header(self, request):
+        return "Bench"
+
+
+class _SessionContextMixin:
+    """Only for /api/auth/sessions/ (before todos exist): its serializer reads the caller's sid."""
+
+    def get_serializer_context(self):
+        context = {"request": self.request, "format_kwarg": self.format_kwarg, "view": self}
+        context["session_id"] = getattr(self.request.auth, "session_id", None)
+        return context
+
+
+stock_list_view = _twin("StockAuthListView", authentication_classes=[StockJWTAuthentication])
+anon_list_view = _twin(
+    "AnonListView", authentication_classes=[BenchUserHeaderAuthentication], permission_classes=[AllowAny]
+)
+
+
+class FloorView(APIView):
+    """An unauthenticated request that updates one row through the ORM."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    def get(self, request):
+        updated = DeviceSession.objects.filter(pk=request.GET.get("sid")).update(last_used_at=timezone.now())
+        return Response({"updated": updated})
+
+
+class PidView(APIView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    def get(self, request):
+        return Response({"pid": os.getpid()})
+
+
+urlpatterns = [
+    path("bench/stock/token/", TokenObtainPairView.as_view()),
+    path("bench/stock/refresh/", TokenRefreshView.as_view()),
+    path("bench/stock/list/", stock_list_view),
+    path("bench/anon/list/", anon_list_view),
+    path("bench/floor/", FloorView.as_view()),
+    path("bench/pid/", PidView.as_view()),
+    *project_urlpatterns,
+]

@@ -1,0 +1,131 @@
+"""Two stateless app servers sharing one PostgreSQL database and one Redis DB.
+
+A revocation made through server A reaches server B at once, even when B has the session
+in the shared cache; a refresh token rotated on A and replayed on B revokes the family.
+Skipped unless DATABASE_URL names PostgreSQL and REDIS_URL is set (CI's second run).
+"""
+
+import os
+
+import pytest
+
+from bench.common import (
+    Gunicorn,
+    is_postgres,
+    migrate,
+    pg_create,
+    pg_database_name,
+    pg_drop,
+    pg_url_with_name,
+    redis_url_with_db,
+    request,
+    server_env,
+)
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+REDIS_URL = os.environ.get("REDIS_URL", "")
+PASSWORD = "cross-Process-passw0rd"
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        not (is_postgres(DATABASE_URL) and REDIS_URL),
+        reason="needs DATABASE_URL naming PostgreSQL and REDIS_URL",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    """Start servers A and B (one sync worker each) on a dedicated database; stop them after."""
+    database_url = pg_url_with_name(DATABASE_URL, f"{pg_database_name(DATABASE_URL)}_xproc_{os.getpid()}")
+    redis_url = redis_url_with_db(REDIS_URL, 15)
+    pg_create(database_url)
+    started = []
+    try:
+        env = server_env(database_url=database_url, redis_url=redis_url)
+        migrate(env)
+        logs = tmp_path_factory.mktemp("servers")
+        for name in ("a", "b"):
+            server = Gunicorn(env, workers=1, log=logs / f"{name}.log")
+            started.append(server)
+            server.start()
+        yield started
+    finally:
+        for server in started:
+            server.stop()
+        pg_drop(database_url)
+
+
+def register(server, email):
+    status, body = request(
+        server.port, "POST", "/api/auth/register/", body={"email": email, "password": PASSWORD}
+    )
+    assert status == 201, body
+    return body
+
+
+def get_todos(server, access):
+    return request(server.port, "GET", "/api/todos/", token=access)[0]
+
+
+def refresh(server, token):
+    return request(server.port, "POST", "/api/auth/refresh/", token=token)
+
+
+def test_servers_are_two_processes(servers):
+    a, b = servers
+    assert a.port != b.port
+    assert set(a.worker_pids()).isdisjoint(b.worker_pids())
+
+
+def test_logout_through_a_is_refused_by_b_at_once(servers):
+    a, b = servers
+    tokens = register(a, "logout-a@cross.invalid")
+    # B serves the token twice: once from the database (filling the cache), once from the cache.
+    assert get_todos(b, tokens["access"]) == 200
+    assert get_todos(b, tokens["access"]) == 200
+
+    status, _ = request(a.port, "POST", "/api/auth/logout/", token=tokens["access"])
+    assert status == 204
+
+    assert get_todos(b, tokens["access"]) == 401
+    assert get_todos(a, tokens["access"]) == 401
+
+
+def test_logout_all_through_b_is_refused_by_a(servers):
+    a, b = servers
+    first = register(a, "logout-all@cross.invalid")
+    status, second = request(
+        b.port, "POST", "/api/auth/login/", body={"email": "logout-all@cross.invalid", "password": PASSWORD}
+    )
+    assert status == 200
+    for server in (a, b):
+        assert get_todos(server, first["access"]) == 200
+        assert get_todos(server, second["access"]) == 200
+
+    status, _ = request(b.port, "POST", "/api/auth/logout-all/", token=second["access"])
+    assert status == 204
+
+    for server in (a, b):
+        assert get_todos(server, first["access"]) == 401
+        assert get_todos(server, second["access"]) == 401
+
+
+def test_refresh_rotated_on_a_and_replayed_on_b_revokes_the_family(servers):
+    a, b = servers
+    first = register(a, "replay@cross.invalid")
+    status, newest = refresh(a, first["refresh"])
+    assert status == 200
+    # The newest access token works on both servers (and sits in the shared cache).
+    assert get_todos(a, newest["access"]) == 200
+    assert get_todos(b, newest["access"]) == 200
+
+    status, body = refresh(b, first["refresh"])  # the rotated-past token, replayed on B
+    assert status == 401, body
+
+    # The whole session is gone: the newest tokens from A are refused on both servers.
+    assert get_todos(b, newest["access"]) == 401
+    assert get_todos(a, newest["access"]) == 401
+    assert refresh(a, newest["refresh"])[0] == 401
+    assert refresh(b, newest["refresh"])[0] == 401

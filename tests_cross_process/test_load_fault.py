@@ -1,0 +1,32 @@
+"""The short load-and-fault run (bench/load_fault.py) as a test: it fails on any 5xx from a live
+worker, any forked refresh chain and any acknowledged todo that went missing.
+
+On PostgreSQL (and Redis) when DATABASE_URL (and REDIS_URL) say so, else on a SQLite file.
+"""
+
+import json
+import subprocess
+
+from bench.common import PYTHON, ROOT
+
+
+def test_short_load_with_a_worker_killed(tmp_path):
+    report_path = tmp_path / "load_fault.json"
+    done = subprocess.run(  # noqa: S603 - a fixed command line
+        [PYTHON, "bench/load_fault.py", "--seconds", "10", "--clients", "8", "--json", str(report_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert report_path.exists(), done.stdout + done.stderr
+    report = json.loads(report_path.read_text())
+    summary = done.stdout + done.stderr[-2000:]
+    assert report["killed_worker"], summary
+    assert report["requests"] > 100, summary
+    assert report["server_errors"] == 0, summary
+    assert report["forked"]["double_200"] == [], summary
+    assert report["forked"]["reuse_events"] == 0, summary
+    assert report["forked"]["inconsistent_sessions"] == [], summary
+    assert report["todos_missing"] == 0, summary
+    assert done.returncode == 0, summary
