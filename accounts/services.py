@@ -8,13 +8,18 @@ from functools import cached_property
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts import session_cache
+from accounts import queries, session_cache
 from accounts.models import DeviceSession, RevokeReason, SecurityEvent, User
-from accounts.selectors import live_sessions
+from accounts.selectors import (
+    live_sessions,
+    security_events_prunable,
+    sessions_inactive,
+    sessions_live_of_users,
+    sessions_prunable,
+)
 from accounts.tokens import SessionRefreshToken, new_refresh_expiry
 
 
@@ -169,13 +174,8 @@ def session_refresh(*, token, ip_address=None):
         expires_at=expires_at,
         session_expires_at=token.session_expires_at,
     )
-    rotated = (
-        live_sessions(now)
-        .filter(pk=session_id, user_id=user_id, refresh_jti=jti)
-        .filter(Exists(User.objects.filter(pk=OuterRef("user_id"), is_active=True)))
-        .update(
-            refresh_jti=new["jti"], previous_jti=jti, rotated_at=now, last_used_at=now, expires_at=expires_at
-        )
+    rotated = queries.session_rotate(
+        session_id=session_id, user_id=user_id, jti=jti, new_jti=new["jti"], now=now, expires_at=expires_at
     )
     if rotated:
         return IssuedTokens(refresh=new)
@@ -293,3 +293,126 @@ def refresh_token_decode(raw):
         return SessionRefreshToken(raw)
     except TokenError as exc:
         raise RefreshDenied(str(exc)) from exc
+
+
+# --- Operators ------------------------------------------------------------------------------
+# The admin's actions and the management commands revoke through sessions_revoke_bulk, like
+# the API: one UPDATE and one security event (with its criterion and count) per criterion.
+
+# Past this many users, dropping everybody's cached session state costs less than one
+# cache write per user (and a thundering herd of cache misses is bounded by the sessions).
+CACHE_FORGET_USERS_MAX = 1000
+PRUNE_BATCH_SIZE = 5000
+
+
+def sessions_revoke_of_users(*, user_ids, reason, ip_address=None, **criterion):
+    """Revoke every live session of the users ``user_ids``; return how many there were."""
+    user_ids = sorted(set(user_ids))
+    if not user_ids:
+        return 0
+    return sessions_revoke_bulk(
+        queryset=sessions_live_of_users(user_ids=user_ids),
+        reason=reason,
+        user_id=user_ids[0] if len(user_ids) == 1 else None,
+        ip_address=ip_address,
+        users=user_ids if len(user_ids) <= CACHE_FORGET_USERS_MAX else None,
+        user_ids=user_ids,
+        **criterion,
+    )
+
+
+def sessions_revoke_everybody(*, reason, ip_address=None):
+    """Revoke every live session of every user; return how many there were."""
+    return sessions_revoke_bulk(
+        queryset=live_sessions(), reason=reason, ip_address=ip_address, users=None, criterion="all"
+    )
+
+
+def sessions_revoke_inactive(*, days, reason, ip_address=None):
+    """Revoke the live sessions not used for ``days`` days; return how many there were."""
+    return sessions_revoke_bulk(
+        queryset=sessions_inactive(days=days),
+        reason=reason,
+        ip_address=ip_address,
+        users=None,
+        criterion="inactive_days",
+        days=days,
+    )
+
+
+def sessions_revoke_selected(*, session_ids, reason, ip_address=None):
+    """Revoke the live sessions among ``session_ids`` (an admin's ticked rows)."""
+    session_ids = [str(pk) for pk in session_ids]
+    # A session never changes hands, so its users are known before the UPDATE.
+    user_ids = sorted(set(DeviceSession.objects.filter(pk__in=session_ids).values_list("user_id", flat=True)))
+    if not user_ids:
+        return 0
+    return sessions_revoke_bulk(
+        queryset=live_sessions().filter(pk__in=session_ids),
+        reason=reason,
+        user_id=user_ids[0] if len(user_ids) == 1 else None,
+        ip_address=ip_address,
+        users=user_ids if len(user_ids) <= CACHE_FORGET_USERS_MAX else None,
+        criterion="selected",
+        session_ids=session_ids,
+    )
+
+
+def sessions_revoke_matching(*, queryset, reason, ip_address=None, **criterion):
+    """Revoke the live sessions of ``queryset``, a filter that may match any number of users.
+
+    Rows may start to match between any read and the UPDATE, so everybody's cached state
+    is dropped rather than that of the users read beforehand.
+    """
+    return sessions_revoke_bulk(
+        queryset=queryset & live_sessions(),
+        reason=reason,
+        ip_address=ip_address,
+        users=None,
+        **criterion,
+    )
+
+
+def sessions_prune(*, older_than, batch_size=PRUNE_BATCH_SIZE, on_batch=None):
+    """Delete the sessions that expired or were revoked more than ``older_than`` ago.
+
+    Live sessions are never in the set (see selectors.sessions_prunable). Return how many
+    were deleted; ``on_batch(count)`` is called after each batch.
+    """
+    return _delete_in_batches(
+        queryset=sessions_prunable(before=timezone.now() - older_than),
+        batch_size=batch_size,
+        on_batch=on_batch,
+    )
+
+
+def security_events_prune(*, older_than, batch_size=PRUNE_BATCH_SIZE, on_batch=None):
+    """Delete the security events recorded more than ``older_than`` ago; return how many."""
+    return _delete_in_batches(
+        queryset=security_events_prunable(before=timezone.now() - older_than),
+        batch_size=batch_size,
+        on_batch=on_batch,
+    )
+
+
+def _delete_in_batches(*, queryset, batch_size, on_batch=None):
+    """Delete the rows of ``queryset`` ``batch_size`` at a time, each batch its own transaction.
+
+    Batches walk the primary key from where the previous one stopped, so that none scans
+    again the rows the others deleted (dead until vacuumed) and no lock outlives its batch.
+    The DELETE repeats the filter: a row that stopped matching in between stays.
+    """
+    deleted, last = 0, None
+    while True:
+        page = queryset if last is None else queryset.filter(pk__gt=last)
+        ids = list(page.order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return deleted
+        with transaction.atomic(using=queryset.db):
+            count, _ = queryset.filter(pk__in=ids).delete()
+        deleted += count
+        if on_batch is not None:
+            on_batch(count)
+        if len(ids) < batch_size:
+            return deleted
+        last = ids[-1]

@@ -67,6 +67,13 @@ class SessionRefreshToken(SessionTokenMixin, RefreshToken):
             token["jti"] = jti
         return token
 
+    def check_blacklist(self):
+        """Skip SimpleJWT's blacklist table: the session is this token's blacklist.
+
+        Only called where ``token_blacklist`` is installed (a project moving over from the
+        stock setup); without this, every refresh would pay a lookup that decides nothing.
+        """
+
     def verify(self):
         super().verify()
         if not isinstance(self.payload.get(SESSION_EXPIRY_CLAIM), int):

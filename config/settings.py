@@ -97,9 +97,10 @@ else:
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
     }
 
-# The cache alias that holds session state for authentication (accounts.session_cache):
-# only a cache every process shares, so only with Redis.
-SESSION_STATE_CACHE = "default" if REDIS_URL else None
+# Where authentication keeps session state (accounts.session_cache): only a store that
+# every process shares, so only with Redis. SESSION_STATE_CACHE may name a Django cache instead.
+SESSION_STATE_REDIS_URL = REDIS_URL or None
+SESSION_STATE_CACHE = None
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

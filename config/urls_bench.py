@@ -27,16 +27,8 @@ from rest_framework_simplejwt.tokens import AccessToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.models import DeviceSession, User
-from accounts.tokens import SessionRefreshToken
 from config.urls import handler404  # noqa: F401
 from config.urls import urlpatterns as project_urlpatterns
-
-# SimpleJWT's BlacklistMixin looks the jti of every RefreshToken subclass up in the blacklist
-# table whenever the token_blacklist app is installed -- and these settings install it for the
-# stock side. The project never installs it, so its refresh token skips that lookup here, as in
-# production. (See docs/benchmarks.md: the project should override it itself.)
-if hasattr(SessionRefreshToken, "check_blacklist") and "check_blacklist" not in vars(SessionRefreshToken):
-    SessionRefreshToken.check_blacklist = lambda self: None
 
 
 def _list_view():

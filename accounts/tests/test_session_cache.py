@@ -1,7 +1,7 @@
-"""The shared-cache path of authentication: no SQL while current, never serving a revoked session.
+"""The shared-store path of authentication: no SQL while current, never serving a revoked session.
 
-These tests give session state a cache of its own (local memory, which is only acceptable
-in a single-process test); CI runs the whole suite again with Redis as the real thing.
+With REDIS_URL set (CI's second run) these tests use Redis itself; without it they give
+session state a Django cache of local memory, acceptable only in a single-process test.
 """
 
 import pytest
@@ -18,13 +18,16 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def session_cache(settings):
+    if settings.SESSION_STATE_REDIS_URL:
+        yield  # the root conftest flushes the Redis database around each test
+        return
     settings.CACHES = {
         **settings.CACHES,
         "session-state": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "state"},
     }
     settings.SESSION_STATE_CACHE = "session-state"
     caches["session-state"].clear()
-    yield caches["session-state"]
+    yield
     caches["session-state"].clear()
 
 
@@ -98,23 +101,33 @@ def test_other_users_stay_cached_after_a_revocation(user, login, django_assert_n
         authenticate(theirs["access"])
 
 
-def test_entry_filled_before_a_revocation_commit_is_not_served(user, login, session_cache):
+def test_entry_filled_before_a_revocation_commit_is_not_served(user, login):
     """The race: a reader reads the database before the revocation commits, then writes the cache."""
-    from django.utils import timezone
-
     from accounts import session_cache as state
-    from accounts.models import DeviceSession
 
     tokens = login(user)
-    now = timezone.now()
-    miss = state.lookup(session_id=tokens["session"]["id"], user_id=user.pk, now=now)
-    session = DeviceSession.objects.select_related("user").get(pk=tokens["session"]["id"])
+    session_id = tokens["session"]["id"]
+    miss = state.lookup(session_id=session_id, user_id=user.pk)
+    assert isinstance(miss, state.Miss)
+    read_before = User.objects.get(pk=user.pk)
     # The revocation commits and rotates the versions...
-    services.session_revoke(session_id=session.pk, user_id=user.pk, reason=RevokeReason.LOGOUT)
+    services.session_revoke(session_id=session_id, user_id=user.pk, reason=RevokeReason.LOGOUT)
     # ...and only then does the slow reader store what it read before.
-    state.store(miss=miss, session=session, user=session.user)
-    again = state.lookup(session_id=tokens["session"]["id"], user_id=user.pk, now=now)
-    assert isinstance(again, state.Miss)
+    state.store(miss=miss, session_id=session_id, user=read_before)
+    assert isinstance(state.lookup(session_id=session_id, user_id=user.pk), state.Miss)
+
+
+def test_entry_round_trips_every_kept_field(user, login):
+    from accounts import session_cache as state
+
+    user.last_login = user.date_joined
+    user.save()
+    tokens = login(user)
+    authenticate(tokens["access"])
+    cached = state.lookup(session_id=tokens["session"]["id"], user_id=user.pk)
+    fresh = User.objects.get(pk=user.pk)
+    for name in state.USER_FIELDS:
+        assert getattr(cached, name) == getattr(fresh, name), name
 
 
 def test_profile_changes_are_not_served_stale(user, login):
