@@ -82,9 +82,15 @@ DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Concurrent writers wait for the lock instead of failing at once.
+    # Concurrent writers wait for the lock instead of failing at once; WAL lets readers
+    # run beside the writer, and with WAL, synchronous=NORMAL is SQLite's recommended
+    # setting (a commit survives a crash of the process, not a power cut).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 
 # The cache is shared by every server process: throttling counters live there, and
@@ -101,6 +107,10 @@ else:
 # every process shares, so only with Redis. SESSION_STATE_CACHE may name a Django cache instead.
 SESSION_STATE_REDIS_URL = REDIS_URL or None
 SESSION_STATE_CACHE = None
+
+# The admin's flash messages ride in its session: the default (cookie first) builds a
+# signer on every request, API requests included.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
