@@ -1,0 +1,112 @@
+"""Delete the sessions that ended long ago and the security events past their retention."""
+
+import argparse
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from accounts import selectors, services
+
+
+def days_argument(value):
+    """Parse a whole number of days, 0 or more."""
+    try:
+        days = int(value)
+    except ValueError:
+        days = -1
+    if days < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days, 0 or more, not {value!r}")
+    return days
+
+
+def batch_size_argument(value):
+    """Parse a batch size: 1 to 100,000 rows, so that no batch holds its locks for long."""
+    try:
+        size = int(value)
+    except ValueError:
+        size = 0
+    if not 1 <= size <= 100_000:
+        raise argparse.ArgumentTypeError(f"expected a number of rows from 1 to 100000, not {value!r}")
+    return size
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete the sessions that expired or were revoked more than --older-than-days ago and "
+        "the security events older than SECURITY_EVENT_RETENTION_DAYS, in short batches. "
+        "Live sessions are never touched."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--older-than-days",
+            type=days_argument,
+            default=30,
+            metavar="N",
+            help="Delete the sessions that expired or were revoked more than N days ago (default: 30).",
+        )
+        parser.add_argument(
+            "--events-older-than-days",
+            type=days_argument,
+            default=None,
+            metavar="N",
+            help=(
+                "Delete the security events recorded more than N days ago "
+                f"(default: the SECURITY_EVENT_RETENTION_DAYS setting, {settings.SECURITY_EVENT_RETENTION_DAYS})."
+            ),
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=batch_size_argument,
+            default=services.PRUNE_BATCH_SIZE,
+            metavar="N",
+            help=(
+                "Rows deleted per batch, each batch its own short transaction "
+                f"(default: {services.PRUNE_BATCH_SIZE})."
+            ),
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Print how many rows would be deleted, and delete nothing.",
+        )
+
+    def handle(self, *args, older_than_days, events_older_than_days, batch_size, dry_run, **options):
+        if events_older_than_days is None:
+            events_older_than_days = settings.SECURITY_EVENT_RETENTION_DAYS
+        sessions_age = timedelta(days=older_than_days)
+        events_age = timedelta(days=events_older_than_days)
+
+        if dry_run:
+            now = timezone.now()
+            sessions = selectors.sessions_prunable(before=now - sessions_age).count()
+            events = selectors.security_events_prunable(before=now - events_age).count()
+            self.stdout.write(
+                f"Would delete {sessions} session(s) ended more than {older_than_days} day(s) ago."
+            )
+            self.stdout.write(
+                f"Would delete {events} security event(s) older than {events_older_than_days} day(s)."
+            )
+            return
+
+        def progress(kind):
+            def report(count):
+                if options["verbosity"] >= 2:
+                    self.stdout.write(f"  deleted a batch of {count} {kind}")
+
+            return report
+
+        sessions = services.sessions_prune(
+            older_than=sessions_age, batch_size=batch_size, on_batch=progress("sessions")
+        )
+        self.stdout.write(f"Deleted {sessions} session(s) ended more than {older_than_days} day(s) ago.")
+        events = services.security_events_prune(
+            older_than=events_age, batch_size=batch_size, on_batch=progress("security events")
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Deleted {events} security event(s) older than {events_older_than_days} day(s)."
+            )
+        )
