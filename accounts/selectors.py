@@ -65,7 +65,10 @@ def sessions_prunable(*, before, now=None):
     idle expiry never passes the absolute one, so ``expires_at`` tells when any session ended.
     """
     before = min(before, now or timezone.now())
-    return DeviceSession.objects.filter(Q(revoked_at__lt=before) | Q(expires_at__lt=before))
+    # Each branch matches an index: revoked_at, and the partial one on unrevoked expires_at.
+    return DeviceSession.objects.filter(
+        Q(revoked_at__lt=before) | Q(revoked_at__isnull=True, expires_at__lt=before)
+    )
 
 
 def security_events_prunable(*, before):
