@@ -8,6 +8,7 @@ load every user into a filter (see UserListFilter).
 
 import ipaddress
 import json
+import re
 import uuid
 from functools import cached_property
 
@@ -109,7 +110,7 @@ class UserListFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         value = self.value()
-        if value and value.isdigit():
+        if value and _is_user_id(value):
             email = User.objects.filter(pk=value).values_list("email", flat=True).first()
             if email is not None:
                 return [(value, email)]
@@ -123,9 +124,15 @@ class UserListFilter(admin.SimpleListFilter):
         value = self.value()
         if value is None:
             return queryset
-        if not value.isdigit():
+        if not _is_user_id(value):
             return queryset.none()
         return queryset.filter(user_id=value)
+
+
+def _is_user_id(value):
+    # ASCII digits that fit a bigint: str.isdigit() also takes "²", and a longer number
+    # would be a database error, not an empty list.
+    return re.fullmatch(r"[0-9]{1,18}", value) is not None
 
 
 def user_filter_link(user_id, email, changelist):

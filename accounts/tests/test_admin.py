@@ -512,3 +512,10 @@ def test_paginator_gives_up_counting_in_time_and_restores_the_timeout(user, monk
         cursor.execute("SELECT pg_sleep(0.3)")  # no longer under the count's timeout
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] == "0"
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 40, "abc"])
+def test_user_filter_with_an_impossible_id_is_an_empty_list(admin_client, value):
+    response = admin_client.get("/admin/accounts/devicesession/", {"user": value})
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 0
