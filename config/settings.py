@@ -47,8 +47,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Above WhiteNoise, which answers static files itself: they get the header too.
+    # Above WhiteNoise, which answers static files itself: they get these headers too.
     "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -56,7 +57,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -135,6 +135,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # site root by WhiteNoise: index.html at / and its hashed assets under /assets/.
 WHITENOISE_ROOT = BASE_DIR / "frontend" / "dist"
 WHITENOISE_INDEX_FILE = True
+# WhiteNoise would answer every origin with "Access-Control-Allow-Origin: *"; the
+# allowlist (CORS_ALLOWED_ORIGINS, under /api/) is the only CORS policy.
+WHITENOISE_ALLOW_ALL_ORIGINS = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Tokens and sessions -------------------------------------------------------------------
