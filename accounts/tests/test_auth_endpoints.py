@@ -481,3 +481,13 @@ def test_health(api_client):
     response = api_client.get("/api/health/")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "text/plain", "application/x-www-form-urlencoded"]
+)
+def test_refresh_with_an_empty_body_of_any_type_works(api_client, user, login, content_type):
+    response = api_client.generic(
+        "POST", "/api/auth/refresh/", "", content_type=content_type, **bearer(login(user)["refresh"])
+    )
+    assert response.status_code == 200
