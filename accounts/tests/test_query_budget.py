@@ -49,3 +49,21 @@ def test_reuse_detection_stays_bounded(api_client, user, login):
     work = [verb for verb in statements if verb not in TRANSACTION_CONTROL]
     # the missed UPDATE, the SELECT that explains it, the revoking UPDATE and two events
     assert work == ["UPDATE", "SELECT", "INSERT", "UPDATE", "INSERT"]
+
+
+def test_hand_written_authentication_query_builds_the_same_user_as_the_orm(user, login):
+    from django.utils import timezone
+
+    from accounts import queries
+    from accounts.models import User
+
+    user.last_login = timezone.now()
+    user.is_staff = True
+    user.save()
+    tokens = login(user)
+    built = queries.live_session_user(session_id=tokens["session"]["id"], user_id=user.pk, now=timezone.now())
+    loaded = User.objects.get(pk=user.pk)
+    for field in User._meta.concrete_fields:
+        assert getattr(built, field.attname) == getattr(loaded, field.attname), field.name
+    assert built.last_login.tzinfo is not None
+    assert built._state.adding is False and built._state.db == "default"
