@@ -150,10 +150,6 @@ class DeviceSession(models.Model):
     def __str__(self):
         return f"{self.device_name or 'session'} ({self.pk})"
 
-    @property
-    def is_revoked(self):
-        return self.revoked_at is not None
-
     def is_active_at(self, now):
         """Return whether the session can still be used at ``now``."""
         return self.revoked_at is None and self.expires_at > now and self.absolute_expires_at > now

@@ -252,13 +252,7 @@ def session_revoke(*, session_id, user_id, reason, ip_address=None):
 
 def session_revoke_all(*, user_id, reason, ip_address=None):
     """Revoke every live session of user ``user_id``; return how many there were."""
-    return sessions_revoke_bulk(
-        queryset=DeviceSession.objects.filter(user_id=user_id),
-        reason=reason,
-        user_id=user_id,
-        ip_address=ip_address,
-        users=[user_id],
-    )
+    return sessions_revoke_of_users(user_ids=[user_id], reason=reason, ip_address=ip_address)
 
 
 def sessions_revoke_bulk(*, queryset, reason, user_id=None, ip_address=None, users=None, **criterion):
