@@ -109,8 +109,9 @@ class DeviceSession(models.Model):
 
     # Time-ordered (UUIDv7): rows are written, and revoked in bulk, in about the order of
     # their ids, so a million revocations add their primary-key entries to neighbouring
-    # index pages instead of random ones (about 3 s of 10 at 1M sessions; see
-    # docs/admin-at-scale.md). The 74 random bits keep ids unguessable.
+    # index pages instead of random ones (about 3 s of a 1M-session revocation; see
+    # docs/admin-at-scale.md). The 74 random bits keep ids unguessable; the creation time
+    # they carry is no secret (the sessions list shows it).
     id = models.UUIDField(primary_key=True, default=uuid6.uuid7, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="device_sessions")
     device_name = models.CharField(max_length=100, blank=True)

@@ -2,7 +2,7 @@
 
 IP addresses come in no order, so each of a million revoked rows added an entry to a
 random page of this index: about 3 s of a 1M-session revocation on a stock PostgreSQL.
-An exact-IP search in the admin now scans the table instead (about 0.1 s at 1M sessions;
+An exact-IP search in the admin now scans the table instead (0.15 s at 1M sessions;
 see docs/admin-at-scale.md). Dropped and re-created CONCURRENTLY on PostgreSQL, like
 migration 0003 built it, so that logins are not blocked meanwhile.
 """
