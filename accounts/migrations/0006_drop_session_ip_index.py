@@ -19,7 +19,7 @@ def _options(schema_editor):
 def drop_index(apps, schema_editor):
     # IF EXISTS: on SQLite, migration 0005 rebuilt the table from the model state, which has
     # never held this database-only index.
-    concurrently = "CONCURRENTLY " if schema_editor.connection.vendor == "postgresql" else ""
+    concurrently = "CONCURRENTLY " if _options(schema_editor) else ""
     schema_editor.execute(f"DROP INDEX {concurrently}IF EXISTS {schema_editor.quote_name(INDEX.name)}")
 
 
