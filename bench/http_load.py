@@ -1,6 +1,6 @@
 """Benchmark over gunicorn: bounded load from threads with http.client keep-alive connections.
 
-Used by ``bench/run.py``: the server runs ``config.settings_bench`` on 127.0.0.1, and each
+Used by ``bench/run.py``: the server runs ``bench.settings`` on 127.0.0.1, and each
 client thread owns one keep-alive connection, its own user, sessions and refresh chains.
 """
 
@@ -9,7 +9,7 @@ import threading
 import time
 import uuid
 
-from bench.common import HOST, request
+from testing.servers import HOST, request
 from bench.stats import median_of_reps, summarize_rep
 
 PASSWORD = "bench-Passw0rd-long-enough"

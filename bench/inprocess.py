@@ -3,7 +3,7 @@
 Run by ``bench/run.py`` in a subprocess whose environment names the database (and Redis);
 prints one JSON document. Runs alone too::
 
-    DJANGO_SETTINGS_MODULE=config.settings_bench DATABASE_URL=... .venv/bin/python -m bench.inprocess
+    DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL=... .venv/bin/python -m bench.inprocess
 
 (the database must be migrated with the bench settings first).
 """
@@ -28,7 +28,7 @@ def main(argv=None):
     parser.add_argument("--sql-ops", type=int, default=10, help="operations to count SQL over")
     args = parser.parse_args(argv)
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_bench")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     django.setup()
     print(json.dumps(run(args), indent=1))
 
@@ -39,7 +39,7 @@ def run(args):
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    import config.urls_bench as bench_urls
+    import bench.urls as bench_urls
     from accounts.models import User
     from bench.stats import classify_sql, median_of_reps, summarize_rep
 

@@ -6,7 +6,7 @@
 
 For each configuration: a dedicated database (a temporary SQLite file, or the PostgreSQL
 database ``bench_tokens``, created and dropped here), a dedicated Redis DB (flushed before
-and after), migrations with ``config.settings_bench``, then the in-process benchmark
+and after), migrations with ``bench.settings``, then the in-process benchmark
 (bench/inprocess.py, in a subprocess) and the gunicorn benchmark (bench/http_load.py).
 Prints Markdown tables and the targets, met or missed; ``--json`` keeps every figure.
 Everything runs on 127.0.0.1.
@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from bench import http_load
-from bench.common import (
+from testing.servers import (
     PYTHON,
     ROOT,
     Gunicorn,
@@ -96,7 +96,7 @@ def run_config(args, backend, redis):
         try:
             if redis:
                 redis_flush(redis_url)
-            env = server_env(database_url=database_url, redis_url=redis_url, settings="config.settings_bench")
+            env = server_env(database_url=database_url, redis_url=redis_url, settings="bench.settings")
             migrate(env)
             out = {"database_url": database_url, "redis_url": redis_url}
             command = [

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from bench.common import (
+from testing.servers import (
     Gunicorn,
     is_postgres,
     migrate,

@@ -7,7 +7,7 @@ On PostgreSQL (and Redis) when DATABASE_URL (and REDIS_URL) say so, else on a SQ
 import json
 import subprocess
 
-from bench.common import PYTHON, ROOT
+from testing.servers import PYTHON, ROOT
 
 
 def test_short_load_with_a_worker_killed(tmp_path):

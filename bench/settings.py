@@ -1,7 +1,7 @@
 """Settings of the benchmarks (bench/): the project's settings plus stock SimpleJWT beside it.
 
 Only the benchmarks use this module. It adds SimpleJWT's ``token_blacklist`` app and the
-stock token views (``config.urls_bench``), configured the way a stock deployment that
+stock token views (``bench.urls``), configured the way a stock deployment that
 rotates refresh tokens is: ``ROTATE_REFRESH_TOKENS`` and ``BLACKLIST_AFTER_ROTATION``.
 """
 
@@ -9,7 +9,7 @@ from config.settings import *  # noqa: F403
 from config.settings import ALLOWED_HOSTS, INSTALLED_APPS, PASSWORD_HASHERS, SIMPLE_JWT, env
 
 INSTALLED_APPS = [*INSTALLED_APPS, "rest_framework_simplejwt.token_blacklist"]
-ROOT_URLCONF = "config.urls_bench"
+ROOT_URLCONF = "bench.urls"
 
 SIMPLE_JWT = {**SIMPLE_JWT, "ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True}
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the benchmarks, the load-and-fault run and the cross-process tests.
+"""Helpers that start and talk to servers, databases and Redis: the benchmarks and the cross-process tests use them.
 
 Everything here talks to 127.0.0.1 only, and stops every process it starts.
 """

@@ -1,7 +1,7 @@
 """URLs of the benchmarks: the project's URLs plus stock SimpleJWT and baselines under /bench/.
 
 * ``/bench/stock/token/``, ``/bench/stock/refresh/``: SimpleJWT's TokenObtainPairView and
-  TokenRefreshView (rotation and blacklist after rotation, see config.settings_bench).
+  TokenRefreshView (rotation and blacklist after rotation, see bench.settings).
 * ``/bench/stock/list/``: the project's list view (``/api/todos/``) authenticated by stock
   ``JWTAuthentication`` with stock ``AccessToken``.
 * ``/bench/anon/list/``: the same view with no token at all (the user comes from an
@@ -10,7 +10,7 @@
   single-row UPDATE through the ORM.
 * ``/bench/pid/``: the id of the worker process that answers.
 
-Never installed outside the benchmarks (only ``config.settings_bench`` names this module).
+Never installed outside the benchmarks (only ``bench.settings`` names this module).
 """
 
 import os
