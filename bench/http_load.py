@@ -9,8 +9,8 @@ import threading
 import time
 import uuid
 
-from testing.servers import HOST, request
 from bench.stats import median_of_reps, summarize_rep
+from testing.servers import HOST, request
 
 PASSWORD = "bench-Passw0rd-long-enough"
 
