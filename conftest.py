@@ -2,18 +2,57 @@
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import PASSWORD, UserFactory
+from common import failsafe
 
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings):
     """Hash passwords cheaply and start each test with no throttle or session state."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    failsafe.breaker.reset()
     cache.clear()
     yield
     cache.clear()
+    failsafe.breaker.reset()
+
+
+def _only_test_blocks(connection):
+    return connection.in_atomic_block and all(block._from_testcase for block in connection.atomic_blocks)
+
+
+@pytest.fixture(autouse=True)
+def _commit_hooks_run_as_after_a_commit(monkeypatch):
+    """Run ``on_commit`` callbacks where production would: when the code's outermost atomic block ends.
+
+    pytest-django wraps each test in a transaction that never commits, so callbacks (dropping
+    cached session state after a revocation) would otherwise never run. The code's own blocks
+    are savepoints inside the test's; ending the outermost of them is the commit it stands for.
+    """
+    queue = BaseDatabaseWrapper.on_commit
+    leave = transaction.Atomic.__exit__
+
+    def on_commit(connection, func, robust=False):
+        if _only_test_blocks(connection):
+            func()  # autocommit, as far as the code under test can tell
+        else:
+            queue(connection, func, robust)
+
+    def exit_block(block, exc_type, exc_value, traceback):
+        connection = transaction.get_connection(block.using)
+        result = leave(block, exc_type, exc_value, traceback)
+        if exc_type is None and _only_test_blocks(connection) and connection.run_on_commit:
+            pending, connection.run_on_commit = connection.run_on_commit, []
+            for _, func, _ in pending:
+                func()
+        return result
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "on_commit", on_commit)
+    monkeypatch.setattr(transaction.Atomic, "__exit__", exit_block)
 
 
 @pytest.fixture

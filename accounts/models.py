@@ -3,7 +3,7 @@
 import uuid6
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -75,7 +75,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def save(self, *args, **kwargs):
         self.email = UserManager.normalize_email(self.email)
-        super().save(*args, **kwargs)
+        # One transaction with the post_save receivers (accounts.signals): a password change or
+        # a deactivation commits together with the revocation of the user's sessions, or not at all.
+        with transaction.atomic(using=kwargs.get("using") or router.db_for_write(type(self), instance=self)):
+            super().save(*args, **kwargs)
 
     def set_unusable_password(self):
         super().set_unusable_password()
@@ -166,6 +169,7 @@ class SecurityEvent(models.Model):
         LOGIN = "login", "Login"
         LOGIN_FAILED = "login_failed", "Failed login"
         REFRESH_REUSE = "refresh_reuse", "Refresh token reuse"
+        REFRESH_GRACE = "refresh_grace", "Refresh retried within the grace window"
         SESSION_REVOKED = "session_revoked", "Session revoked"
 
     type = models.CharField(max_length=32, choices=Type.choices)

@@ -82,7 +82,9 @@ def session_rotate(*, session_id, user_id, jti, new_jti, now, expires_at):
 def _live_user_sql(alias):
     connection = connections[alias]
     quote, s, u = _columns(connection)
-    columns = ", ".join(u(field.name) for field in User._meta.concrete_fields)
+    columns = ", ".join(
+        [u(field.name) for field in User._meta.concrete_fields] + [s("expires_at"), s("absolute_expires_at")]
+    )
     return (
         f"SELECT {columns} FROM {quote(User._meta.db_table)} "
         f"INNER JOIN {quote(DeviceSession._meta.db_table)} ON {s('user')} = {u('id')} "
@@ -93,11 +95,14 @@ def _live_user_sql(alias):
 
 @cache
 def _user_converters(alias):
-    """Return, per concrete user field, its column and the converters Django would apply."""
+    """Return, per selected column, the column and the converters Django would apply."""
     connection = connections[alias]
     result = []
-    for field in User._meta.concrete_fields:
-        column = field.get_col(User._meta.db_table)
+    fields = [(User, field) for field in User._meta.concrete_fields] + [
+        (DeviceSession, DeviceSession._meta.get_field(name)) for name in ("expires_at", "absolute_expires_at")
+    ]
+    for model, field in fields:
+        column = field.get_col(model._meta.db_table)
         result.append(
             (column, connection.ops.get_db_converters(column) + field.get_db_converters(connection))
         )
@@ -108,12 +113,13 @@ _USER_ATTNAMES = tuple(field.attname for field in User._meta.concrete_fields)
 
 
 def live_session_user(*, session_id, user_id, now):
-    """Return the active user of the live session ``session_id``, or None.
+    """Return ``(user, ends)``: the active user of the live session ``session_id`` and when it ends; or None.
 
     Stands for::
 
-        live_sessions(now).select_related("user")
-            .filter(pk=session_id, user_id=user_id, user__is_active=True).first().user
+        session = live_sessions(now).select_related("user")
+            .filter(pk=session_id, user_id=user_id, user__is_active=True).first()
+        session.user, min(session.expires_at, session.absolute_expires_at)
 
     The row becomes a User the way the ORM makes one (the backend's converters, then
     Model.from_db), without a RawQuerySet, whose set-up cost as much as the query.
@@ -131,4 +137,5 @@ def live_session_user(*, session_id, user_id, now):
         for convert in converters:
             value = convert(value, column, connection)
         values.append(value)
-    return User.from_db(connection.alias, _USER_ATTNAMES, values)
+    *values, expires_at, absolute_expires_at = values
+    return User.from_db(connection.alias, _USER_ATTNAMES, values), min(expires_at, absolute_expires_at)

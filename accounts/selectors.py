@@ -17,9 +17,12 @@ def session_user_get(*, session_id, user_id):
     cached = session_cache.lookup(session_id=session_id, user_id=user_id)
     if cached is not None and not isinstance(cached, session_cache.Miss):
         return cached
-    user = queries.live_session_user(session_id=session_id, user_id=user_id, now=timezone.now())
-    if user is not None and cached is not None:
-        session_cache.store(miss=cached, session_id=session_id, user=user)
+    found = queries.live_session_user(session_id=session_id, user_id=user_id, now=timezone.now())
+    if found is None:
+        return None
+    user, ends = found
+    if cached is not None:
+        session_cache.store(miss=cached, session_id=session_id, user=user, ends=ends)
     return user
 
 

@@ -1,6 +1,7 @@
 """Every rule about sessions and credentials: the API, the signals, the admin and the commands call these."""
 
 import contextvars
+import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,6 +22,10 @@ from accounts.selectors import (
     sessions_prunable,
 )
 from accounts.tokens import SessionRefreshToken, new_refresh_expiry
+
+# One line per security event, for operators (the admin shows the same events from the table).
+security_log = logging.getLogger("accounts.security")
+_WARNING_EVENTS = {"refresh_reuse", "login_failed"}
 
 
 class LoginFailed(Exception):
@@ -67,7 +72,7 @@ def security_event_record(
 ):
     """Record one security event, attributed to the current actor."""
     actor, source = _actor.get()
-    return SecurityEvent.objects.create(
+    event = SecurityEvent.objects.create(
         type=type,
         user_id=user_id,
         session_id=session_id,
@@ -78,6 +83,23 @@ def security_event_record(
         count=count,
         detail=detail,
     )
+    fields = {
+        "event": str(type),
+        "user_id": user_id,
+        "session_id": str(session_id) if session_id else None,
+        "client_ip": ip_address,
+        "source": source,
+        "reason": str(reason) or None,
+        "count": count,
+        "actor_id": event.actor_id,
+    }
+    security_log.log(
+        logging.WARNING if type in _WARNING_EVENTS else logging.INFO,
+        "security event %s",
+        " ".join(f"{key}={value}" for key, value in fields.items() if value is not None),
+        extra=fields,
+    )
+    return event
 
 
 # --- Accounts -------------------------------------------------------------------------------
@@ -201,6 +223,12 @@ def _refresh_not_rotated(*, token, now, ip_address):
     ):
         # A retry of the rotation just made (a lost response, a race between two calls
         # of one client): hand out the live token again rather than start a second chain.
+        security_event_record(
+            type=SecurityEvent.Type.REFRESH_GRACE,
+            user_id=session.user_id,
+            session_id=session.pk,
+            ip_address=ip_address,
+        )
         return IssuedTokens(
             refresh=SessionRefreshToken.for_session(
                 user_id=session.user_id,
@@ -377,6 +405,7 @@ def sessions_prune(*, older_than, batch_size=PRUNE_BATCH_SIZE, on_batch=None):
         queryset=sessions_prunable(before=timezone.now() - older_than),
         batch_size=batch_size,
         on_batch=on_batch,
+        signals=False,
     )
 
 
@@ -389,12 +418,14 @@ def security_events_prune(*, older_than, batch_size=PRUNE_BATCH_SIZE, on_batch=N
     )
 
 
-def _delete_in_batches(*, queryset, batch_size, on_batch=None):
+def _delete_in_batches(*, queryset, batch_size, on_batch=None, signals=True):
     """Delete the rows of ``queryset`` ``batch_size`` at a time, each batch its own transaction.
 
     Batches walk the primary key from where the previous one stopped, so that none scans
     again the rows the others deleted (dead until vacuumed) and no lock outlives its batch.
-    The DELETE repeats the filter: a row that stopped matching in between stays.
+    The DELETE repeats the filter: a row that stopped matching in between stays. With
+    ``signals=False`` each batch is one DELETE statement, without loading the rows to send
+    ``post_delete`` for each: only for rows no receiver needs to hear of, and nothing cascades from.
     """
     deleted, last = 0, None
     while True:
@@ -403,7 +434,8 @@ def _delete_in_batches(*, queryset, batch_size, on_batch=None):
         if not ids:
             return deleted
         with transaction.atomic(using=queryset.db):
-            count, _ = queryset.filter(pk__in=ids).delete()
+            batch = queryset.filter(pk__in=ids)
+            count = batch.delete()[0] if signals else batch._raw_delete(queryset.db)
         deleted += count
         if on_batch is not None:
             on_batch(count)

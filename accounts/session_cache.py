@@ -5,18 +5,30 @@ Enabled with ``settings.SESSION_STATE_REDIS_URL`` (set from ``REDIS_URL``), or w
 no-op and authentication always asks the database. The store must be shared by every server
 process: a per-process one would serve a session that another process revoked.
 
-An entry holds the user behind a live session, stamped with the *versions* of that user and
-of "everybody" read before the database was. Revoking rotates the version at once and again
-after the database commit, so an entry filled by a reader that read the database before the
-commit carries an old version and is ignored from then on. Versions are random, never
-counters, so that an evicted version can never come back to match a stale entry (run Redis
-with a ``noeviction`` or ``volatile-*`` policy all the same).
+An entry holds the user behind a live session and when the session ends, stamped with the
+*versions* of that user and of "everybody" read before the database was. Every revocation
+rotates the version after its database commit, so an entry filled by a reader that read the
+database before the commit carries an old version and is ignored from then on.
+
+The store is an accelerator, never the authority:
+
+* Redis errors and timeouts count as a miss (``common.failsafe``): the database answers.
+* A revocation is committed first; rotating the version afterwards may fail (Redis away), and
+  is then logged and retried by this process when Redis answers again.
+* No entry lives longer than ``SESSION_CACHE_SECONDS``, so whatever the store missed (a rotation
+  lost with Redis, a snapshot restored, a write that bypassed ``save()``) is served for at most
+  that long.
+* A missing version (evicted, or Redis restarted empty) is created anew and random before the
+  database is read, never matched as "missing": an entry can only match a version it was filled under.
 
 Redis is spoken to directly (one MGET per request, JSON entries): through Django's cache
-layer the lookup cost three times as much.
+layer the lookup cost several times as much.
 """
 
 import json
+import logging
+import threading
+import time
 import uuid
 from datetime import datetime
 from functools import cache
@@ -27,6 +39,9 @@ from django.core.cache import caches
 from django.db import models, router, transaction
 
 from accounts.models import User
+from common import failsafe
+
+logger = logging.getLogger("accounts.session_cache")
 
 _ALL = "auth:v:all"
 # The user fields kept in an entry, in the model's field order as Model.from_db() wants
@@ -52,31 +67,64 @@ class Miss:
 
     __slots__ = ("versions",)
 
-    def __init__(self, versions):
+    def __init__(self, versions: list[str]):
         self.versions = versions
 
 
 class _RedisStore:
-    def __init__(self, url):
-        self.client = redis.Redis.from_url(url)
+    """Session state in Redis: bounded calls, errors reported as ``failsafe.UNAVAILABLE``."""
+
+    def __init__(self, url: str):
+        self.client = redis.Redis.from_url(url, **failsafe.connection_options())
 
     def get_many(self, keys):
+        return failsafe.call(self._get_many, keys)
+
+    def _get_many(self, keys):
         return [None if value is None else value.decode() for value in self.client.mget(keys)]
 
-    def set(self, key, value, timeout=None):
-        self.client.set(key, value, ex=timeout)
+    def ensure_then_get(self, create, keys):
+        """Create the keys of ``create`` that are missing, then return the values of ``keys``."""
+        return failsafe.call(self._ensure_then_get, create, keys)
+
+    def _ensure_then_get(self, create, keys):
+        pipe = self.client.pipeline(transaction=False)
+        for key in create:
+            pipe.set(key, uuid.uuid4().hex, nx=True)
+        pipe.mget(keys)
+        values = pipe.execute()[-1]
+        return [None if value is None else value.decode() for value in values]
+
+    def set_many(self, items, timeout=None):
+        """Set every ``(key, value)`` of ``items`` in one round trip; return False when Redis failed."""
+        return failsafe.call(self._set_many, items, timeout) is not failsafe.UNAVAILABLE
+
+    def _set_many(self, items, timeout):
+        pipe = self.client.pipeline(transaction=False)
+        for key, value in items:
+            pipe.set(key, value, ex=timeout)
+        pipe.execute()
 
 
 class _DjangoCacheStore:
-    def __init__(self, alias):
+    """Session state in a Django cache (tests, or a deployment's own shared cache)."""
+
+    def __init__(self, alias: str):
         self.cache = caches[alias]
 
     def get_many(self, keys):
         found = self.cache.get_many(keys)
         return [found.get(key) for key in keys]
 
-    def set(self, key, value, timeout=None):
-        self.cache.set(key, value, timeout=timeout)
+    def ensure_then_get(self, create, keys):
+        for key in create:
+            self.cache.add(key, uuid.uuid4().hex, timeout=None)
+        return self.get_many(keys)
+
+    def set_many(self, items, timeout=None):
+        for key, value in items:
+            self.cache.set(key, value, timeout=timeout)
+        return True
 
 
 @cache
@@ -100,55 +148,116 @@ def _user_key(user_id):
     return f"auth:v:u:{user_id}"
 
 
+# Version rotations that failed after their commit (Redis away): this process replays them
+# before it trusts the store again. Entries are bounded by SESSION_CACHE_SECONDS meanwhile.
+_pending = set()
+_pending_lock = threading.Lock()
+
+
+def _replay_pending(store) -> bool:
+    """Rotate again the versions whose rotation failed; return whether the store may be trusted."""
+    if not _pending:
+        return True
+    with _pending_lock:
+        keys = sorted(_pending)
+    if not store.set_many([(key, uuid.uuid4().hex) for key in keys]):
+        return False
+    with _pending_lock:
+        _pending.difference_update(keys)
+    logger.info("Replayed %d session state invalidation(s) held back while Redis was away", len(keys))
+    return True
+
+
 def lookup(*, session_id, user_id):
-    """Return the cached live user of the session, a Miss, or None when disabled."""
+    """Return the cached live user of the session, a Miss, or None when the store is off or failing."""
     store = _store()
-    if store is None:
+    if store is None or not _replay_pending(store):
         return None
-    raw, user_version, all_version = store.get_many([_session_key(session_id), _user_key(user_id), _ALL])
+    user_key = _user_key(user_id)
+    found = store.get_many([_session_key(session_id), user_key, _ALL])
+    if found is failsafe.UNAVAILABLE:
+        return None
+    raw, user_version, all_version = found
+    if user_version is None or all_version is None:
+        # Evicted, or Redis restarted empty: start new versions, which no entry carries.
+        versions = store.ensure_then_get([user_key, _ALL], [user_key, _ALL])
+        if versions is failsafe.UNAVAILABLE or None in versions:
+            return None
+        return Miss(versions)
     versions = [user_version, all_version]
     if raw is not None:
-        entry = json.loads(raw)
-        if entry["versions"] == versions and entry["user_id"] == str(user_id):
-            return User.from_db(router.db_for_read(User), USER_FIELDS, _decode(entry["user"]))
+        try:
+            entry = json.loads(raw)
+            if (
+                entry["versions"] == versions
+                and entry["user_id"] == str(user_id)
+                and entry["ends"] > time.time()
+            ):
+                return User.from_db(router.db_for_read(User), USER_FIELDS, _decode(entry["user"]))
+        except (ValueError, KeyError, TypeError):
+            pass  # an entry this code did not write: a miss, refilled from the database
     return Miss(versions)
 
 
-def store(*, miss, session_id, user):
-    """Remember that ``session_id`` of ``user`` was live, under the versions of ``miss``."""
+def store(*, miss: Miss, session_id, user: User, ends: datetime) -> None:
+    """Remember that ``session_id`` of ``user`` is live until ``ends``, under the versions of ``miss``."""
     store = _store()
     if store is None:
         return
-    entry = {"versions": miss.versions, "user_id": str(user.pk), "user": _encode(user)}
-    # An access token never outlives its lifetime, so neither need its session's entry.
-    timeout = max(1, int(settings.ACCESS_TOKEN_LIFETIME.total_seconds()))
+    # Never past SESSION_CACHE_SECONDS (the bound on anything the store missed), nor past an
+    # access token's lifetime, nor past the session's own end.
+    timeout = min(
+        settings.SESSION_CACHE_SECONDS,
+        int(settings.ACCESS_TOKEN_LIFETIME.total_seconds()),
+        int(ends.timestamp() - time.time()),
+    )
+    if timeout < 1:
+        return
+    entry = {
+        "versions": miss.versions,
+        "user_id": str(user.pk),
+        "ends": ends.timestamp(),
+        "user": _encode(user),
+    }
     # A plain set, not set-if-absent: a stale entry is harmless (its versions no longer
     # match) and replacing it with a fresh one is the point.
-    store.set(_session_key(session_id), json.dumps(entry), timeout=timeout)
+    store.set_many([(_session_key(session_id), json.dumps(entry))], timeout=timeout)
 
 
-def forget_user(user_id):
-    """Drop cached state of every session of one user: call it where the change is written."""
-    _rotate(_user_key(user_id))
+def forget_user(user_id) -> None:
+    """Drop cached state of every session of one user, once the current transaction commits."""
+    _rotate_after_commit(_user_key(user_id))
 
 
-def forget_everybody():
-    """Drop cached state of every session: call it where a bulk revocation is written."""
-    _rotate(_ALL)
+def forget_everybody() -> None:
+    """Drop cached state of every session, once the current transaction commits."""
+    _rotate_after_commit(_ALL)
+
+
+def _rotate_after_commit(key):
+    if _store() is None:
+        return
+    # After the commit, never before: the revocation stands whatever the store does, and an
+    # entry filled from the database before the commit carries the old version.
+    transaction.on_commit(lambda: _rotate(key))
 
 
 def _rotate(key):
     store = _store()
     if store is None:
         return
-
-    def rotate():
-        store.set(key, uuid.uuid4().hex)
-
-    # Now, so that no process serves the old state from here on, and after the commit,
-    # so that an entry filled from the database before the commit is dropped too.
-    rotate()
-    transaction.on_commit(rotate)
+    try:
+        rotated = store.set_many([(key, uuid.uuid4().hex)])
+    except Exception:  # a Django cache store may raise anything; the commit has happened
+        logger.exception("Could not drop cached session state")
+        rotated = False
+    if not rotated:
+        with _pending_lock:
+            _pending.add(key)
+        logger.warning(
+            "Cached session state not dropped (store unavailable); retried when it answers, "
+            "and bounded by SESSION_CACHE_SECONDS meanwhile"
+        )
 
 
 def _encode(user):

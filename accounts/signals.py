@@ -1,10 +1,10 @@
 """Receivers that turn account changes into session revocations through accounts.services."""
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from accounts import services, session_cache
-from accounts.models import RevokeReason, User
+from accounts.models import DeviceSession, RevokeReason, User
 
 
 @receiver(post_save, sender=User, dispatch_uid="accounts.revoke_sessions_on_credential_change")
@@ -17,8 +17,20 @@ def revoke_sessions_on_credential_change(sender, instance, created, raw=False, *
     """
     if created or raw:
         return
-    session_cache.forget_user(instance.pk)  # cached user fields may have changed
+    session_cache.forget_user(instance.pk)  # cached user fields (is_staff, names) may have changed
     if instance._password is not None or instance.__dict__.pop("_password_disabled", False):
         services.session_revoke_all(user_id=instance.pk, reason=RevokeReason.PASSWORD_CHANGED)
     elif not instance.is_active:
         services.session_revoke_all(user_id=instance.pk, reason=RevokeReason.USER_DEACTIVATED)
+
+
+@receiver(post_delete, sender=User, dispatch_uid="accounts.forget_deleted_user")
+def forget_deleted_user(sender, instance, **kwargs):
+    """Drop the cached state of a deleted user's sessions (their rows go with the user)."""
+    session_cache.forget_user(instance.pk)
+
+
+@receiver(post_delete, sender=DeviceSession, dispatch_uid="accounts.forget_deleted_session")
+def forget_deleted_session(sender, instance, **kwargs):
+    """Drop the cached state of a session deleted while it may still have been live."""
+    session_cache.forget_user(instance.user_id)

@@ -1,4 +1,4 @@
-"""Rate limits on the endpoints that check a password."""
+"""Rate limits on the endpoints that check a password (login, register, password change)."""
 
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
@@ -18,3 +18,12 @@ class AuthRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class PasswordChangeRateThrottle(AuthRateThrottle):
+    """Limit password changes per user: a stolen access token must not buy unlimited guesses."""
+
+    scope = "password_change"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}

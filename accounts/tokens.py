@@ -14,18 +14,48 @@ SESSION_CLAIM = "sid"
 # The session's absolute expiry (epoch seconds), so that rotation can cap the new token's
 # ``exp`` without reading the session first.
 SESSION_EXPIRY_CLAIM = "sexp"
+# The last second that datetime can hold (9999-12-31T23:59:59Z): a time claim past it, however
+# well signed, would overflow the conversion that SimpleJWT makes.
+MAX_EPOCH = 253402300799
+JTI_MAX_LENGTH = 64  # the session's jti columns
+
+
+def _is_epoch(value) -> bool:
+    """Return whether ``value`` is a NumericDate (RFC 7519: seconds, a fraction allowed) datetime can hold."""
+    return type(value) in (int, float) and 0 <= value <= MAX_EPOCH
+
+
+def check_claim_types(payload: dict, time_claims: tuple[str, ...]) -> None:
+    """Raise TokenError unless the claims have the types and ranges the code after this expects.
+
+    Runs before SimpleJWT converts them, so that a correctly signed but odd token (a string
+    ``exp``, a year past 9999, a number as ``jti``) is refused as invalid, not met with a 500.
+    """
+    for claim in ("exp", *time_claims):
+        if not _is_epoch(payload.get(claim)):
+            raise TokenError(_("Token has an invalid '%(claim)s' claim") % {"claim": claim})
+    for claim in ("iat", "nbf"):
+        if claim in payload and not _is_epoch(payload[claim]):
+            raise TokenError(_("Token has an invalid '%(claim)s' claim") % {"claim": claim})
+    jti = payload.get("jti")
+    if not isinstance(jti, str) or not 0 < len(jti) <= JTI_MAX_LENGTH:
+        raise TokenError(_("Token has an invalid 'jti' claim"))
+    if not isinstance(payload.get("token_type"), str):
+        raise TokenError(_("Token has an invalid 'token_type' claim"))
 
 
 class SessionTokenMixin:
     """Require the ``sid`` claim and read lifetimes from settings at call time."""
 
     lifetime_setting = None
+    time_claims = ()
 
     @property
     def lifetime(self):
         return getattr(settings, self.lifetime_setting)
 
     def verify(self):
+        check_claim_types(self.payload, self.time_claims)
         super().verify()
         # Checked here so that nothing downstream meets an id no row can have.
         try:
@@ -51,6 +81,7 @@ class SessionAccessToken(SessionTokenMixin, AccessToken):
 class SessionRefreshToken(SessionTokenMixin, RefreshToken):
     lifetime_setting = "REFRESH_TOKEN_LIFETIME"
     access_token_class = SessionAccessToken
+    time_claims = (SESSION_EXPIRY_CLAIM,)
 
     @classmethod
     def for_session(cls, *, user_id, session_id, expires_at, session_expires_at, jti=None):
@@ -73,11 +104,6 @@ class SessionRefreshToken(SessionTokenMixin, RefreshToken):
         Only called where ``token_blacklist`` is installed (a project moving over from the
         stock setup); without this, every refresh would pay a lookup that decides nothing.
         """
-
-    def verify(self):
-        super().verify()
-        if not isinstance(self.payload.get(SESSION_EXPIRY_CLAIM), int):
-            raise TokenError(_("Token has no session expiry"))
 
     @property
     def session_expires_at(self):

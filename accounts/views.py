@@ -1,10 +1,9 @@
 """The /api/auth/ endpoints: thin wrappers around accounts.services."""
 
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
-from rest_framework import generics, serializers, status
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import generics, status
 from rest_framework.exceptions import AuthenticationFailed, NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -23,7 +22,7 @@ from accounts.serializers import (
     TokenPairSerializer,
     TokenResponseSerializer,
 )
-from accounts.throttling import AuthRateThrottle
+from accounts.throttling import AuthRateThrottle, PasswordChangeRateThrottle
 from accounts.tokens import SessionAccessToken, SessionRefreshToken, seconds_until
 from common.net import client_ip, user_agent
 from common.openapi import ACCESS_SCHEME, REFRESH_SCHEME, ErrorSerializer
@@ -209,6 +208,8 @@ class LogoutAllView(APIView):
 
 
 class PasswordChangeView(APIView):
+    throttle_classes = (PasswordChangeRateThrottle,)
+
     @extend_schema(
         summary="Change the password",
         description="Every earlier session is revoked; the answer holds a new session for this device.",
@@ -251,37 +252,3 @@ class SessionDetailView(APIView):
         if not revoked:
             raise NotFound(_("No such session."))
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class HealthView(APIView):
-    authentication_classes = ()
-    permission_classes = (AllowAny,)
-
-    @extend_schema(
-        summary="Health check",
-        responses={
-            200: inline_serializer("Health", {"status": serializers.CharField()}),
-            503: inline_serializer(
-                "HealthUnavailable",
-                {
-                    "status": serializers.CharField(),
-                    "detail": serializers.CharField(),
-                    "code": serializers.CharField(),
-                },
-            ),
-        },
-    )
-    def get(self, request):
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-        except Exception:  # Any database failure is "unavailable", never a 500.
-            return Response(
-                {
-                    "status": "unavailable",
-                    "detail": "The database does not answer.",
-                    "code": "database_unavailable",
-                },
-                status=status.HTTP_503_SERVICE_UNAVAILABLE,
-            )
-        return Response({"status": "ok"})

@@ -1,4 +1,4 @@
-"""django-csp's middleware, with the settings' policy built once rather than for every response."""
+"""Middleware: django-csp's with its policy built once, and 503s for database outages."""
 
 import http.client
 from functools import cache
@@ -9,6 +9,14 @@ from csp.utils import build_policy
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.http import HttpResponse, JsonResponse
+
+from common.exceptions import (
+    DATABASE_UNAVAILABLE,
+    RETRY_AFTER_SECONDS,
+    ServiceUnavailable,
+    database_unavailable,
+)
 
 
 @cache
@@ -52,3 +60,40 @@ class CSPMiddleware(csp_middleware.CSPMiddleware):
         # As django-csp: a nonce asked for after the header is written is an error, not a no-op.
         request.csp_nonce = csp_middleware.CheckableLazyObject(self._csp_nonce_post_response)
         return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer 503 with ``Retry-After``, never a 500, to a request whose view meets a database outage.
+
+    DRF views answer for themselves (``common.exceptions``); this catches the others (the admin,
+    Django's own views). JSON under /api/, a plain page elsewhere.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DATABASE_UNAVAILABLE):
+            return None
+        database_unavailable(exception)
+        return service_unavailable_response(request)
+
+
+def service_unavailable_response(request):
+    """Return the 503 of a database outage, shaped for the path asked."""
+    if request.path.startswith("/api/"):
+        response = JsonResponse(
+            {"detail": ServiceUnavailable.default_detail, "code": ServiceUnavailable.default_code},
+            status=503,
+        )
+    else:
+        response = HttpResponse(
+            "<!doctype html><title>Service unavailable</title>"
+            "<p>The service is temporarily unavailable. Please retry in a few seconds.</p>",
+            status=503,
+        )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

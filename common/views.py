@@ -1,7 +1,28 @@
-"""Error pages in the API's own shape."""
+"""Error pages in the API's own shape, and the health check."""
 
+import sys
+from functools import cache
+
+import redis
+from django.conf import settings
+from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.views.defaults import page_not_found
+from django.views.defaults import page_not_found, server_error
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common import failsafe
+from common.exceptions import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
+from common.middleware import service_unavailable_response
+
+
+class HealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(["ok", "degraded", "unavailable"])
+    database = serializers.ChoiceField(["ok", "unavailable"])
+    redis = serializers.ChoiceField(["ok", "unavailable", "not_configured"])
 
 
 def api_not_found(request, exception=None):
@@ -9,6 +30,18 @@ def api_not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
     return page_not_found(request, exception)
+
+
+def api_server_error(request):
+    """Return a 503 for a database outage, a JSON 500 under /api/, Django's page elsewhere.
+
+    Reached (with DEBUG off) only by errors that nothing nearer the view handled.
+    """
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return service_unavailable_response(request)
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Internal server error.", "code": "server_error"}, status=500)
+    return server_error(request)
 
 
 def web_client_missing(request):
@@ -19,3 +52,49 @@ def web_client_missing(request):
         '<p>The API lives under <a href="/api/docs/">/api/</a>; the admin at <a href="/admin/">/admin/</a>.</p>',
         status=503,
     )
+
+
+@cache
+def _redis_client(url):
+    return redis.Redis.from_url(url, **failsafe.connection_options())
+
+
+def database_status() -> str:
+    """Return "ok" when the default database answers a query, else "unavailable"."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DATABASE_UNAVAILABLE:
+        return "unavailable"
+    return "ok"
+
+
+def redis_status() -> str:
+    """Return "ok", "unavailable" (down, or the breaker still open) or "not_configured"."""
+    if not settings.REDIS_URL:
+        return "not_configured"
+    answer = failsafe.call(_redis_client(settings.REDIS_URL).ping)
+    return "ok" if answer is True else "unavailable"
+
+
+class HealthView(APIView):
+    """Tell a load balancer whether this process can serve: the database is required, Redis is not."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = ()
+
+    @extend_schema(
+        summary="Health check",
+        description="200 while the database answers (`degraded` while a configured Redis does not: "
+        "everything still works, from the database); 503 with `Retry-After` while the database does not.",
+        responses={200: HealthSerializer, 503: HealthSerializer},
+    )
+    def get(self, request):
+        body = {"status": "ok", "database": database_status(), "redis": redis_status()}
+        if body["database"] != "ok":
+            body["status"] = "unavailable"
+            return Response(body, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        if body["redis"] == "unavailable":
+            body["status"] = "degraded"
+        return Response(body)

@@ -57,6 +57,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Innermost: it turns a view's database outage into a 503 and tags security events' source.
+    "common.middleware.DatabaseUnavailableMiddleware",
+    "accounts.middleware.ApiSourceMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -83,6 +86,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 # On by default: after a database restart a stale connection would otherwise fail one
 # request per process with a 500. It costs a round trip per request on PostgreSQL.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer costs a request this long, then a 503 (not a hang).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DB_CONNECT_TIMEOUT_SECONDS", default=3)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers wait for the lock instead of failing at once; WAL lets readers
     # run beside the writer, and with WAL, synchronous=NORMAL is SQLite's recommended
@@ -98,8 +106,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # The cache is shared by every server process: throttling counters live there, and
 # with Redis the session state that spares authentication its SQL query.
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis is an accelerator (common.failsafe): each call waits at most this long, and after a
+# failure nobody in the process asks Redis again for REDIS_RETRY_SECONDS.
+REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=0.25)
+REDIS_RETRY_SECONDS = env.float("REDIS_RETRY_SECONDS", default=5.0)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "common.cache.FailSafeRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
@@ -109,6 +121,11 @@ else:
 # every process shares, so only with Redis. SESSION_STATE_CACHE may name a Django cache instead.
 SESSION_STATE_REDIS_URL = REDIS_URL or None
 SESSION_STATE_CACHE = None
+# The longest a cached session or user state may be served after the database changed
+# behind the cache's back (Redis away during a revocation, a snapshot restored, QuerySet.update()).
+SESSION_CACHE_SECONDS = env.int("SESSION_CACHE_SECONDS", default=30)
+if SESSION_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured("SESSION_CACHE_SECONDS must be 0 (no cache) or more.")
 
 # The admin's flash messages ride in its session: the default (cookie first) builds a
 # signer on every request, API requests included.
@@ -245,3 +262,38 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
 # when a proxy is declared, as NUM_PROXIES does for X-Forwarded-For.
 if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=NUM_PROXIES > 0):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Logs: to stderr whatever DJANGO_DEBUG says; never a token, password or Authorization header --
+LOG_FORMAT = env.str("LOG_FORMAT", default="text").lower()
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'text' or 'json', not {LOG_FORMAT!r}.")
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}."
+    )
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "text": {
+            "()": "common.logs.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+        },
+        "json": {
+            "()": "common.logs.RedactingJsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"levelname": "level", "asctime": "time", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": LOG_FORMAT},
+    },
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own handlers (mail to admins, the console only while DEBUG) are replaced.
+        "django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
+        # SQL with its parameters (hashes, jtis) stays out of the logs even at DEBUG.
+        "django.db.backends": {"level": "WARNING"},
+    },
+}

@@ -4,9 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from accounts.views import HealthView
 from common.docs import SwaggerView
-from common.views import api_not_found, web_client_missing
+from common.views import HealthView, api_not_found, web_client_missing
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -21,3 +20,4 @@ urlpatterns = [
 ]
 
 handler404 = api_not_found
+handler500 = "common.views.api_server_error"

@@ -477,12 +477,6 @@ def test_unknown_api_path_is_a_json_404(api_client):
     assert response.json() == {"detail": "Not found.", "code": "not_found"}
 
 
-def test_health(api_client):
-    response = api_client.get("/api/health/")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
-
-
 @pytest.mark.parametrize(
     "content_type", ["application/json", "text/plain", "application/x-www-form-urlencoded"]
 )

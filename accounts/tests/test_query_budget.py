@@ -61,7 +61,11 @@ def test_hand_written_authentication_query_builds_the_same_user_as_the_orm(user,
     user.is_staff = True
     user.save()
     tokens = login(user)
-    built = queries.live_session_user(session_id=tokens["session"]["id"], user_id=user.pk, now=timezone.now())
+    built, ends = queries.live_session_user(
+        session_id=tokens["session"]["id"], user_id=user.pk, now=timezone.now()
+    )
+    session = user.device_sessions.get()
+    assert ends == min(session.expires_at, session.absolute_expires_at)
     loaded = User.objects.get(pk=user.pk)
     for field in User._meta.concrete_fields:
         assert getattr(built, field.attname) == getattr(loaded, field.attname), field.name

@@ -4,6 +4,8 @@ With REDIS_URL set (CI's second run) these tests use Redis itself; without it th
 session state a Django cache of local memory, acceptable only in a single-process test.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.core.cache import caches
 from rest_framework.test import APIRequestFactory
@@ -14,6 +16,7 @@ from accounts.models import RevokeReason, User
 from accounts.tests.helpers import bearer, get_sessions, refresh
 
 pytestmark = pytest.mark.django_db
+ONE_DAY = timedelta(days=1)
 
 
 @pytest.fixture(autouse=True)
@@ -113,7 +116,7 @@ def test_entry_filled_before_a_revocation_commit_is_not_served(user, login):
     # The revocation commits and rotates the versions...
     services.session_revoke(session_id=session_id, user_id=user.pk, reason=RevokeReason.LOGOUT)
     # ...and only then does the slow reader store what it read before.
-    state.store(miss=miss, session_id=session_id, user=read_before)
+    state.store(miss=miss, session_id=session_id, user=read_before, ends=read_before.date_joined + ONE_DAY)
     assert isinstance(state.lookup(session_id=session_id, user_id=user.pk), state.Miss)
 
 

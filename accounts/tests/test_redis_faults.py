@@ -1,0 +1,299 @@
+"""Redis failing under the API, for real: a private redis-server killed, frozen, restarted, restored.
+
+Redis is an accelerator: every request still answers from the database without a 5xx or a
+wait of more than a second, throttling holds per process, and a revocation that Redis missed
+is refused once the state it cached is at most SESSION_CACHE_SECONDS old.
+"""
+
+import time
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts import session_cache
+from accounts.models import DeviceSession, User
+from accounts.tests.factories import PASSWORD, UserFactory
+from accounts.tests.helpers import bearer, get_sessions, refresh
+from common import failsafe
+from testing.faults import RedisServer
+
+pytestmark = pytest.mark.django_db
+
+CACHE_SECONDS = 2
+# One request may pay one Redis timeout (0.25 s) before the breaker opens; the rest is the app.
+REQUEST_BUDGET_SECONDS = 1.0
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    with RedisServer(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+@pytest.fixture
+def redis(redis_server, settings):
+    """Point the cache and the session state at the private server, started afresh and empty."""
+    redis_server.stop()
+    redis_server.start()
+    settings.REDIS_URL = redis_server.url
+    settings.SESSION_STATE_REDIS_URL = redis_server.url
+    settings.SESSION_STATE_CACHE = None
+    settings.CACHES = {
+        "default": {"BACKEND": "common.cache.FailSafeRedisCache", "LOCATION": redis_server.url}
+    }
+    settings.REDIS_TIMEOUT_SECONDS = 0.25
+    settings.REDIS_RETRY_SECONDS = 0.3
+    settings.SESSION_CACHE_SECONDS = CACHE_SECONDS
+    failsafe.breaker.reset()
+    session_cache._pending.clear()
+    yield redis_server
+    redis_server.stop()
+    redis_server.start()
+    failsafe.breaker.reset()
+    session_cache._pending.clear()
+
+
+def timed(call):
+    started = time.monotonic()
+    response = call()
+    return response, time.monotonic() - started
+
+
+def login(client, user, **extra):
+    return client.post(
+        "/api/auth/login/", {"email": user.email, "password": PASSWORD}, format="json", **extra
+    )
+
+
+def todos(client, access):
+    return client.get("/api/todos/", **bearer(access))
+
+
+def wait_for_breaker_to_allow():
+    time.sleep(0.35)
+
+
+def every_endpoint(api_client, user):
+    """Exercise each kind of endpoint; return [(name, status, seconds)]."""
+    results = []
+    response, took = timed(lambda: login(api_client, user))
+    results.append(("login", response.status_code, took))
+    tokens = response.json()
+    for name, call in [
+        ("todos", lambda: todos(api_client, tokens["access"])),
+        ("create todo", lambda: api_client.post("/api/todos/", {"title": "t"}, format="json", **bearer(tokens["access"]))),
+        ("sessions", lambda: get_sessions(api_client, tokens["access"])),
+        ("refresh", lambda: refresh(api_client, tokens["refresh"])),
+        ("health", lambda: api_client.get("/api/health/")),
+        (
+            "register",
+            lambda: api_client.post(
+                "/api/auth/register/", {"email": f"r{time.monotonic_ns()}@example.com", "password": PASSWORD}, format="json"
+            ),
+        ),
+    ]:  # fmt: skip
+        response, took = timed(call)
+        results.append((name, response.status_code, took))
+    password = timed(
+        lambda: api_client.post(
+            "/api/auth/password/change/",
+            {"current_password": PASSWORD, "new_password": "another-Passw0rd-ok"},
+            format="json",
+            **bearer(tokens["access"]),
+        )
+    )
+    results.append(("password change", password[0].status_code, password[1]))
+    new_access = password[0].json()["access"]
+    response, took = timed(lambda: api_client.post("/api/auth/logout/", **bearer(new_access)))
+    results.append(("logout", response.status_code, took))
+    return results
+
+
+EXPECTED = {
+    "login": 200,
+    "todos": 200,
+    "create todo": 201,
+    "sessions": 200,
+    "refresh": 200,
+    "health": 200,
+    "register": 201,
+    "password change": 200,
+    "logout": 204,
+}
+
+
+@pytest.mark.parametrize("fault", ["killed", "frozen"])
+def test_every_endpoint_answers_from_the_database_while_redis_fails(api_client, user, redis, fault, settings):
+    settings.AUTH_THROTTLE_RATE = "100/min"
+    {"killed": redis.kill, "frozen": redis.freeze}[fault]()
+
+    started = time.monotonic()
+    results = every_endpoint(api_client, user)
+    total = time.monotonic() - started
+
+    assert {name: status for name, status, _ in results} == EXPECTED
+    slowest = max(results, key=lambda result: result[2])
+    assert slowest[2] < REQUEST_BUDGET_SECONDS, slowest
+    # The breaker spares the later requests the timeout: far less than a timeout per call.
+    assert total < 0.25 * len(results), results
+    health = api_client.get("/api/health/").json()
+    assert health == {"status": "degraded", "database": "ok", "redis": "unavailable"}
+
+
+def test_service_comes_back_by_itself_when_redis_returns(api_client, user, redis):
+    tokens = login(api_client, user).json()
+    redis.freeze()
+    assert todos(api_client, tokens["access"]).status_code == 200
+    assert failsafe.breaker.is_open
+    redis.thaw()
+    wait_for_breaker_to_allow()
+
+    assert api_client.get("/api/health/").json()["status"] == "ok"
+    assert todos(api_client, tokens["access"]).status_code == 200  # fills the cache again
+    # The session check is served from Redis again: only the todos' own queries remain.
+    with CaptureQueriesContext(connection) as queries:
+        assert todos(api_client, tokens["access"]).status_code == 200
+    assert not [q for q in queries.captured_queries if DeviceSession._meta.db_table in q["sql"]]
+
+
+def test_throttling_holds_per_process_while_redis_is_down(api_client, user, redis, settings):
+    settings.AUTH_THROTTLE_RATE = "3/min"
+    redis.kill()
+    statuses = [login(api_client, user).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+@pytest.mark.parametrize("how", ["api", "set_password", "deactivate"])
+def test_password_change_while_redis_is_unreachable_still_revokes(api_client, user, redis, how):
+    tokens = login(api_client, user).json()
+    assert todos(api_client, tokens["access"]).status_code == 200  # cached in Redis
+    redis.freeze()
+    if how == "api":
+        response = api_client.post(
+            "/api/auth/password/change/",
+            {"current_password": PASSWORD, "new_password": "another-Passw0rd-ok"},
+            format="json",
+            **bearer(tokens["access"]),
+        )
+        assert response.status_code == 200
+    elif how == "set_password":
+        user.set_password("another-Passw0rd-ok")
+        user.save()
+    else:
+        user.is_active = False
+        user.save()
+
+    # Committed whatever Redis did: the database says revoked, and this process refuses at once.
+    assert DeviceSession.objects.get(pk=tokens["session"]["id"]).revoked_at is not None
+    assert todos(api_client, tokens["access"]).status_code == 401
+    assert refresh(api_client, tokens["refresh"]).status_code == 401
+
+    # Redis comes back with the stale entry. This process replays the invalidation it missed...
+    redis.thaw()
+    wait_for_breaker_to_allow()
+    assert todos(api_client, tokens["access"]).status_code == 401
+    assert session_cache._pending == set()
+
+
+def test_stale_entry_another_process_missed_dies_within_the_bound(api_client, user, redis):
+    tokens = login(api_client, user).json()
+    assert todos(api_client, tokens["access"]).status_code == 200  # cached
+    redis.freeze()
+    user.set_password("another-Passw0rd-ok")
+    user.save()
+    redis.thaw()
+    # Another process, which never held the invalidation, would trust the stale entry...
+    session_cache._pending.clear()
+    wait_for_breaker_to_allow()
+    served_stale = todos(api_client, tokens["access"]).status_code
+    assert served_stale in (200, 401)
+    # ...but for no longer than SESSION_CACHE_SECONDS after it was filled.
+    time.sleep(CACHE_SECONDS + 0.1)
+    assert todos(api_client, tokens["access"]).status_code == 401
+
+
+def test_redis_restored_from_an_old_snapshot_cannot_revive_a_revoked_session(api_client, user, redis):
+    tokens = login(api_client, user).json()
+    assert todos(api_client, tokens["access"]).status_code == 200  # cached, versions stamped
+    redis.save()  # the snapshot holds the live entry and its versions
+    assert api_client.post("/api/auth/logout/", **bearer(tokens["access"])).status_code == 204
+    assert todos(api_client, tokens["access"]).status_code == 401
+
+    redis.kill()
+    redis.start(load_snapshot=True)
+    failsafe.breaker.reset()
+    assert redis.client().exists(f"auth:s:{tokens['session']['id']}")  # the old entry is back
+
+    first = todos(api_client, tokens["access"]).status_code
+    assert first in (200, 401)
+    time.sleep(CACHE_SECONDS + 0.1)
+    assert todos(api_client, tokens["access"]).status_code == 401
+
+
+@pytest.mark.parametrize("restart", ["empty", "evicted version"])
+def test_missing_versions_are_never_matched(api_client, user, redis, restart):
+    tokens = login(api_client, user).json()
+    assert todos(api_client, tokens["access"]).status_code == 200
+    client = redis.client()
+    if restart == "empty":
+        redis.kill()
+        redis.start()
+        failsafe.breaker.reset()
+    # Now the versions are gone (restart) or evicted; an entry filled now must carry new ones.
+    client.delete(f"auth:v:u:{user.pk}")
+    assert todos(api_client, tokens["access"]).status_code == 200
+    entry_versions = client.mget(f"auth:v:u:{user.pk}", "auth:v:all")
+    assert None not in entry_versions
+
+    # Revoked behind the cache's back, then the version evicted: the old entry must not match.
+    DeviceSession.objects.filter(pk=tokens["session"]["id"]).update(revoked_at=user.date_joined)
+    client.delete(f"auth:v:u:{user.pk}")
+    assert todos(api_client, tokens["access"]).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "bypass",
+    [
+        lambda user, session_id: User.objects.filter(pk=user.pk).update(is_active=False),
+        lambda user, session_id: DeviceSession.objects.filter(pk=session_id).update(
+            revoked_at=user.date_joined
+        ),
+    ],
+    ids=["user deactivated by update()", "session revoked by update()"],
+)
+def test_writes_that_bypass_save_are_refused_within_the_bound(api_client, user, redis, bypass):
+    tokens = login(api_client, user).json()
+    assert todos(api_client, tokens["access"]).status_code == 200  # cached
+    bypass(user, tokens["session"]["id"])
+    time.sleep(CACHE_SECONDS + 0.1)
+    assert todos(api_client, tokens["access"]).status_code == 401
+
+
+def test_staff_status_removed_by_update_is_dropped_within_the_bound(api_client, redis):
+    staff = UserFactory(is_staff=True)
+    UserFactory()  # someone only a staff user can see
+    tokens = login(api_client, staff).json()
+    assert api_client.get("/api/users/", **bearer(tokens["access"])).json()["count"] == 2
+    User.objects.filter(pk=staff.pk).update(is_staff=False)
+    time.sleep(CACHE_SECONDS + 0.1)
+    assert api_client.get("/api/users/", **bearer(tokens["access"])).json()["count"] == 1
+
+
+@pytest.mark.parametrize("how", ["user QuerySet.delete()", "session QuerySet.delete()"])
+def test_deletes_django_can_see_are_refused_at_once(api_client, user, redis, how):
+    tokens = login(api_client, user).json()
+    assert todos(api_client, tokens["access"]).status_code == 200  # cached
+    if how.startswith("user"):
+        User.objects.filter(pk=user.pk).delete()
+    else:
+        DeviceSession.objects.filter(pk=tokens["session"]["id"]).delete()
+    assert todos(api_client, tokens["access"]).status_code == 401
+
+
+def test_cache_clear_survives_a_dead_redis(redis):
+    redis.kill()
+    cache.set("k", "v")
+    assert cache.get("k") == "v"  # the per-process fallback
+    assert cache.clear() is True
