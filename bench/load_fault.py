@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/load_fault.py                        # 60 s, 20 clients
     .venv/bin/python bench/load_fault.py --seconds 10 --clients 8
+    .venv/bin/python bench/load_fault.py --redis-fault      # also kill Redis, then restart it empty
 
 A gunicorn server (3 sync workers by default) runs on 127.0.0.1 with access tokens that
 live 2 seconds, on a dedicated database: a temporary SQLite file, or, when DATABASE_URL
@@ -11,7 +12,9 @@ here); with REDIS_URL, Redis DB 14 of that server (``--redis-url`` to choose).
 Each client registers, then in one or more threads creates todos and reads its list,
 refreshing its tokens when the access token is about to expire -- single-flight: one
 refresh at a time per session, the others wait for its result. Midway one worker gets
-SIGKILL (gunicorn starts another). At the end the run is audited:
+SIGKILL (gunicorn starts another). With ``--redis-fault`` the server uses a redis-server of
+its own, which gets SIGKILL at ``--redis-kill-at`` and starts again, empty, at
+``--redis-restart-at``: the service must carry on from the database. At the end the run is audited:
 
 * requests and responses by status, connection resets and timeouts apart;
 * 5xx answered by live workers (goal 0);
@@ -43,6 +46,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from testing.faults import RedisServer
 from testing.servers import (
     PYTHON,
     ROOT,
@@ -73,9 +77,11 @@ class Stats:
         self.timeouts = 0
         self.requests = 0
         self.server_errors = []
+        self.slowest = 0.0
 
-    def record(self, kind, status):
+    def record(self, kind, status, seconds=0.0):
         with self.lock:
+            self.slowest = max(self.slowest, seconds)
             self.requests += 1
             self.statuses[f"{kind} {status}"] += 1
             if status >= 500:
@@ -119,12 +125,13 @@ class Client:
 
     def call(self, kind, method, path, **kwargs):
         """Return (status, body) or (None, None) after a reset or timeout (recorded either way)."""
+        started = time.monotonic()
         try:
             status, body = request(self.port, method, path, timeout=30, **kwargs)
         except (*RESETS, TimeoutError, OSError) as exc:
             self.stats.reset(kind, exc)
             return None, None
-        self.stats.record(kind, status)
+        self.stats.record(kind, status, time.monotonic() - started)
         return status, body
 
     def start(self):
@@ -240,6 +247,9 @@ def main(argv=None):
     parser.add_argument(
         "--kill-at", type=float, default=0.5, help="fraction of the run when a worker is killed"
     )
+    parser.add_argument("--redis-fault", action="store_true", help="kill a private Redis, then restart it")
+    parser.add_argument("--redis-kill-at", type=float, default=0.3, help="fraction of the run")
+    parser.add_argument("--redis-restart-at", type=float, default=0.6, help="fraction of the run")
     parser.add_argument("--database-url", default="auto")
     parser.add_argument("--redis-url", default="auto")
     parser.add_argument("--json", type=Path)
@@ -266,7 +276,11 @@ def run(args):
             pg_create(database_url)
             created_pg = True
         redis_url = args.redis_url
-        if redis_url == "auto":
+        redis_server = None
+        if args.redis_fault:
+            redis_server = RedisServer(Path(tmp) / "redis").start()
+            redis_url = redis_server.url
+        elif redis_url == "auto":
             env_redis = os.environ.get("REDIS_URL", "")
             redis_url = redis_url_with_db(env_redis, 14) if env_redis else ""
         if redis_url and not redis_available(redis_url):
@@ -284,13 +298,15 @@ def run(args):
                 env, workers=args.workers, worker_class=args.worker_class, threads=threads, log=log
             )
             with server:
-                report = load(args, server)
+                report = load(args, server, redis_server)
             report["database"] = "postgresql" if is_postgres(database_url) else "sqlite"
             report["redis"] = bool(redis_url)
             report.update(audit_database(env, report.pop("_clients")))
             report["forked"]["double_200"] = report.pop("forked_double_200")
             report["gunicorn_log_tail"] = log.read_text(errors="replace").splitlines()[-8:]
         finally:
+            if redis_server is not None:
+                redis_server.stop()
             if created_pg:
                 pg_drop(database_url)
     forked = report["forked"]
@@ -301,12 +317,13 @@ def run(args):
         and forked["reuse_events"] == 0
         and report["todos_missing"] == 0
         and report["killed_worker"]
+        and (not args.redis_fault or report["redis_fault"].get("restarted_at"))
         and report["requests"] > 0
     )
     return report
 
 
-def load(args, server):
+def load(args, server, redis_server=None):
     stats = Stats()
     started = time.monotonic()
     deadline = started + args.seconds
@@ -324,7 +341,19 @@ def load(args, server):
                 os.kill(victim, signal.SIGKILL)
                 killed.update(pid=victim, at=round(time.monotonic() - started, 2))
 
+    redis_fault = {}
+
+    def redis_killer():
+        time.sleep(max(0.0, started + args.seconds * args.redis_kill_at - time.monotonic()))
+        redis_server.kill()
+        redis_fault["killed_at"] = round(time.monotonic() - started, 2)
+        time.sleep(max(0.0, started + args.seconds * args.redis_restart_at - time.monotonic()))
+        redis_server.start()
+        redis_fault["restarted_at"] = round(time.monotonic() - started, 2)
+
     threads = [threading.Thread(target=killer)]
+    if redis_server is not None:
+        threads.append(threading.Thread(target=redis_killer))
     for client in clients:
         threads += [threading.Thread(target=client.work) for _ in range(args.threads_per_client)]
     for thread in threads:
@@ -359,6 +388,8 @@ def load(args, server):
         "workers": args.workers,
         "worker_class": args.worker_class,
         "killed_worker": killed,
+        "redis_fault": redis_fault,
+        "slowest_request_seconds": round(stats.slowest, 3),
         "workers_after": len(workers_after),
         "requests": stats.requests,
         "requests_per_second": round(stats.requests / elapsed, 1),
@@ -434,6 +465,8 @@ def summary(report):
         f"  requests {report['requests']} ({report['requests_per_second']}/s); by status: {report['statuses']}",
         f"  connection resets/timeouts (killed worker): {report['resets'] or 0}",
         f"  worker killed: {report['killed_worker'] or 'NONE'}; workers afterwards: {report['workers_after']}",
+        f"  Redis killed and restarted: {report['redis_fault'] or 'no'}; slowest answer: "
+        f"{report['slowest_request_seconds']} s",
         f"  refreshes answered 200: {report['refreshes_200']}; sessions: {report['sessions']} "
         f"({report['sessions_abandoned_after_reset']} abandoned after a reset); final refresh: "
         f"{report['final_refresh']}",

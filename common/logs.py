@@ -5,6 +5,7 @@ exception message carries (a token in a query string, a header in an error) reac
 """
 
 import logging
+import logging.config
 import re
 
 from pythonjsonlogger.json import JsonFormatter
@@ -48,3 +49,9 @@ class RedactingJsonFormatter(JsonFormatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
+
+
+def configure(config: dict) -> None:
+    """Apply ``settings.LOGGING``, and route Python warnings through it (one format on stderr)."""
+    logging.config.dictConfig(config)
+    logging.captureWarnings(True)

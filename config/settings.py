@@ -272,6 +272,7 @@ if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
     raise ImproperlyConfigured(
         f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}."
     )
+LOGGING_CONFIG = "common.logs.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

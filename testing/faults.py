@@ -10,6 +10,7 @@ import pwd
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -104,9 +105,11 @@ class RedisServer:
 class PostgresCluster:
     """A PostgreSQL cluster of the test's own (initdb, pg_ctl), run as ``postgres`` when we are root."""
 
-    def __init__(self, directory: Path):
+    def __init__(self):
         self.bindir = self._bindir()
-        self.directory = Path(directory)
+        # Its own directory under the system's temporary one: the postgres user must be able to
+        # reach it, which a test's private temporary directory (mode 0700, root's) does not allow.
+        self.directory = Path(tempfile.mkdtemp(prefix="pg-cluster-"))
         self.data = self.directory / "data"
         self.sockets = self.directory / "sockets"
         self.port = free_port()
@@ -134,7 +137,6 @@ class PostgresCluster:
         )
 
     def init(self):
-        self.directory.mkdir(parents=True, exist_ok=True)
         self.sockets.mkdir(exist_ok=True)
         if os.geteuid() == 0:
             owner = pwd.getpwnam("postgres")
@@ -164,8 +166,16 @@ class PostgresCluster:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    def remove(self):
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
     def __enter__(self):
-        return self.init().start()
+        try:
+            return self.init().start()
+        except BaseException:
+            self.remove()
+            raise
 
     def __exit__(self, *exc):
-        self.stop()
+        self.remove()

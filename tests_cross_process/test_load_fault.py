@@ -1,19 +1,33 @@
 """The short load-and-fault run (bench/load_fault.py) as a test: it fails on any 5xx from a live
 worker, any forked refresh chain and any acknowledged todo that went missing.
 
-On PostgreSQL (and Redis) when DATABASE_URL (and REDIS_URL) say so, else on a SQLite file.
+On PostgreSQL (and Redis) when DATABASE_URL (and REDIS_URL) say so, else on a SQLite file. The
+second run gives the server a redis-server of its own, killed and restarted empty mid-run.
 """
 
 import json
 import subprocess
 
+import pytest
+
 from testing.servers import PYTHON, ROOT
 
 
-def test_short_load_with_a_worker_killed(tmp_path):
+@pytest.mark.parametrize("extra", [[], ["--redis-fault"]], ids=["worker killed", "worker and Redis killed"])
+def test_short_load_with_faults(tmp_path, extra):
     report_path = tmp_path / "load_fault.json"
     done = subprocess.run(  # noqa: S603 - a fixed command line
-        [PYTHON, "bench/load_fault.py", "--seconds", "10", "--clients", "8", "--json", str(report_path)],
+        [
+            PYTHON,
+            "bench/load_fault.py",
+            "--seconds",
+            "10",
+            "--clients",
+            "8",
+            "--json",
+            str(report_path),
+            *extra,
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -29,4 +43,6 @@ def test_short_load_with_a_worker_killed(tmp_path):
     assert report["forked"]["reuse_events"] == 0, summary
     assert report["forked"]["inconsistent_sessions"] == [], summary
     assert report["todos_missing"] == 0, summary
+    if extra:
+        assert report["redis"] and report["redis_fault"]["restarted_at"], summary
     assert done.returncode == 0, summary

@@ -234,6 +234,51 @@ def test_throttle_can_be_disabled(api_client, user, settings):
         assert response.status_code == 401
 
 
+def test_password_change_is_throttled_per_user(api_client, user, login, settings):
+    """A stolen access token must not buy unlimited guesses at the current password."""
+    settings.AUTH_THROTTLE_RATE = "3/min"
+    tokens = login(user)
+    statuses = []
+    for _ in range(4):
+        response = api_client.post(
+            "/api/auth/password/change/",
+            {"current_password": "a-wrong-guess", "new_password": "another-Passw0rd-ok"},
+            format="json",
+            **bearer(tokens["access"]),
+        )
+        statuses.append(response.status_code)
+    assert statuses == [400, 400, 400, 429]
+    assert response.json()["code"] == "throttled" and int(response["Retry-After"]) > 0
+    # Per user, not per IP: another user from the same address is not held back.
+    other = UserFactory()
+    other_tokens = login(other)
+    response = api_client.post(
+        "/api/auth/password/change/",
+        {"current_password": "a-wrong-guess", "new_password": "another-Passw0rd-ok"},
+        format="json",
+        **bearer(other_tokens["access"]),
+    )
+    assert response.status_code == 400
+
+
+def test_api_events_all_say_source_api(api_client, user, login):
+    tokens = login(user)
+    api_client.post(LOGIN_URL, {"email": user.email, "password": "bad"}, format="json")
+    api_client.post(
+        "/api/auth/password/change/",
+        {"current_password": PASSWORD, "new_password": "another-Passw0rd-ok"},
+        format="json",
+        **bearer(tokens["access"]),
+    )
+    events = SecurityEvent.objects.order_by("pk")
+    assert [(e.type, e.source) for e in events] == [
+        ("login", "api"),
+        ("login_failed", "api"),
+        ("session_revoked", "api"),
+        ("login", "api"),
+    ]
+
+
 # --- refresh -------------------------------------------------------------------------------
 
 

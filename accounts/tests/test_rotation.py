@@ -82,6 +82,9 @@ def test_grace_window_returns_the_live_token_of_the_same_session(api_client, use
     third = rotate(api_client, retry["refresh"])
     assert get_sessions(api_client, third["access"]).status_code == 200
     assert not SecurityEvent.objects.filter(type="refresh_reuse").exists()
+    # The retry is no attack, but an operator sees it happened.
+    grace = SecurityEvent.objects.get(type="refresh_grace")
+    assert str(grace.session_id) == claims(r1)["sid"] and grace.source == "api"
 
 
 def test_grace_window_does_not_cover_older_generations(api_client, user, login, settings):

@@ -1,0 +1,165 @@
+"""Two server processes sharing a database and a redis-server of the test's own, which is killed,
+frozen, restarted empty and restored from an old snapshot under them.
+
+No answer is a 5xx or waits more than ~1.5 s on Redis, and a session revoked while Redis could
+not hear of it is refused by both servers within SESSION_CACHE_SECONDS.
+On PostgreSQL when DATABASE_URL names it (CI's second run), else on a shared SQLite file.
+"""
+
+import os
+import time
+
+import pytest
+
+from testing.faults import RedisServer
+from testing.servers import (
+    Gunicorn,
+    is_postgres,
+    migrate,
+    pg_create,
+    pg_database_name,
+    pg_drop,
+    pg_url_with_name,
+    request,
+    server_env,
+)
+
+PASSWORD = "redis-Outage-passw0rd"
+CACHE_SECONDS = 3
+SLOWEST_ALLOWED = 1.5
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("redis-outage")
+    if is_postgres(DATABASE_URL):
+        database_url = pg_url_with_name(DATABASE_URL, f"{pg_database_name(DATABASE_URL)}_redis_{os.getpid()}")
+        pg_create(database_url)
+    else:
+        database_url = f"sqlite:///{directory}/db.sqlite3"
+    redis = RedisServer(directory / "redis").start()
+    servers = []
+    try:
+        env = server_env(
+            database_url=database_url,
+            redis_url=redis.url,
+            SESSION_CACHE_SECONDS=CACHE_SECONDS,
+            REDIS_RETRY_SECONDS=0.5,
+            AUTH_THROTTLE_RATE="1000/min",
+        )
+        migrate(env)
+        for name in ("a", "b"):
+            servers.append(Gunicorn(env, workers=1, log=directory / f"{name}.log").start())
+        yield redis, servers
+    finally:
+        for server in servers:
+            server.stop()
+        redis.stop()
+        if is_postgres(database_url):
+            pg_drop(database_url)
+
+
+class Timed:
+    """Send requests and remember the slowest answer and any 5xx."""
+
+    def __init__(self):
+        self.slowest = 0.0
+        self.server_errors = []
+
+    def __call__(self, server, method, path, **kwargs):
+        started = time.monotonic()
+        status, body = request(server.port, method, path, **kwargs)
+        self.slowest = max(self.slowest, time.monotonic() - started)
+        if status >= 500:
+            self.server_errors.append((path, status, body))
+        return status, body
+
+    def todos(self, server, access):
+        return self(server, "GET", "/api/todos/", token=access)[0]
+
+
+def register(call, server, email):
+    status, body = call(server, "POST", "/api/auth/register/", body={"email": email, "password": PASSWORD})
+    assert status == 201, body
+    return body
+
+
+def refused_by_both_within_the_bound(call, servers, access):
+    """Return how long after now both servers refuse ``access`` (fails past the bound)."""
+    started = time.monotonic()
+    while True:
+        statuses = [call.todos(server, access) for server in servers]
+        if statuses == [401, 401]:
+            return time.monotonic() - started
+        assert set(statuses) <= {200, 401}, statuses
+        assert time.monotonic() - started < CACHE_SECONDS + 1, statuses
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("fault", ["killed", "frozen", "restarted empty"])
+def test_every_request_is_served_while_redis_fails(setup, fault):
+    redis, (a, b) = setup
+    call = Timed()
+    tokens = register(call, a, f"serve-{fault.replace(' ', '-')}@example.com")
+    for server in (a, b):
+        assert call.todos(server, tokens["access"]) == 200
+    {"killed": redis.kill, "frozen": redis.freeze, "restarted empty": lambda: (redis.kill(), redis.start())}[
+        fault
+    ]()
+    try:
+        access, refresh = tokens["access"], tokens["refresh"]
+        for round_ in range(3):
+            for server in (a, b):
+                assert call.todos(server, access) == 200
+                status, body = call(server, "POST", "/api/todos/", token=access, body={"title": f"r{round_}"})
+                assert status == 201
+                status, body = call(server, "POST", "/api/auth/refresh/", token=refresh)
+                assert status == 200, body
+                access, refresh = body["access"], body["refresh"]
+                status, health = call(server, "GET", "/api/health/")
+                assert status == 200 and health["database"] == "ok"
+    finally:
+        if fault == "frozen":
+            redis.thaw()
+        elif fault == "killed":
+            redis.start()
+    assert call.server_errors == []
+    assert call.slowest < SLOWEST_ALLOWED
+
+
+@pytest.mark.parametrize("fault", ["frozen", "killed"])
+def test_revocation_while_redis_cannot_hear_is_refused_by_both_servers_within_the_bound(setup, fault):
+    redis, (a, b) = setup
+    call = Timed()
+    tokens = register(call, a, f"revoke-{fault}@example.com")
+    for server in (a, b):
+        assert call.todos(server, tokens["access"]) == 200  # cached in Redis by both
+    redis.freeze() if fault == "frozen" else redis.kill()
+    try:
+        status, _ = call(a, "POST", "/api/auth/logout-all/", token=tokens["access"])
+        assert status == 204
+    finally:
+        redis.thaw() if fault == "frozen" else redis.start()
+    refused_by_both_within_the_bound(call, (a, b), tokens["access"])
+    assert call(b, "POST", "/api/auth/refresh/", token=tokens["refresh"])[0] == 401
+    assert call.server_errors == []
+    assert call.slowest < SLOWEST_ALLOWED
+
+
+def test_redis_restored_from_an_old_snapshot_cannot_revive_a_session_for_long(setup):
+    redis, (a, b) = setup
+    call = Timed()
+    tokens = register(call, a, "snapshot@example.com")
+    for server in (a, b):
+        assert call.todos(server, tokens["access"]) == 200
+    redis.save()  # the snapshot holds both servers' view of a live session
+    assert call(b, "POST", "/api/auth/logout/", token=tokens["access"])[0] == 204
+    for server in (a, b):
+        assert call.todos(server, tokens["access"]) == 401  # at once while Redis is healthy
+
+    redis.kill()
+    redis.start(load_snapshot=True)
+    refused_by_both_within_the_bound(call, (a, b), tokens["access"])
+    assert call.server_errors == []
