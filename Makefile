@@ -7,23 +7,30 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 NPM := $(shell command -v npm 2>/dev/null)
 
-.PHONY: run test test-python test-web lint format install migrate web
+.PHONY: help run test test-python test-web lint format install migrate web coverage
 
-$(VENV)/.installed: requirements.txt
+## help: list the targets
+help:
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  make /'
+
+# Runtime and development requirements alike: the tests and the linters need the second file.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+## install: create .venv with the runtime and development requirements
 install: $(VENV)/.installed
 
 frontend/node_modules/.installed: frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+## migrate: apply the migrations and create the database cache table (quietly when they exist)
 migrate: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py createcachetable
+	$(PY) manage.py createcachetable --verbosity 0
 
 ## web: build the web client into frontend/dist (served by Django at /), when npm is present
 web:
@@ -34,7 +41,7 @@ else
 	@echo "npm not found: the web client is not built (the API works without it)."
 endif
 
-## run: install, migrate and serve the app on SQLite at http://127.0.0.1:8000
+## run: install, migrate and serve the app on SQLite at http://127.0.0.1:8000 (PORT=8001 for another port)
 run: migrate web
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -65,6 +72,14 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+## format: let ruff fix and format the Python code
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+## coverage: the backend suite under coverage, servers started by the tests included; prints the report
+coverage: install
+	rm -f .coverage .coverage.*
+	$(VENV)/bin/coverage run -m pytest
+	$(VENV)/bin/coverage combine --quiet
+	$(VENV)/bin/coverage report

@@ -24,8 +24,7 @@ from django.utils.html import format_html
 
 from accounts import services
 from accounts.forms import UserCreationForm, UserUpdateForm
-from accounts.models import DeviceSession, RevokeReason, SecurityEvent, User
-from accounts.selectors import live_sessions
+from accounts.models import DeviceSession, RevokeReason, SecurityEvent, SessionState, User
 from common.net import client_ip
 
 # --- Lists at scale -------------------------------------------------------------------------
@@ -196,22 +195,20 @@ class SessionStateFilter(admin.SimpleListFilter):
         now = timezone.now()
         match self.value():
             case "active":
-                return queryset & live_sessions(now)
+                return queryset.live(now)
             case "expired":
-                # The idle expiry never passes the absolute one: one column, one index.
-                return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+                return queryset.expired(now)
             case "revoked":
-                return queryset.filter(revoked_at__isnull=False)
+                return queryset.revoked()
         return queryset
 
 
 def session_state(session, now=None):
     """Return "active", "expired" or "revoked (<reason>)"."""
-    if session.revoked_at is not None:
+    state = session.state_at(now or timezone.now())
+    if state == SessionState.REVOKED:
         return f"revoked ({session.get_revoke_reason_display() or 'no reason'})"
-    if session.is_active_at(now or timezone.now()):
-        return "active"
-    return "expired"
+    return "active" if state == SessionState.LIVE else "expired"
 
 
 class SessionRevokeActionsMixin:
@@ -308,11 +305,16 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
                     filters=request.GET.urlencode(),
                 )
             else:
-                count = services.sessions_revoke_selected(
-                    # The ticked rows, as Django already narrowed the queryset to them.
-                    session_ids=list(queryset.values_list("pk", flat=True)),
+                # The ticked rows, as Django already narrowed the queryset to them. A session
+                # never changes hands, so its users are known before the UPDATE.
+                rows = list(queryset.values_list("pk", "user_id"))
+                count = services.sessions_revoke_matching(
+                    queryset=DeviceSession.objects.filter(pk__in=[pk for pk, _ in rows]),
+                    users=[user_id for _, user_id in rows],
                     reason=RevokeReason.ADMIN,
                     ip_address=client_ip(request),
+                    criterion="selected",
+                    session_ids=[str(pk) for pk, _ in rows],
                 )
         self.message_user(request, f"Revoked {count} session(s).", messages.SUCCESS)
 
@@ -343,7 +345,7 @@ class DeviceSessionInline(admin.TabularInline):
     show_change_link = True
 
     def get_queryset(self, request):
-        return live_sessions().order_by("-created_at")
+        return DeviceSession.objects.live(timezone.now()).order_by("-created_at")
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -1,5 +1,7 @@
 """The custom user, the per-device session and the security event log."""
 
+from datetime import datetime
+
 import uuid6
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -103,6 +105,39 @@ class RevokeReason(models.TextChoices):
     COMMAND = "command", "Revoked by a management command"
 
 
+class SessionState(models.TextChoices):
+    LIVE = "live", "Active"
+    EXPIRED = "expired", "Expired"
+    REVOKED = "revoked", "Revoked"
+
+
+class DeviceSessionQuerySet(models.QuerySet):
+    """The one statement of when a session is live, and its complements.
+
+    A session is *live* at ``now`` while it is not revoked, its refresh token has not expired
+    (idle expiry, ``expires_at``) and it is within its absolute lifetime. Rotation never sets
+    ``expires_at`` past ``absolute_expires_at``, so "expired" needs one column (and one index).
+    The hot-path SQL of ``accounts/hot_sql.py`` spells the same condition out; a test proves
+    that both agree on every state.
+    """
+
+    def live(self, now: datetime) -> "DeviceSessionQuerySet":
+        """Return the sessions that can be used at ``now``."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now, absolute_expires_at__gt=now)
+
+    def expired(self, now: datetime) -> "DeviceSessionQuerySet":
+        """Return the sessions not revoked but past their expiry at ``now``."""
+        return self.filter(revoked_at__isnull=True, expires_at__lte=now)
+
+    def revoked(self) -> "DeviceSessionQuerySet":
+        return self.filter(revoked_at__isnull=False)
+
+    def ended(self, now: datetime) -> "DeviceSessionQuerySet":
+        """Return the sessions that cannot be used at ``now`` (revoked or expired)."""
+        # Each branch matches an index: revoked_at, and the partial one on unrevoked expires_at.
+        return self.filter(Q(revoked_at__isnull=False) | Q(revoked_at__isnull=True, expires_at__lte=now))
+
+
 class DeviceSession(models.Model):
     """One login on one device: the family of refresh tokens that rotation chains together.
 
@@ -111,10 +146,10 @@ class DeviceSession(models.Model):
     """
 
     # Time-ordered (UUIDv7): rows are written, and revoked in bulk, in about the order of
-    # their ids, so a million revocations add their primary-key entries to neighbouring
-    # index pages instead of random ones (about 3 s of a 1M-session revocation; see
-    # docs/admin-at-scale.md). The 74 random bits keep ids unguessable; the creation time
-    # they carry is no secret (the sessions list shows it).
+    # their ids, so bulk revocations add their primary-key entries to neighbouring index
+    # pages instead of random ones (docs/admin-at-scale.md has the measurements). The 74
+    # random bits keep ids unguessable; the creation time they carry is no secret (the
+    # sessions list shows it).
     id = models.UUIDField(primary_key=True, default=uuid6.uuid7, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="device_sessions")
     device_name = models.CharField(max_length=100, blank=True)
@@ -130,6 +165,8 @@ class DeviceSession(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoke_reason = models.CharField(max_length=32, choices=RevokeReason.choices, blank=True)
 
+    objects = DeviceSessionQuerySet.as_manager()
+
     class Meta:
         verbose_name = "session"
         indexes = [
@@ -141,8 +178,8 @@ class DeviceSession(models.Model):
             ),
             models.Index(fields=["-created_at"], name="session_created_idx"),
             # Partial, like the one above: revoking a row then adds no entry to them, which
-            # halves the time to revoke a million sessions. Their queries (inactive and
-            # expired sessions) only ever look for unrevoked ones.
+            # makes bulk revocations much cheaper (docs/admin-at-scale.md). Their queries
+            # (inactive and expired sessions) only ever look for unrevoked ones.
             models.Index(
                 fields=["last_used_at"],
                 condition=Q(revoked_at__isnull=True),
@@ -157,9 +194,13 @@ class DeviceSession(models.Model):
     def __str__(self):
         return f"{self.device_name or 'session'} ({self.pk})"
 
-    def is_active_at(self, now):
-        """Return whether the session can still be used at ``now``."""
-        return self.revoked_at is None and self.expires_at > now and self.absolute_expires_at > now
+    def state_at(self, now: datetime) -> SessionState:
+        """Return the session's state at ``now``, by the rule of ``DeviceSessionQuerySet``."""
+        if self.revoked_at is not None:
+            return SessionState.REVOKED
+        if self.expires_at > now and self.absolute_expires_at > now:
+            return SessionState.LIVE
+        return SessionState.EXPIRED
 
 
 class SecurityEvent(models.Model):

@@ -1,15 +1,16 @@
 """Reads about sessions and users."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from uuid import UUID
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts import queries, session_cache
+from accounts import hot_sql, session_cache
 from accounts.models import DeviceSession, SecurityEvent, User
 
 
-def session_user_get(*, session_id, user_id):
+def session_user_get(*, session_id: UUID | str, user_id: int | str) -> User | None:
     """Return the active user behind a live session, or None: at most one SQL query.
 
     With a shared session state store the query is skipped while the stored state is current.
@@ -17,7 +18,7 @@ def session_user_get(*, session_id, user_id):
     cached = session_cache.lookup(session_id=session_id, user_id=user_id)
     if cached is not None and not isinstance(cached, session_cache.Miss):
         return cached
-    found = queries.live_session_user(session_id=session_id, user_id=user_id, now=timezone.now())
+    found = hot_sql.live_session_user(session_id=session_id, user_id=user_id, now=timezone.now())
     if found is None:
         return None
     user, ends = found
@@ -26,42 +27,34 @@ def session_user_get(*, session_id, user_id):
     return user
 
 
-def live_sessions(now=None):
-    """Return the sessions not revoked and not expired at ``now``."""
-    now = now or timezone.now()
-    return DeviceSession.objects.filter(
-        revoked_at__isnull=True, expires_at__gt=now, absolute_expires_at__gt=now
-    )
-
-
-def session_list_for_user(*, user):
+def session_list_for_user(*, user: User) -> QuerySet[DeviceSession]:
     """Return the user's live sessions, newest first."""
-    return live_sessions().filter(user=user).order_by("-created_at")
+    return DeviceSession.objects.live(timezone.now()).filter(user=user).order_by("-created_at")
 
 
 # --- Operators ------------------------------------------------------------------------------
 # What the admin and the management commands look at; the services revoke and prune the same sets.
 
 
-def users_by_email(*, emails):
+def users_by_email(*, emails: list[str]) -> tuple[dict[str, int], list[str]]:
     """Return ``({email: user id}, [unknown emails])`` for ``emails``, compared without regard to case."""
     wanted = {User.objects.normalize_email(email) for email in emails}
     found = dict(User.objects.filter(email__in=wanted).values_list("email", "pk"))
     return found, sorted(wanted - found.keys())
 
 
-def sessions_live_of_users(*, user_ids, now=None):
+def sessions_live_of_users(*, user_ids: list[int], now: datetime | None = None) -> QuerySet[DeviceSession]:
     """Return the live sessions of the users ``user_ids``."""
-    return live_sessions(now).filter(user_id__in=user_ids)
+    return DeviceSession.objects.live(now or timezone.now()).filter(user_id__in=user_ids)
 
 
-def sessions_inactive(*, days, now=None):
+def sessions_inactive(*, days: int, now: datetime | None = None) -> QuerySet[DeviceSession]:
     """Return the live sessions not used (refreshed) for ``days`` days."""
     now = now or timezone.now()
-    return live_sessions(now).filter(last_used_at__lt=now - timedelta(days=days))
+    return DeviceSession.objects.live(now).filter(last_used_at__lt=now - timedelta(days=days))
 
 
-def sessions_prunable(*, before, now=None):
+def sessions_prunable(*, before: datetime, now: datetime | None = None) -> QuerySet[DeviceSession]:
     """Return the sessions that expired or were revoked before ``before``.
 
     ``before`` is capped at ``now``, so that a live session can never be in the set. The
@@ -74,6 +67,6 @@ def sessions_prunable(*, before, now=None):
     )
 
 
-def security_events_prunable(*, before):
+def security_events_prunable(*, before: datetime) -> QuerySet[SecurityEvent]:
     """Return the security events recorded before ``before``."""
     return SecurityEvent.objects.filter(created_at__lt=before)

@@ -2,26 +2,25 @@
 
 import contextvars
 import logging
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cached_property
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts import queries, session_cache
-from accounts.models import DeviceSession, RevokeReason, SecurityEvent, User
-from accounts.selectors import (
-    live_sessions,
-    security_events_prunable,
-    sessions_inactive,
-    sessions_live_of_users,
-    sessions_prunable,
-)
-from accounts.tokens import SessionRefreshToken, new_refresh_expiry
+from accounts import hot_sql, session_cache
+from accounts.models import DeviceSession, RevokeReason, SecurityEvent, SessionState, User
+from accounts.selectors import security_events_prunable, sessions_prunable
+from accounts.tokens import SessionAccessToken, SessionRefreshToken, new_refresh_expiry
 
 # One line per security event, for operators (the admin shows the same events from the table).
 security_log = logging.getLogger("accounts.security")
@@ -48,7 +47,7 @@ class IssuedTokens:
     session: DeviceSession | None = None
 
     @cached_property
-    def access(self):
+    def access(self) -> SessionAccessToken:
         return self.refresh.access_token
 
 
@@ -58,7 +57,7 @@ _actor = contextvars.ContextVar("accounts_actor", default=(None, "system"))
 
 
 @contextmanager
-def acting_as(actor, source):
+def acting_as(actor: User | None, source: str) -> Iterator[None]:
     """Attribute the security events recorded inside the block to ``actor`` via ``source``."""
     token = _actor.set((actor, source))
     try:
@@ -68,8 +67,15 @@ def acting_as(actor, source):
 
 
 def security_event_record(
-    *, type, user_id=None, session_id=None, ip_address=None, reason="", count=1, **detail
-):
+    *,
+    type: str,
+    user_id: int | None = None,
+    session_id: UUID | str | None = None,
+    ip_address: str | None = None,
+    reason: str = "",
+    count: int = 1,
+    **detail,
+) -> SecurityEvent:
     """Record one security event, attributed to the current actor."""
     actor, source = _actor.get()
     event = SecurityEvent.objects.create(
@@ -105,18 +111,36 @@ def security_event_record(
 # --- Accounts -------------------------------------------------------------------------------
 
 
-def user_register(*, email, password, first_name="", last_name=""):
-    """Create a user; raise EmailTaken when the email is in use (also under a race)."""
+def user_register(
+    *,
+    email: str,
+    password: str,
+    device_name: str,
+    user_agent: str,
+    ip_address: str | None,
+    first_name: str = "",
+    last_name: str = "",
+) -> "IssuedTokens":
+    """Create a user and open their first session; raise EmailTaken when the email is in use (also under a race)."""
     try:
         with transaction.atomic():
-            return User.objects.create_user(
+            user = User.objects.create_user(
                 email=email, password=password, first_name=first_name, last_name=last_name
             )
     except IntegrityError as exc:
         raise EmailTaken(email) from exc
+    return session_create(user=user, device_name=device_name, user_agent=user_agent, ip_address=ip_address)
 
 
-def user_login(*, request, email, password, device_name, user_agent, ip_address):
+def user_login(
+    *,
+    request: HttpRequest | None,
+    email: str,
+    password: str,
+    device_name: str,
+    user_agent: str,
+    ip_address: str | None,
+) -> "IssuedTokens":
     """Check the credentials and open a session; raise LoginFailed the same way for every failure."""
     # Django's backend runs the hasher for unknown emails too, so timing tells nothing.
     user = authenticate(request, email=email, password=password)
@@ -133,7 +157,9 @@ def user_login(*, request, email, password, device_name, user_agent, ip_address)
     return session_create(user=user, device_name=device_name, user_agent=user_agent, ip_address=ip_address)
 
 
-def user_change_password(*, user, new_password, session_id, user_agent, ip_address):
+def user_change_password(
+    *, user: User, new_password: str, session_id: str, user_agent: str, ip_address: str | None
+) -> "IssuedTokens":
     """Set a new password, which revokes every session, then open a new one for this device."""
     device_name = (
         DeviceSession.objects.filter(pk=session_id, user=user).values_list("device_name", flat=True).first()
@@ -150,7 +176,7 @@ def user_change_password(*, user, new_password, session_id, user_agent, ip_addre
 # --- Sessions -------------------------------------------------------------------------------
 
 
-def session_create(*, user, device_name, user_agent, ip_address):
+def session_create(*, user: User, device_name: str, user_agent: str, ip_address: str | None) -> IssuedTokens:
     """Open a session for ``user`` and return its first token pair."""
     now = timezone.now()
     session = DeviceSession(
@@ -179,7 +205,7 @@ def session_create(*, user, device_name, user_agent, ip_address):
     return IssuedTokens(refresh=refresh, session=session)
 
 
-def session_refresh(*, token, ip_address=None):
+def session_refresh(*, token: SessionRefreshToken, ip_address: str | None = None) -> IssuedTokens:
     """Rotate the session of a validated refresh token and return the next pair.
 
     The common case is one conditional UPDATE: it succeeds only while the presented token
@@ -196,7 +222,7 @@ def session_refresh(*, token, ip_address=None):
         expires_at=expires_at,
         session_expires_at=token.session_expires_at,
     )
-    rotated = queries.session_rotate(
+    rotated = hot_sql.session_rotate(
         session_id=session_id, user_id=user_id, jti=jti, new_jti=new["jti"], now=now, expires_at=expires_at
     )
     if rotated:
@@ -204,14 +230,16 @@ def session_refresh(*, token, ip_address=None):
     return _refresh_not_rotated(token=token, now=now, ip_address=ip_address)
 
 
-def _refresh_not_rotated(*, token, now, ip_address):
+def _refresh_not_rotated(
+    *, token: SessionRefreshToken, now: datetime, ip_address: str | None
+) -> IssuedTokens:
     """Tell a grace-window retry from reuse, revocation and expiry, after the UPDATE missed."""
     session = (
         DeviceSession.objects.select_related("user")
         .filter(pk=token.session_id, user_id=token["user_id"])
         .first()
     )
-    if session is None or not session.user.is_active or not session.is_active_at(now):
+    if session is None or not session.user.is_active or session.state_at(now) != SessionState.LIVE:
         raise RefreshDenied("session revoked, expired or unknown")
     jti = token["jti"]
     grace = settings.REFRESH_REUSE_GRACE
@@ -259,7 +287,19 @@ def _refresh_not_rotated(*, token, now, ip_address):
     raise RefreshDenied("reuse detected")
 
 
-def session_revoke(*, session_id, user_id, reason, ip_address=None):
+# --- Revocation -----------------------------------------------------------------------------
+# Three ways, by what is revoked: one session; every session of some users (keeping one, at
+# most); the sessions a filter matches. Each is one UPDATE and one security event with the
+# reason, committed before the cached session state is dropped (accounts.session_cache).
+
+# Past this many users, dropping everybody's cached session state costs less than one
+# cache write per user (and a thundering herd of cache misses is bounded by the sessions).
+CACHE_FORGET_USERS_MAX = 1000
+
+
+def session_revoke(
+    *, session_id: UUID | str, user_id: int, reason: str, ip_address: str | None = None
+) -> bool:
     """Revoke the session ``session_id`` of user ``user_id``; return whether it was live until now."""
     now = timezone.now()
     with transaction.atomic():
@@ -278,38 +318,63 @@ def session_revoke(*, session_id, user_id, reason, ip_address=None):
     return bool(revoked)
 
 
-def session_revoke_all(*, user_id, reason, ip_address=None):
-    """Revoke every live session of user ``user_id``; return how many there were."""
-    return sessions_revoke_of_users(user_ids=[user_id], reason=reason, ip_address=ip_address)
+def sessions_revoke_of_users(
+    *,
+    user_ids: Iterable[int],
+    reason: str,
+    keep_session_id: UUID | str | None = None,
+    ip_address: str | None = None,
+    **criterion,
+) -> int:
+    """Revoke every live session of the users ``user_ids``, but ``keep_session_id``; return how many."""
+    user_ids = sorted(set(user_ids))
+    if not user_ids:
+        return 0
+    queryset = DeviceSession.objects.filter(user_id__in=user_ids)
+    if keep_session_id is not None:
+        queryset = queryset.exclude(pk=keep_session_id)
+    criterion.setdefault("user_ids", user_ids)
+    return sessions_revoke_matching(
+        queryset=queryset, reason=reason, ip_address=ip_address, users=user_ids, **criterion
+    )
 
 
-def sessions_revoke_bulk(*, queryset, reason, user_id=None, ip_address=None, users=None, **criterion):
-    """Revoke the live sessions of ``queryset`` in one UPDATE and record one event.
+def sessions_revoke_matching(
+    *,
+    queryset: QuerySet[DeviceSession],
+    reason: str,
+    ip_address: str | None = None,
+    users: Iterable[int] | None = None,
+    **criterion,
+) -> int:
+    """Revoke the live sessions of ``queryset`` in one UPDATE; return how many there were.
 
-    ``users`` lists the user ids concerned, when known, so that cached session state is
-    dropped for them alone; ``None`` drops it for everybody. ``criterion`` goes into the event.
+    ``users`` names (by id) the users the filter can match, when the caller knows them, so that
+    cached session state is dropped for them alone; otherwise (rows may start to match between
+    any read and the UPDATE) it is dropped for everybody. ``criterion`` goes into the event.
     """
     now = timezone.now()
+    user_ids = None if users is None else sorted(set(users))
     with transaction.atomic():
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=now, revoke_reason=reason)
+        count = (queryset & DeviceSession.objects.live(now)).update(revoked_at=now, revoke_reason=reason)
         if count:
             security_event_record(
                 type=SecurityEvent.Type.SESSION_REVOKED,
-                user_id=user_id,
+                user_id=user_ids[0] if user_ids and len(user_ids) == 1 else None,
                 ip_address=ip_address,
                 reason=reason,
                 count=count,
                 **criterion,
             )
-            if users is None:
+            if user_ids is None or len(user_ids) > CACHE_FORGET_USERS_MAX:
                 session_cache.forget_everybody()
             else:
-                for each in users:
-                    session_cache.forget_user(each)
+                for user_id in user_ids:
+                    session_cache.forget_user(user_id)
     return count
 
 
-def refresh_token_decode(raw):
+def refresh_token_decode(raw: str | bytes) -> SessionRefreshToken:
     """Return the validated refresh token of ``raw``; raise RefreshDenied when it is not one."""
     try:
         return SessionRefreshToken(raw)
@@ -317,85 +382,17 @@ def refresh_token_decode(raw):
         raise RefreshDenied(str(exc)) from exc
 
 
-# --- Operators ------------------------------------------------------------------------------
-# The admin's actions and the management commands revoke through sessions_revoke_bulk, like
-# the API: one UPDATE and one security event (with its criterion and count) per criterion.
+# --- Housekeeping ---------------------------------------------------------------------------
 
-# Past this many users, dropping everybody's cached session state costs less than one
-# cache write per user (and a thundering herd of cache misses is bounded by the sessions).
-CACHE_FORGET_USERS_MAX = 1000
 PRUNE_BATCH_SIZE = 5000
 
 
-def sessions_revoke_of_users(*, user_ids, reason, ip_address=None, **criterion):
-    """Revoke every live session of the users ``user_ids``; return how many there were."""
-    user_ids = sorted(set(user_ids))
-    if not user_ids:
-        return 0
-    return sessions_revoke_bulk(
-        queryset=sessions_live_of_users(user_ids=user_ids),
-        reason=reason,
-        user_id=user_ids[0] if len(user_ids) == 1 else None,
-        ip_address=ip_address,
-        users=user_ids if len(user_ids) <= CACHE_FORGET_USERS_MAX else None,
-        user_ids=user_ids,
-        **criterion,
-    )
-
-
-def sessions_revoke_everybody(*, reason, ip_address=None):
-    """Revoke every live session of every user; return how many there were."""
-    return sessions_revoke_bulk(
-        queryset=live_sessions(), reason=reason, ip_address=ip_address, users=None, criterion="all"
-    )
-
-
-def sessions_revoke_inactive(*, days, reason, ip_address=None):
-    """Revoke the live sessions not used for ``days`` days; return how many there were."""
-    return sessions_revoke_bulk(
-        queryset=sessions_inactive(days=days),
-        reason=reason,
-        ip_address=ip_address,
-        users=None,
-        criterion="inactive_days",
-        days=days,
-    )
-
-
-def sessions_revoke_selected(*, session_ids, reason, ip_address=None):
-    """Revoke the live sessions among ``session_ids`` (an admin's ticked rows)."""
-    session_ids = [str(pk) for pk in session_ids]
-    # A session never changes hands, so its users are known before the UPDATE.
-    user_ids = sorted(set(DeviceSession.objects.filter(pk__in=session_ids).values_list("user_id", flat=True)))
-    if not user_ids:
-        return 0
-    return sessions_revoke_bulk(
-        queryset=live_sessions().filter(pk__in=session_ids),
-        reason=reason,
-        user_id=user_ids[0] if len(user_ids) == 1 else None,
-        ip_address=ip_address,
-        users=user_ids if len(user_ids) <= CACHE_FORGET_USERS_MAX else None,
-        criterion="selected",
-        session_ids=session_ids,
-    )
-
-
-def sessions_revoke_matching(*, queryset, reason, ip_address=None, **criterion):
-    """Revoke the live sessions of ``queryset``, a filter that may match any number of users.
-
-    Rows may start to match between any read and the UPDATE, so everybody's cached state
-    is dropped rather than that of the users read beforehand.
-    """
-    return sessions_revoke_bulk(
-        queryset=queryset & live_sessions(),
-        reason=reason,
-        ip_address=ip_address,
-        users=None,
-        **criterion,
-    )
-
-
-def sessions_prune(*, older_than, batch_size=PRUNE_BATCH_SIZE, on_batch=None):
+def sessions_prune(
+    *,
+    older_than: timedelta,
+    batch_size: int = PRUNE_BATCH_SIZE,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
     """Delete the sessions that expired or were revoked more than ``older_than`` ago.
 
     Live sessions are never in the set (see selectors.sessions_prunable). Return how many
@@ -409,7 +406,12 @@ def sessions_prune(*, older_than, batch_size=PRUNE_BATCH_SIZE, on_batch=None):
     )
 
 
-def security_events_prune(*, older_than, batch_size=PRUNE_BATCH_SIZE, on_batch=None):
+def security_events_prune(
+    *,
+    older_than: timedelta,
+    batch_size: int = PRUNE_BATCH_SIZE,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
     """Delete the security events recorded more than ``older_than`` ago; return how many."""
     return _delete_in_batches(
         queryset=security_events_prunable(before=timezone.now() - older_than),
@@ -418,7 +420,13 @@ def security_events_prune(*, older_than, batch_size=PRUNE_BATCH_SIZE, on_batch=N
     )
 
 
-def _delete_in_batches(*, queryset, batch_size, on_batch=None, signals=True):
+def _delete_in_batches(
+    *,
+    queryset: QuerySet,
+    batch_size: int,
+    on_batch: Callable[[int], None] | None = None,
+    signals: bool = True,
+) -> int:
     """Delete the rows of ``queryset`` ``batch_size`` at a time, each batch its own transaction.
 
     Batches walk the primary key from where the previous one stopped, so that none scans

@@ -19,9 +19,9 @@ def revoke_sessions_on_credential_change(sender, instance, created, raw=False, *
         return
     session_cache.forget_user(instance.pk)  # cached user fields (is_staff, names) may have changed
     if instance._password is not None or instance.__dict__.pop("_password_disabled", False):
-        services.session_revoke_all(user_id=instance.pk, reason=RevokeReason.PASSWORD_CHANGED)
+        services.sessions_revoke_of_users(user_ids=[instance.pk], reason=RevokeReason.PASSWORD_CHANGED)
     elif not instance.is_active:
-        services.session_revoke_all(user_id=instance.pk, reason=RevokeReason.USER_DEACTIVATED)
+        services.sessions_revoke_of_users(user_ids=[instance.pk], reason=RevokeReason.USER_DEACTIVATED)
 
 
 @receiver(post_delete, sender=User, dispatch_uid="accounts.forget_deleted_user")

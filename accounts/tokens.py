@@ -2,7 +2,8 @@
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +21,7 @@ MAX_EPOCH = 253402300799
 JTI_MAX_LENGTH = 64  # the session's jti columns
 
 
-def _is_epoch(value) -> bool:
+def _is_epoch(value: object) -> bool:
     """Return whether ``value`` is a NumericDate (RFC 7519: seconds, a fraction allowed) datetime can hold."""
     return type(value) in (int, float) and 0 <= value <= MAX_EPOCH
 
@@ -51,10 +52,10 @@ class SessionTokenMixin:
     time_claims = ()
 
     @property
-    def lifetime(self):
+    def lifetime(self) -> timedelta:
         return getattr(settings, self.lifetime_setting)
 
-    def verify(self):
+    def verify(self) -> None:
         check_claim_types(self.payload, self.time_claims)
         super().verify()
         # Checked here so that nothing downstream meets an id no row can have.
@@ -66,11 +67,11 @@ class SessionTokenMixin:
             raise TokenError(_("Token has no valid user id"))
 
     @property
-    def session_id(self):
+    def session_id(self) -> str:
         return self.payload[SESSION_CLAIM]
 
     @property
-    def expires_at(self):
+    def expires_at(self) -> datetime:
         return datetime_from_epoch(self.payload["exp"])
 
 
@@ -84,7 +85,15 @@ class SessionRefreshToken(SessionTokenMixin, RefreshToken):
     time_claims = (SESSION_EXPIRY_CLAIM,)
 
     @classmethod
-    def for_session(cls, *, user_id, session_id, expires_at, session_expires_at, jti=None):
+    def for_session(
+        cls,
+        *,
+        user_id: int | str,
+        session_id: UUID | str,
+        expires_at: datetime,
+        session_expires_at: datetime,
+        jti: str | None = None,
+    ) -> "SessionRefreshToken":
         """Return a refresh token of the session, expiring at ``expires_at``.
 
         ``jti`` is given only to mint again the session's live token (the grace window).
@@ -98,7 +107,7 @@ class SessionRefreshToken(SessionTokenMixin, RefreshToken):
             token["jti"] = jti
         return token
 
-    def check_blacklist(self):
+    def check_blacklist(self) -> None:
         """Skip SimpleJWT's blacklist table: the session is this token's blacklist.
 
         Only called where ``token_blacklist`` is installed (a project moving over from the
@@ -106,22 +115,22 @@ class SessionRefreshToken(SessionTokenMixin, RefreshToken):
         """
 
     @property
-    def session_expires_at(self):
+    def session_expires_at(self) -> datetime:
         return datetime_from_epoch(self.payload[SESSION_EXPIRY_CLAIM])
 
     @property
-    def access_token(self):
+    def access_token(self) -> SessionAccessToken:
         """Return the paired access token; it never outlives the refresh token."""
         access = super().access_token
         access["exp"] = min(access["exp"], self["exp"])
         return access
 
 
-def new_refresh_expiry(*, now, absolute_expires_at):
+def new_refresh_expiry(*, now: datetime, absolute_expires_at: datetime) -> datetime:
     """Return when a refresh token issued ``now`` expires: idle lifetime, capped by the session."""
     return min(now + settings.REFRESH_TOKEN_LIFETIME, absolute_expires_at)
 
 
-def seconds_until(moment, now):
+def seconds_until(moment: datetime, now: datetime) -> int:
     """Return whole seconds from ``now`` to ``moment`` (at least 0)."""
     return max(0, int((moment - now) / timedelta(seconds=1)))

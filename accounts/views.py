@@ -58,8 +58,14 @@ def token_response_data(issued, user):
     }
 
 
-def device_name_for(request, data):
-    return data.get("device_name") or device_name_from_user_agent(user_agent(request))
+def device_of(request, data):
+    """Return what a new session records about the device: its name, User-Agent and IP."""
+    agent = user_agent(request)
+    return {
+        "device_name": data.get("device_name") or device_name_from_user_agent(agent),
+        "user_agent": agent,
+        "ip_address": client_ip(request),
+    }
 
 
 class PublicAuthView(APIView):
@@ -71,6 +77,13 @@ class PublicAuthView(APIView):
     def get_authenticate_header(self, request):
         # Without an authentication class DRF would turn our 401s into 403s.
         return BEARER_CHALLENGE
+
+    @staticmethod
+    def validated(serializer_class, request):
+        """Return the request body validated by ``serializer_class``; raise 400 when it is not valid."""
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
 
     def bearer_token(self, request):
         """Return the raw token of the Authorization header; raise 401 when there is none."""
@@ -95,27 +108,22 @@ class RegisterView(PublicAuthView):
         responses={201: TokenResponseSerializer},
     )
     def post(self, request):
-        serializer = RegisterSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.validated(RegisterSerializer, request)
         try:
-            user = services.user_register(
+            issued = services.user_register(
                 email=data["email"],
                 password=data["password"],
                 first_name=data.get("first_name", ""),
                 last_name=data.get("last_name", ""),
+                **device_of(request, data),
             )
         except services.EmailTaken:
             return Response(
                 {"email": ["A user with this email already exists."]}, status=status.HTTP_400_BAD_REQUEST
             )
-        issued = services.session_create(
-            user=user,
-            device_name=device_name_for(request, data),
-            user_agent=user_agent(request),
-            ip_address=client_ip(request),
+        return Response(
+            token_response_data(issued, issued.session.user), status=status.HTTP_201_CREATED, headers=NO_STORE
         )
-        return Response(token_response_data(issued, user), status=status.HTTP_201_CREATED, headers=NO_STORE)
 
 
 class LoginView(PublicAuthView):
@@ -127,17 +135,10 @@ class LoginView(PublicAuthView):
         responses={200: TokenResponseSerializer, 401: ErrorSerializer},
     )
     def post(self, request):
-        serializer = LoginSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.validated(LoginSerializer, request)
         try:
             issued = services.user_login(
-                request=request,
-                email=data["email"],
-                password=data["password"],
-                device_name=device_name_for(request, data),
-                user_agent=user_agent(request),
-                ip_address=client_ip(request),
+                request=request, email=data["email"], password=data["password"], **device_of(request, data)
             )
         except services.LoginFailed as exc:
             raise AuthenticationFailed(
@@ -201,8 +202,8 @@ class LogoutAllView(APIView):
     @extend_schema(summary="Log out everywhere: revoke every session", request=None, responses={204: None})
     def post(self, request):
         request.data  # noqa: B018 - enforce JSON-only bodies (415)
-        services.session_revoke_all(
-            user_id=request.user.pk, reason=RevokeReason.LOGOUT_ALL, ip_address=client_ip(request)
+        services.sessions_revoke_of_users(
+            user_ids=[request.user.pk], reason=RevokeReason.LOGOUT_ALL, ip_address=client_ip(request)
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 

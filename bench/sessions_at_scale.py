@@ -141,32 +141,29 @@ SESSION_INSERT = """
 """
 
 
-def seed_live(*, start, stop, first_id, users, ordered=True):
-    """Sessions created in the last 20 days, used in the last 6: all live."""
-    return sql(
-        SESSION_INSERT.format(
-            order="ORDER BY created" if ordered else "",
-            created="now() - ((i * 7919) %% (20 * 86400)) * interval '1 second'",
-            used="now() - ((i * 31) %% (6 * 86400)) * interval '1 second'",
-            expires="least(used + interval '7 days', created + interval '30 days')",
-            revoked_at="NULL",
-            reason="''",
-        ),
-        {"first_id": first_id, "users": users, "devices": DEVICES, "start": start, "stop": stop},
-    )
+# What each kind of seeded session looks like: SQL expressions of the row number ``i``.
+LIVE = {
+    # Created in the last 20 days, used in the last 6: all live.
+    "created": "now() - ((i * 7919) %% (20 * 86400)) * interval '1 second'",
+    "used": "now() - ((i * 31) %% (6 * 86400)) * interval '1 second'",
+    "expires": "least(used + interval '7 days', created + interval '30 days')",
+    "revoked_at": "NULL",
+    "reason": "''",
+}
+OLD = {
+    # Ended 40 to 90 days ago: every other one revoked, the rest expired.
+    "created": "now() - interval '100 days' + ((i * 7919) %% (50 * 86400)) * interval '1 second'",
+    "used": "created + interval '1 day'",
+    "expires": "used + interval '7 days'",
+    "revoked_at": "CASE WHEN i %% 2 = 0 THEN used + interval '1 hour' END",
+    "reason": "CASE WHEN i %% 2 = 0 THEN 'logout' ELSE '' END",
+}
 
 
-def seed_old(*, start, stop, first_id, users):
-    """Sessions that ended 40 to 90 days ago: every other one revoked, the rest expired."""
+def seed(kind, *, start, stop, first_id, users, ordered=True):
+    """Insert sessions ``start`` to ``stop`` of ``kind`` (LIVE or OLD), in creation order unless not ``ordered``."""
     return sql(
-        SESSION_INSERT.format(
-            order="ORDER BY created",
-            created="now() - interval '100 days' + ((i * 7919) %% (50 * 86400)) * interval '1 second'",
-            used="created + interval '1 day'",
-            expires="used + interval '7 days'",
-            revoked_at="CASE WHEN i %% 2 = 0 THEN used + interval '1 hour' END",
-            reason="CASE WHEN i %% 2 = 0 THEN 'logout' ELSE '' END",
-        ),
+        SESSION_INSERT.format(order="ORDER BY created" if ordered else "", **kind),
         {"first_id": first_id, "users": users, "devices": DEVICES, "start": start, "stop": stop},
     )
 
@@ -242,7 +239,7 @@ def run(args):
     admin, first_id = seed_users(args.users)
 
     print(f"Seeding {args.sessions:,} live sessions for {args.users:,} users ...", flush=True)
-    seconds, _ = timed(lambda: seed_live(start=1, stop=args.sessions, first_id=first_id, users=args.users))
+    seconds, _ = timed(lambda: seed(LIVE, start=1, stop=args.sessions, first_id=first_id, users=args.users))
     # As many security events (logins of the last 90 days), for the events list.
     sql(
         """
@@ -274,7 +271,7 @@ def run(args):
     # The same on a table whose rows are stored in no order (no target: the worst case).
     print("Reseeding: the same sessions, stored in no order ...", flush=True)
     sql("TRUNCATE accounts_devicesession")
-    seed_live(start=1, stop=args.sessions, first_id=first_id, users=args.users, ordered=False)
+    seed(LIVE, start=1, stop=args.sessions, first_id=first_id, users=args.users, ordered=False)
     times, line = revoke_everybody(args.repeats)
     report.add("revoke_sessions --all, rows in no order", args.sessions, times, None, line)
 
@@ -282,8 +279,8 @@ def run(args):
     print("Reseeding: half live, half ended long ago ...", flush=True)
     half = args.sessions // 2
     sql("TRUNCATE accounts_devicesession")
-    seed_old(start=half + 1, stop=args.sessions, first_id=first_id, users=args.users)
-    seed_live(start=1, stop=half, first_id=first_id, users=args.users)
+    seed(OLD, start=half + 1, stop=args.sessions, first_id=first_id, users=args.users)
+    seed(LIVE, start=1, stop=half, first_id=first_id, users=args.users)
     settle()
 
     client = Client()
@@ -330,7 +327,7 @@ def run(args):
     times = []
     for n in range(args.repeats):
         if n:
-            seed_old(start=half + 1, stop=args.sessions, first_id=first_id, users=args.users)
+            seed(OLD, start=half + 1, stop=args.sessions, first_id=first_id, users=args.users)
         settle()
         seconds, line = timed(lambda: command("prune_sessions"))
         times.append(seconds)

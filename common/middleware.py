@@ -34,9 +34,9 @@ def _forget_policy(setting, **kwargs):
 class CSPMiddleware(csp_middleware.CSPMiddleware):
     """Set the settings' policy from a cache; defer to django-csp for anything else.
 
-    Building the header cost about 30 µs on every response (more than the whole check of
-    an access token's session), though it only changes when a view customises it with
-    django-csp's decorators or a template asks for a nonce: those go through django-csp.
+    Building the header on every response cost more than the whole check of an access
+    token's session (docs/benchmarks.md), though it only changes when a view customises it
+    with django-csp's decorators or a template asks for a nonce: those go through django-csp.
     """
 
     _CUSTOMISED = ("_csp_config", "_csp_update", "_csp_replace", "_csp_exempt")

@@ -70,6 +70,24 @@ def pg_available(url):
         return False
 
 
+@contextlib.contextmanager
+def scratch_database(base_url, suffix, directory):
+    """Yield the URL of a new database, dropped afterwards.
+
+    Beside ``base_url`` (``<name>_<suffix>_<pid>``) when it names PostgreSQL, else a SQLite
+    file in ``directory``.
+    """
+    if not is_postgres(base_url):
+        yield f"sqlite:///{directory}/{suffix}.sqlite3"
+        return
+    url = pg_url_with_name(base_url, f"{pg_database_name(base_url)}_{suffix}_{os.getpid()}")
+    pg_create(url)
+    try:
+        yield url
+    finally:
+        pg_drop(url)
+
+
 def redis_url_with_db(url, db):
     parts = urllib.parse.urlsplit(url)
     return urllib.parse.urlunsplit(parts._replace(path=f"/{db}"))

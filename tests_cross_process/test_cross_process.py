@@ -13,12 +13,9 @@ from testing.servers import (
     Gunicorn,
     is_postgres,
     migrate,
-    pg_create,
-    pg_database_name,
-    pg_drop,
-    pg_url_with_name,
     redis_url_with_db,
     request,
+    scratch_database,
     server_env,
 )
 
@@ -38,23 +35,21 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
     """Start servers A and B (one sync worker each) on a dedicated database; stop them after."""
-    database_url = pg_url_with_name(DATABASE_URL, f"{pg_database_name(DATABASE_URL)}_xproc_{os.getpid()}")
     redis_url = redis_url_with_db(REDIS_URL, 15)
-    pg_create(database_url)
     started = []
-    try:
-        env = server_env(database_url=database_url, redis_url=redis_url)
-        migrate(env)
-        logs = tmp_path_factory.mktemp("servers")
-        for name in ("a", "b"):
-            server = Gunicorn(env, workers=1, log=logs / f"{name}.log")
-            started.append(server)
-            server.start()
-        yield started
-    finally:
-        for server in started:
-            server.stop()
-        pg_drop(database_url)
+    with scratch_database(DATABASE_URL, "xproc", tmp_path_factory.mktemp("db")) as database_url:
+        try:
+            env = server_env(database_url=database_url, redis_url=redis_url)
+            migrate(env)
+            logs = tmp_path_factory.mktemp("servers")
+            for name in ("a", "b"):
+                server = Gunicorn(env, workers=1, log=logs / f"{name}.log")
+                started.append(server)
+                server.start()
+            yield started
+        finally:
+            for server in started:
+                server.stop()
 
 
 def register(server, email):

@@ -12,17 +12,7 @@ import time
 import pytest
 
 from testing.faults import RedisServer
-from testing.servers import (
-    Gunicorn,
-    is_postgres,
-    migrate,
-    pg_create,
-    pg_database_name,
-    pg_drop,
-    pg_url_with_name,
-    request,
-    server_env,
-)
+from testing.servers import Gunicorn, migrate, request, scratch_database, server_env
 
 PASSWORD = "redis-Outage-passw0rd"
 CACHE_SECONDS = 3
@@ -34,31 +24,26 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     directory = tmp_path_factory.mktemp("redis-outage")
-    if is_postgres(DATABASE_URL):
-        database_url = pg_url_with_name(DATABASE_URL, f"{pg_database_name(DATABASE_URL)}_redis_{os.getpid()}")
-        pg_create(database_url)
-    else:
-        database_url = f"sqlite:///{directory}/db.sqlite3"
-    redis = RedisServer(directory / "redis").start()
     servers = []
-    try:
-        env = server_env(
-            database_url=database_url,
-            redis_url=redis.url,
-            SESSION_CACHE_SECONDS=CACHE_SECONDS,
-            REDIS_RETRY_SECONDS=0.5,
-            AUTH_THROTTLE_RATE="1000/min",
-        )
-        migrate(env)
-        for name in ("a", "b"):
-            servers.append(Gunicorn(env, workers=1, log=directory / f"{name}.log").start())
-        yield redis, servers
-    finally:
-        for server in servers:
-            server.stop()
-        redis.stop()
-        if is_postgres(database_url):
-            pg_drop(database_url)
+    with (
+        scratch_database(DATABASE_URL, "redis", directory) as database_url,
+        RedisServer(directory / "redis") as redis,
+    ):
+        try:
+            env = server_env(
+                database_url=database_url,
+                redis_url=redis.url,
+                SESSION_CACHE_SECONDS=CACHE_SECONDS,
+                REDIS_RETRY_SECONDS=0.5,
+                AUTH_THROTTLE_RATE="1000/min",
+            )
+            migrate(env)
+            for name in ("a", "b"):
+                servers.append(Gunicorn(env, workers=1, log=directory / f"{name}.log").start())
+            yield redis, servers
+        finally:
+            for server in servers:
+                server.stop()
 
 
 class Timed:

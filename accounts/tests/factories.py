@@ -1,6 +1,12 @@
-import factory
+"""factory_boy factories of the accounts app: users, and sessions made directly in the database."""
 
-from accounts.models import User
+import uuid
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from accounts.models import DeviceSession, User
 
 PASSWORD = "a-long-enough-Passw0rd"
 
@@ -14,3 +20,23 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = "Ada"
     last_name = "Lovelace"
     password = factory.django.Password(PASSWORD)
+
+
+class DeviceSessionFactory(factory.django.DjangoModelFactory):
+    """A live session; ``created_at``, ``last_used_at`` and ``revoked_at`` make the other states."""
+
+    class Meta:
+        model = DeviceSession
+
+    user = factory.SubFactory(UserFactory)
+    device_name = factory.Sequence(lambda n: f"device {n}")
+    user_agent = "pytest"
+    ip_address = factory.Sequence(lambda n: f"10.0.{n // 250 % 250}.{n % 250 + 1}")
+    refresh_jti = factory.LazyFunction(lambda: uuid.uuid4().hex)
+    created_at = factory.LazyFunction(timezone.now)
+    last_used_at = factory.LazyAttribute(lambda session: session.created_at)
+    absolute_expires_at = factory.LazyAttribute(lambda session: session.created_at + timedelta(days=30))
+    # As rotation sets it: a refresh lifetime after the last use, capped by the session's.
+    expires_at = factory.LazyAttribute(
+        lambda session: min(session.last_used_at + timedelta(days=7), session.absolute_expires_at)
+    )

@@ -21,6 +21,16 @@ def get_sessions(client, access):
     return client.get(SESSIONS_URL, **bearer(access))
 
 
+def assert_dead(client, tokens):
+    """Assert that neither token of a login or refresh response works any more."""
+    assert refresh(client, tokens["refresh"]).status_code == 401
+    assert get_sessions(client, tokens["access"]).status_code == 401
+
+
+def assert_alive(client, tokens):
+    assert get_sessions(client, tokens["access"]).status_code == 200
+
+
 def claims(token):
     """Return the verified payload of one of our tokens."""
     return jwt.decode(token, settings.SIMPLE_JWT["SIGNING_KEY"], algorithms=["HS256"])
@@ -29,3 +39,12 @@ def claims(token):
 def sign(payload, key=None, algorithm="HS256"):
     """Sign ``payload`` as our server would, or with another key or algorithm."""
     return jwt.encode(payload, key or settings.SIMPLE_JWT["SIGNING_KEY"], algorithm=algorithm)
+
+
+def the_revocation_event(**expected):
+    """Return the one revocation event, after checking that its attributes are ``expected``."""
+    from accounts.models import SecurityEvent
+
+    event = SecurityEvent.objects.get(type=SecurityEvent.Type.SESSION_REVOKED)
+    assert {name: getattr(event, name) for name in expected} == expected
+    return event

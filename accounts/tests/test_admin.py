@@ -14,9 +14,8 @@ from django.utils import timezone
 
 from accounts.admin import LargeTablePaginator
 from accounts.models import DeviceSession, SecurityEvent
-from accounts.tests.factories import PASSWORD, UserFactory
-from accounts.tests.helpers import get_sessions, refresh
-from accounts.tests.session_factories import DeviceSessionFactory
+from accounts.tests.factories import PASSWORD, DeviceSessionFactory, UserFactory
+from accounts.tests.helpers import assert_alive, assert_dead, the_revocation_event
 
 pytestmark = pytest.mark.django_db
 
@@ -62,15 +61,6 @@ def post_action(client, url, action, ids=(), select_across=False, query=""):
     if select_across:
         data["select_across"] = "1"
     return csrf_post(client, url + query, data)
-
-
-def assert_dead(client, tokens):
-    assert refresh(client, tokens["refresh"]).status_code == 401
-    assert get_sessions(client, tokens["access"]).status_code == 401
-
-
-def assert_alive(client, tokens):
-    assert get_sessions(client, tokens["access"]).status_code == 200
 
 
 def results(response):
@@ -168,14 +158,7 @@ def test_revoke_selected_sessions(api_client, admin_client, admin_user, user, lo
     assert response.status_code == 302
     assert_dead(api_client, laptop)
     assert_alive(api_client, phone)
-    event = SecurityEvent.objects.get(type=SecurityEvent.Type.SESSION_REVOKED)
-    assert (event.reason, event.source, event.actor, event.user, event.count) == (
-        "admin",
-        "admin",
-        admin_user,
-        user,
-        1,
-    )
+    event = the_revocation_event(reason="admin", source="admin", actor=admin_user, user=user, count=1)
     assert event.detail == {"criterion": "selected", "session_ids": [laptop["session"]["id"]]}
     assert event.ip_address == "127.0.0.1"
     assert "Revoked 1 session(s)." in [str(m) for m in admin_client.get(SESSIONS).context["messages"]]
@@ -252,14 +235,7 @@ def test_password_form_revokes_and_is_attributed_to_the_admin(
     assert response.status_code == 302, response.context["form"].errors if response.context else ""
     for tokens in devices:
         assert_dead(api_client, tokens)
-    event = SecurityEvent.objects.get(type=SecurityEvent.Type.SESSION_REVOKED)
-    assert (event.reason, event.count, event.source, event.actor, event.user) == (
-        "password_changed",
-        2,
-        "admin",
-        admin_user,
-        user,
-    )
+    the_revocation_event(reason="password_changed", count=2, source="admin", actor=admin_user, user=user)
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
     login(user, password=NEW_PASSWORD)

@@ -11,9 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import DeviceSession, SecurityEvent
-from accounts.tests.factories import UserFactory
-from accounts.tests.helpers import get_sessions, refresh
-from accounts.tests.session_factories import DeviceSessionFactory
+from accounts.tests.factories import DeviceSessionFactory, UserFactory
+from accounts.tests.helpers import assert_alive, assert_dead, refresh, the_revocation_event
 
 pytestmark = pytest.mark.django_db
 
@@ -27,15 +26,6 @@ def run(*args):
 
 def updates_of_sessions(queries):
     return [q["sql"] for q in queries if q["sql"].startswith('UPDATE "accounts_devicesession"')]
-
-
-def assert_dead(client, tokens):
-    assert refresh(client, tokens["refresh"]).status_code == 401
-    assert get_sessions(client, tokens["access"]).status_code == 401
-
-
-def assert_alive(client, tokens):
-    assert get_sessions(client, tokens["access"]).status_code == 200
 
 
 @pytest.fixture
@@ -59,14 +49,7 @@ def test_revoke_user_kills_its_tokens_at_once(api_client, user, other, login):
     assert_dead(api_client, laptop)
     assert_dead(api_client, phone)
     assert_alive(api_client, bystander)
-    event = SecurityEvent.objects.get(type=SecurityEvent.Type.SESSION_REVOKED)
-    assert (event.user_id, event.count, event.reason, event.source, event.actor) == (
-        user.pk,
-        2,
-        "command",
-        "command",
-        None,
-    )
+    event = the_revocation_event(user_id=user.pk, count=2, reason="command", source="command", actor=None)
     assert event.detail == {"criterion": "users", "user_ids": [user.pk]}
 
 
@@ -82,9 +65,7 @@ def test_revoke_several_users_is_one_update_and_one_event(api_client, user, othe
     assert_dead(api_client, mine)
     assert_dead(api_client, theirs)
     assert_alive(api_client, third)
-    event = SecurityEvent.objects.get(type=SecurityEvent.Type.SESSION_REVOKED)
-    assert event.count == 2
-    assert event.user_id is None  # several users: the criterion says which
+    event = the_revocation_event(count=2, user_id=None)  # several users: the criterion says which
     assert event.detail == {"criterion": "users", "user_ids": sorted([user.pk, other.pk])}
 
 

@@ -54,14 +54,14 @@ def test_reuse_detection_stays_bounded(api_client, user, login):
 def test_hand_written_authentication_query_builds_the_same_user_as_the_orm(user, login):
     from django.utils import timezone
 
-    from accounts import queries
+    from accounts import hot_sql
     from accounts.models import User
 
     user.last_login = timezone.now()
     user.is_staff = True
     user.save()
     tokens = login(user)
-    built, ends = queries.live_session_user(
+    built, ends = hot_sql.live_session_user(
         session_id=tokens["session"]["id"], user_id=user.pk, now=timezone.now()
     )
     session = user.device_sessions.get()

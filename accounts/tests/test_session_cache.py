@@ -67,9 +67,11 @@ def test_cached_user_saves_only_what_it_loaded(user, login):
         lambda tokens, user: services.session_revoke(
             session_id=tokens["session"]["id"], user_id=user.pk, reason=RevokeReason.LOGOUT
         ),
-        lambda tokens, user: services.session_revoke_all(user_id=user.pk, reason=RevokeReason.LOGOUT_ALL),
-        lambda tokens, user: services.sessions_revoke_bulk(
-            queryset=user.device_sessions.all(), reason=RevokeReason.COMMAND, users=None
+        lambda tokens, user: services.sessions_revoke_of_users(
+            user_ids=[user.pk], reason=RevokeReason.LOGOUT_ALL
+        ),
+        lambda tokens, user: services.sessions_revoke_matching(
+            queryset=user.device_sessions.all(), reason=RevokeReason.COMMAND
         ),
         lambda tokens, user: (user.set_password("a-brand-new-Passw0rd"), user.save()),
         lambda tokens, user: (setattr(user, "is_active", False), user.save()),
@@ -99,7 +101,7 @@ def test_other_users_stay_cached_after_a_revocation(user, login, django_assert_n
     mine = login(user)
     authenticate(theirs["access"])
     authenticate(mine["access"])
-    services.session_revoke_all(user_id=user.pk, reason=RevokeReason.LOGOUT_ALL)
+    services.sessions_revoke_of_users(user_ids=[user.pk], reason=RevokeReason.LOGOUT_ALL)
     with django_assert_num_queries(0):
         authenticate(theirs["access"])
 

@@ -1,13 +1,14 @@
 """The OpenAPI schema covers every API endpoint, and the docs page needs no outside network."""
 
 import re
-from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
+
+from common.tests.html import AssetParser
 
 UNDOCUMENTED = {"/api/schema/", "/api/docs/"}  # the schema and its viewer describe the others
 
@@ -162,39 +163,6 @@ def test_schema_endpoint_serves_yaml_and_json(api_client):
 
 
 # --- The docs page ----------------------------------------------------------------------------------
-
-
-class AssetParser(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.urls = []
-        self.inline_scripts = 0
-        self.styles = 0
-        self._in_script = False
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "script":
-            if attrs.get("src"):
-                self.urls.append(attrs["src"])
-            else:
-                self._in_script = True
-        elif tag == "link" and attrs.get("href"):
-            self.urls.append(attrs["href"])
-        elif tag == "style":
-            self.styles += 1
-        elif tag == "img" and attrs.get("src"):
-            self.urls.append(attrs["src"])
-        if "style" in attrs:
-            self.styles += 1
-
-    def handle_data(self, data):
-        if self._in_script and data.strip():
-            self.inline_scripts += 1
-
-    def handle_endtag(self, tag):
-        if tag == "script":
-            self._in_script = False
 
 
 def test_docs_page_loads_only_same_origin_assets_that_exist(static_client):

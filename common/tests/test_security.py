@@ -5,13 +5,13 @@ import secrets
 import string
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
+from common.tests.html import AssetParser
 from todos.models import Todo
 
 pytestmark = pytest.mark.django_db
@@ -121,42 +121,18 @@ def test_static_files_served_by_whitenoise_get_the_csp(static_client):
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
-class ScriptParser(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.sources = []
-        self.inline = 0
-        self._open = False
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "script":
-            if attrs.get("src"):
-                self.sources.append(attrs["src"])
-            else:
-                self._open = True
-
-    def handle_data(self, data):
-        if self._open and data.strip():
-            self.inline += 1
-
-    def handle_endtag(self, tag):
-        if tag == "script":
-            self._open = False
-
-
 def test_the_admin_renders_under_the_csp_with_same_origin_scripts(static_client, superuser):
     static_client.force_login(superuser)
     for url in ("/admin/", "/admin/todos/todo/", "/admin/todos/todo/add/"):
         response = static_client.get(url)
         assert response.status_code == 200, url
         assert csp_directives(response) == CSP_DIRECTIVES
-        parser = ScriptParser()
+        parser = AssetParser()
         parser.feed(response.content.decode())
-        assert parser.sources, url
+        assert parser.scripts, url
         # The CSP allows no inline script: every script is a file, and each one loads.
-        assert parser.inline == 0, url
-        for source in parser.sources:
+        assert parser.inline_scripts == 0, url
+        for source in parser.scripts:
             assert source.startswith("/"), source
             assert static_client.get(source).status_code == 200, source
 

@@ -4,9 +4,10 @@ import argparse
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import selectors, services
-from accounts.models import RevokeReason
+from accounts.models import DeviceSession, RevokeReason
 
 
 def days_argument(value):
@@ -65,8 +66,10 @@ class Command(BaseCommand):
             criteria.append(
                 (
                     "of every user",
-                    selectors.live_sessions(),
-                    lambda: services.sessions_revoke_everybody(reason=RevokeReason.COMMAND),
+                    DeviceSession.objects.live(timezone.now()),
+                    lambda: services.sessions_revoke_matching(
+                        queryset=DeviceSession.objects.all(), reason=RevokeReason.COMMAND, criterion="all"
+                    ),
                 )
             )
         if emails:
@@ -88,8 +91,11 @@ class Command(BaseCommand):
                 (
                     f"unused for {inactive_days} day(s) or more",
                     selectors.sessions_inactive(days=inactive_days),
-                    lambda: services.sessions_revoke_inactive(
-                        days=inactive_days, reason=RevokeReason.COMMAND
+                    lambda: services.sessions_revoke_matching(
+                        queryset=selectors.sessions_inactive(days=inactive_days),
+                        reason=RevokeReason.COMMAND,
+                        criterion="inactive_days",
+                        days=inactive_days,
                     ),
                 )
             )

@@ -1,38 +1,47 @@
 """The two statements on the hot paths, as SQL written once per database connection.
 
 Through the ORM, building these statements costs several times what running them does
-(about 0.7 ms of Python against 0.05 ms in the database, see docs/benchmarks.md), and
-they run on every refresh and every authenticated request. Each function names the ORM
-query it stands for; the test suite checks the behaviour on SQLite and PostgreSQL.
+(docs/benchmarks.md has the figures), and they run on every refresh and every authenticated
+request. Each function names the ORM query it stands for. The condition "the session is live"
+is ``DeviceSessionQuerySet.live()`` (accounts/models.py) spelled out in SQL:
+``accounts/tests/test_session_rule.py`` proves both agree on every state, on SQLite and PostgreSQL.
 Table and column names come from the models' metadata, so renaming a field stays safe.
 """
 
+from collections.abc import Callable
+from datetime import datetime
 from functools import cache
+from uuid import UUID
 
 from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model
+from django.db.models.expressions import Col
 
 from accounts.models import DeviceSession, User
 
 
-def _connection(model, *, write):
+def _connection(model: type[Model], *, write: bool) -> BaseDatabaseWrapper:
     return connections[router.db_for_write(model) if write else router.db_for_read(model)]
 
 
-def _columns(connection):
+def _columns(
+    connection: BaseDatabaseWrapper,
+) -> tuple[Callable[[str], str], Callable[[str], str], Callable[[str], str]]:
     quote = connection.ops.quote_name
     session, user = DeviceSession._meta, User._meta
 
-    def s(name):
+    def s(name: str) -> str:
         return f"{quote(session.db_table)}.{quote(session.get_field(name).column)}"
 
-    def u(name):
+    def u(name: str) -> str:
         return f"{quote(user.db_table)}.{quote(user.get_field(name).column)}"
 
     return quote, s, u
 
 
 @cache
-def _rotate_sql(alias):
+def _rotate_sql(alias: str) -> str:
     connection = connections[alias]
     quote, s, u = _columns(connection)
     bare = [quote(DeviceSession._meta.get_field(name).column) for name in _ROTATE_SET]
@@ -49,12 +58,20 @@ def _rotate_sql(alias):
 _ROTATE_SET = ("refresh_jti", "previous_jti", "rotated_at", "last_used_at", "expires_at")
 
 
-def session_rotate(*, session_id, user_id, jti, new_jti, now, expires_at):
+def session_rotate(
+    *,
+    session_id: UUID | str,
+    user_id: int | str,
+    jti: str,
+    new_jti: str,
+    now: datetime,
+    expires_at: datetime,
+) -> bool:
     """Move the session from ``jti`` to ``new_jti`` if ``jti`` is still its live token; return whether it did.
 
     Stands for::
 
-        live_sessions(now).filter(pk=session_id, user_id=user_id, refresh_jti=jti)
+        DeviceSession.objects.live(now).filter(pk=session_id, user_id=user_id, refresh_jti=jti)
             .filter(Exists(User.objects.filter(pk=OuterRef("user_id"), is_active=True)))
             .update(refresh_jti=new_jti, previous_jti=jti, rotated_at=now, last_used_at=now,
                     expires_at=expires_at)
@@ -79,7 +96,7 @@ def session_rotate(*, session_id, user_id, jti, new_jti, now, expires_at):
 
 
 @cache
-def _live_user_sql(alias):
+def _live_user_sql(alias: str) -> str:
     connection = connections[alias]
     quote, s, u = _columns(connection)
     columns = ", ".join(
@@ -94,7 +111,7 @@ def _live_user_sql(alias):
 
 
 @cache
-def _user_converters(alias):
+def _user_converters(alias: str) -> list[tuple[Col, list]]:
     """Return, per selected column, the column and the converters Django would apply."""
     connection = connections[alias]
     result = []
@@ -112,12 +129,14 @@ def _user_converters(alias):
 _USER_ATTNAMES = tuple(field.attname for field in User._meta.concrete_fields)
 
 
-def live_session_user(*, session_id, user_id, now):
+def live_session_user(
+    *, session_id: UUID | str, user_id: int | str, now: datetime
+) -> tuple[User, datetime] | None:
     """Return ``(user, ends)``: the active user of the live session ``session_id`` and when it ends; or None.
 
     Stands for::
 
-        session = live_sessions(now).select_related("user")
+        session = DeviceSession.objects.live(now).select_related("user")
             .filter(pk=session_id, user_id=user_id, user__is_active=True).first()
         session.user, min(session.expires_at, session.absolute_expires_at)
 
