@@ -112,7 +112,7 @@ describe('auth hooks', () => {
 
   it('useRevokeSession deletes the session and refetches the list', async () => {
     loggedIn();
-    let sessions = [{ id: 1, current: true }, { id: 2, current: false }];
+    let sessions = [{ id: 'sess-1', current: true }, { id: 'sess-2', current: false }];
     const api = installFetch((call) => {
       if (call.method === 'DELETE') {
         sessions = sessions.filter((s) => `/api/auth/sessions/${s.id}/` !== call.path);
@@ -124,10 +124,10 @@ describe('auth hooks', () => {
     const { result } = renderHook(() => ({ list: useSessions(), revoke: useRevokeSession() }), { wrapper });
     await waitFor(() => expect(result.current.list.data?.count).toBe(2));
 
-    await act(() => result.current.revoke.mutateAsync(2));
+    await act(() => result.current.revoke.mutateAsync('sess-2'));
 
     await waitFor(() => expect(result.current.list.data?.count).toBe(1));
-    expect(api.calls.filter((c) => c.method === 'DELETE').map((c) => c.path)).toEqual(['/api/auth/sessions/2/']);
+    expect(api.calls.filter((c) => c.method === 'DELETE').map((c) => c.path)).toEqual(['/api/auth/sessions/sess-2/']);
     expect(queryClient.getQueryState(authKeys.sessions())?.status).toBe('success');
   });
 });

@@ -9,7 +9,7 @@ const tokenResponse = (access: string, refresh: string) => ({
   token_type: 'Bearer',
   expires_in: 300,
   refresh_expires_in: 604800,
-  session: { id: 3, device_name: 'Laptop' },
+  session: { id: '0190f3a4-0000-7000-8000-000000000003', device_name: 'Laptop' },
   user: { id: 1, email: 'a@example.com', first_name: '', last_name: '' },
 });
 
@@ -109,7 +109,10 @@ describe('sessions', () => {
 
   it('revokes a session by id with DELETE', async () => {
     const api = installFetch(() => jsonResponse(204));
-    await revokeSession(12);
-    expect(api.calls[0]).toMatchObject({ method: 'DELETE', path: '/api/auth/sessions/12/' });
+    await revokeSession('0190f3a4-5b6c-7d8e-9f00-112233445566');
+    expect(api.calls[0]).toMatchObject({
+      method: 'DELETE',
+      path: '/api/auth/sessions/0190f3a4-5b6c-7d8e-9f00-112233445566/',
+    });
   });
 });
