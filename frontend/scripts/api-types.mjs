@@ -29,7 +29,8 @@ async function loadSchema() {
     return response.json();
   }
   const python = process.env.API_TYPES_PYTHON ?? resolve(ROOT, '.venv/bin/python');
-  if (!existsSync(python)) throw new Error(`no Python at ${python} (run \`make install\`, or set API_TYPES_PYTHON)`);
+  if (!existsSync(python))
+    throw new Error(`no Python at ${python} (run \`make install\`, or set API_TYPES_PYTHON)`);
   const json = execFileSync(python, ['manage.py', 'spectacular', '--format', 'openapi-json'], {
     cwd: ROOT,
     encoding: 'utf8',

@@ -13,7 +13,14 @@ function renderApp() {
   return { ...render(<App />, { wrapper }), queryClient };
 }
 
-const TODO = { id: 5, title: 'Water the plants', description: '', completed: false, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' };
+const TODO = {
+  id: 5,
+  title: 'Water the plants',
+  description: '',
+  completed: false,
+  created_at: '2026-01-01T00:00:00Z',
+  updated_at: '2026-01-01T00:00:00Z',
+};
 const oneTodo = { count: 1, next: null, previous: null, results: [TODO] };
 
 beforeEach(() => {
@@ -36,8 +43,13 @@ describe('App', () => {
     const api = installFetch((call) => {
       if (call.path === '/api/auth/login/') {
         return jsonResponse(200, {
-          access: makeJwt('access', 300), refresh: makeJwt('refresh', 3600), token_type: 'Bearer',
-          expires_in: 300, refresh_expires_in: 3600, session: { id: 1, device_name: 'Phone' }, user: ME,
+          access: makeJwt('access', 300),
+          refresh: makeJwt('refresh', 3600),
+          token_type: 'Bearer',
+          expires_in: 300,
+          refresh_expires_in: 3600,
+          session: { id: 1, device_name: 'Phone' },
+          user: ME,
         });
       }
       return jsonResponse(200, call.path === '/api/users/me/' ? ME : oneTodo);
@@ -55,7 +67,9 @@ describe('App', () => {
     await screen.findByText('Water the plants');
     await waitFor(() => expect(screen.getByTestId('count-all').textContent).toBe('1'));
     expect(JSON.parse(api.callsTo('/api/auth/login/')[0]?.body ?? '')).toEqual({
-      email: ME.email, password: 'secret-pass-123', device_name: 'Phone',
+      email: ME.email,
+      password: 'secret-pass-123',
+      device_name: 'Phone',
     });
   });
 
@@ -85,7 +99,9 @@ describe('App', () => {
   it('log out: clears the tokens and the cached data, shows the login screen', async () => {
     storeTokens(makeJwt('access', 300), makeJwt('refresh', 3600));
     const api = installFetch((call) =>
-      call.path === '/api/auth/logout/' ? jsonResponse(204) : jsonResponse(200, call.path === '/api/users/me/' ? ME : oneTodo),
+      call.path === '/api/auth/logout/'
+        ? jsonResponse(204)
+        : jsonResponse(200, call.path === '/api/users/me/' ? ME : oneTodo),
     );
     const { queryClient } = renderApp();
     await screen.findByText('Water the plants');

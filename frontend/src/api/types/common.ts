@@ -16,7 +16,7 @@ export interface Paginated<T> {
 }
 
 /** `?page=` and `?page_size=`, as every list endpoint takes them. */
-export type PageParams = Pick<NonNullable<operations['auth_sessions_list']['parameters']['query']>, 'page' | 'page_size'>;
-
-/** The `{detail, code}` body of every error that is not about fields. */
-export type ErrorBody = Schemas['Error'];
+export type PageParams = Pick<
+  NonNullable<operations['auth_sessions_list']['parameters']['query']>,
+  'page' | 'page_size'
+>;

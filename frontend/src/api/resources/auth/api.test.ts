@@ -26,7 +26,11 @@ describe('login / register / password change', () => {
 
     expect(response.session.device_name).toBe('Laptop');
     expect(api.calls[0]).toMatchObject({ method: 'POST', path: '/api/auth/login/', authorization: null });
-    expect(JSON.parse(api.calls[0]?.body ?? '')).toEqual({ email: 'a@example.com', password: 'pw', device_name: 'Laptop' });
+    expect(JSON.parse(api.calls[0]?.body ?? '')).toEqual({
+      email: 'a@example.com',
+      password: 'pw',
+      device_name: 'Laptop',
+    });
     expect(storedTokens()).toEqual({ access, refresh });
   });
 
@@ -47,7 +51,10 @@ describe('login / register / password change', () => {
 
     await changePassword({ current_password: 'old', new_password: 'new-long-password' });
 
-    expect(api.calls[0]).toMatchObject({ path: '/api/auth/password/change/', authorization: `Bearer ${oldAccess}` });
+    expect(api.calls[0]).toMatchObject({
+      path: '/api/auth/password/change/',
+      authorization: `Bearer ${oldAccess}`,
+    });
     expect(tokenStorage.getAccess()).toBe(access);
     expect(tokenStorage.getRefresh()).toBe(refresh);
   });
@@ -64,7 +71,12 @@ describe('logout', () => {
     const api = installFetch(() => jsonResponse(204));
     await logout();
     expect(api.calls).toHaveLength(1);
-    expect(api.calls[0]).toMatchObject({ method: 'POST', path: '/api/auth/logout/', authorization: `Bearer ${refresh}`, body: null });
+    expect(api.calls[0]).toMatchObject({
+      method: 'POST',
+      path: '/api/auth/logout/',
+      authorization: `Bearer ${refresh}`,
+      body: null,
+    });
     expect(localStorage.getItem(TOKENS_KEY)).toBeNull();
   });
 
@@ -75,7 +87,9 @@ describe('logout', () => {
   });
 
   it('clears both tokens even on 401, without trying to refresh', async () => {
-    const api = installFetch(() => jsonResponse(401, { detail: 'Token is invalid', code: 'token_not_valid' }));
+    const api = installFetch(() =>
+      jsonResponse(401, { detail: 'Token is invalid', code: 'token_not_valid' }),
+    );
     await expect(logout()).resolves.toBeUndefined();
     expect(api.calls.map((c) => c.path)).toEqual(['/api/auth/logout/']);
     expect(tokenStorage.hasSession()).toBe(false);
