@@ -28,7 +28,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['e2e/**/*.ts', 'scripts/**/*.mjs', '*.config.{js,ts}', 'playwright.config.ts'],
+    files: ['e2e/**/*.{ts,mjs}', 'scripts/**/*.mjs', '*.config.{js,ts}', 'playwright.config.ts'],
     languageOptions: { globals: globals.node },
   },
 );

@@ -87,12 +87,14 @@ describe('App', () => {
     installFetch((call) =>
       call.path === '/api/auth/refresh/'
         ? jsonResponse(401, { detail: 'Session revoked', code: 'token_not_valid' })
-        : jsonResponse(401, { detail: 'Session revoked', code: 'token_not_valid' }),
+        : jsonResponse(401, { detail: 'The session of this token has ended.', code: 'session_revoked' }),
     );
     renderApp();
 
     await screen.findByRole('heading', { name: 'Log in' });
-    expect(screen.getByRole('status').textContent).toBe('Your session has ended. Please log in again.');
+    expect(screen.getByRole('status').textContent).toMatch(
+      /^You were signed out: this device’s session was ended elsewhere/,
+    );
     expect(localStorage.getItem(TOKENS_KEY)).toBeNull();
   });
 

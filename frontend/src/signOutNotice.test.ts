@@ -40,8 +40,14 @@ describe('reasonFromServer', () => {
     );
   });
 
-  it('anything else is a generic "session ended"', () => {
-    expect(reasonFromServer({ codes: [undefined, 'token_not_valid'], refreshToken: live })).toBe('ended');
+  it('a refused refresh token that had not expired means ended elsewhere', () => {
+    expect(reasonFromServer({ codes: [undefined, 'token_not_valid'], refreshToken: live })).toBe('revoked');
+  });
+
+  it('with nothing to go on, a generic "session ended"', () => {
+    expect(reasonFromServer({ codes: [undefined, 'token_not_valid'], refreshToken: 'not-a-jwt' })).toBe(
+      'ended',
+    );
     expect(reasonFromServer({ codes: [] })).toBe('ended');
   });
 });

@@ -9,7 +9,9 @@
  * refused refresh gets 401 `token_not_valid`, whatever ended the session. The server knows the
  * revoke reason (logout, password change, reuse...) and may send it as a more specific `code`,
  * or as `reason` beside the code: both are understood below. Without one, an expired refresh
- * token (its `exp` has passed) means the session expired; anything else reads "ended elsewhere".
+ * token (its `exp` has passed) means the session expired; a refused refresh token that had not
+ * expired, or `session_revoked`, means the session was ended elsewhere (another device, a
+ * password change, an administrator: the server does not say which today).
  */
 import { decodeJwtPayload } from './api/tokens';
 
@@ -82,6 +84,8 @@ export function reasonFromServer({
   const exp = refreshToken ? decodeJwtPayload(refreshToken)?.exp : undefined;
   if (typeof exp === 'number' && exp * 1000 <= now) return 'expired';
   if (codes.includes('session_revoked')) return 'revoked';
+  // Refused though not expired: revoked (or rotated past, which revokes too).
+  if (typeof exp === 'number') return 'revoked';
   return 'ended';
 }
 
