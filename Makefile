@@ -45,7 +45,8 @@ endif
 run: migrate web
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-## test: the backend suite, then the web client's type check, unit and browser tests
+## test: the backend suite, then the web client's type check, linters, unit tests, generated-types
+## check and browser tests (Playwright, with the axe accessibility scan)
 test: test-python test-web
 
 test-python: install
@@ -54,9 +55,9 @@ test-python: install
 test-web:
 ifdef NPM
 	$(MAKE) frontend/node_modules/.installed install
-	cd frontend && npm run typecheck && npm test
+	cd frontend && npm run typecheck && npm run lint && npm test && npm run api-types:check
 	@if [ -x "$(CHROMIUM)" ]; then \
-		cd frontend && npm run e2e; \
+		cd frontend && E2E_CHROMIUM="$(CHROMIUM)" npm run e2e; \
 	elif [ -n "$$REQUIRE_BROWSER_TESTS" ]; then \
 		echo "Browser tests required but $(CHROMIUM) is missing." >&2; exit 1; \
 	else \

@@ -13,14 +13,22 @@ import uuid
 from functools import cached_property
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.db import OperationalError, connections, transaction
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
-from django.urls import reverse
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import Truncator
 
 from accounts import services
 from accounts.forms import UserCreationForm, UserUpdateForm
@@ -181,6 +189,62 @@ class ScalableListMixin:
         return queryset, False
 
 
+# --- Compact columns: a list must fit 1280 px without hiding what matters -------------------
+
+COMPACT_DATE = "%Y-%m-%d %H:%M"
+
+
+def compact_date(value):
+    """``2025-01-31 14:05`` in the current time zone, the full ISO time on hover; "-" when empty."""
+    if value is None:
+        return "-"
+    local = timezone.localtime(value)
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>', value.isoformat(), local, local.strftime(COMPACT_DATE)
+    )
+
+
+def truncated(text, length):
+    """``text`` cut to ``length`` characters with an ellipsis, the whole of it on hover."""
+    if not text:
+        return "-"
+    short = Truncator(text).chars(length)
+    if short == text:
+        return text
+    return format_html('<span title="{}">{}</span>', text, short)
+
+
+def confirmation_page(request, model_admin, *, title, count, objects, action_data, question):
+    """Render the page that asks before a revocation, as Django's delete action does."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "subtitle": None,
+        "opts": model_admin.model._meta,
+        "count": count,
+        "objects": objects,
+        "question": question,
+        "action_data": action_data,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    request.current_app = model_admin.admin_site.name
+    return TemplateResponse(request, "admin/accounts/revoke_confirmation.html", context)
+
+
+def action_hidden_fields(request):
+    """The POST fields of an admin action, so the confirmation page can send them again."""
+    fields = [("action", request.POST.get("action", "")), ("index", request.POST.get("index", "0"))]
+    if request.POST.get("select_across") == "1":
+        fields.append(("select_across", "1"))
+    fields += [
+        (helpers.ACTION_CHECKBOX_NAME, pk) for pk in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+    ]
+    return fields
+
+
+CONFIRMED = "confirmed"
+
+
 # --- Sessions -------------------------------------------------------------------------------
 
 
@@ -221,17 +285,18 @@ class SessionRevokeActionsMixin:
 
 @admin.register(DeviceSession)
 class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.ModelAdmin):
+    # Short headers, compact dates and a truncated device keep every column on a 1280 px screen.
     list_display = (
-        "created_at",
+        "created",
         "user_email",
-        "device_name",
+        "device",
         "ip_address",
-        "last_used_at",
-        "expires_at",
+        "last_used",
+        "expires",
         "state",
-        "revoked_at",
+        "revoked",
     )
-    list_display_links = ("created_at",)
+    list_display_links = ("created",)
     list_select_related = ("user",)
     list_filter = (
         SessionStateFilter,
@@ -249,6 +314,7 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
     ordering_by_state = {"revoked": ("-revoked_at",), "expired": ("-expires_at",)}
     raw_id_fields = ("user",)
     actions = ["revoke_selected"]
+    change_form_template = "admin/accounts/devicesession/change_form.html"
     fields = (
         "id",
         "user",
@@ -278,6 +344,92 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
     def state(self, session):
         return session_state(session)
 
+    @admin.display(description="created", ordering="created_at")
+    def created(self, session):
+        return compact_date(session.created_at)
+
+    @admin.display(description="device", ordering="device_name")
+    def device(self, session):
+        """The device name, or else the start of the user agent (whole on hover)."""
+        if session.device_name:
+            return format_html(
+                '<span title="{}">{}</span>',
+                session.user_agent or session.device_name,
+                Truncator(session.device_name).chars(28),
+            )
+        return truncated(session.user_agent, 28)
+
+    @admin.display(description="last used", ordering="last_used_at")
+    def last_used(self, session):
+        return compact_date(session.last_used_at)
+
+    @admin.display(description="expires", ordering="expires_at")
+    def expires(self, session):
+        return compact_date(session.expires_at)
+
+    @admin.display(description="revoked", ordering="revoked_at")
+    def revoked(self, session):
+        return compact_date(session.revoked_at)
+
+    # --- Revoking one session from its own page ---------------------------------------------
+
+    def get_urls(self):
+        opts = self.model._meta
+        revoke = path(
+            "<path:object_id>/revoke/",
+            self.admin_site.admin_view(self.revoke_view),
+            name=f"{opts.app_label}_{opts.model_name}_revoke",
+        )
+        return [revoke, *super().get_urls()]
+
+    def revoke_view(self, request, object_id):
+        """GET: ask; POST: revoke the session through accounts.services, then go back."""
+        if not self.has_revoke_permission(request):
+            raise PermissionDenied
+        try:
+            session = DeviceSession.objects.select_related("user").filter(pk=unquote(object_id)).first()
+        except (ValueError, DjangoValidationError):
+            session = None
+        if session is None:
+            raise Http404("No such session.")
+        change_url = reverse("admin:accounts_devicesession_change", args=[session.pk])
+        next_url = request.POST.get("next") or request.GET.get("next") or ""
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = ""
+        if session.revoked_at is not None:
+            self.message_user(request, "This session was already revoked.", messages.WARNING)
+            return HttpResponseRedirect(next_url or change_url)
+        if request.method == "POST" and request.POST.get(CONFIRMED) == "yes":
+            with services.acting_as(request.user, "admin"):
+                revoked = services.session_revoke(
+                    session_id=session.pk,
+                    user_id=session.user_id,
+                    reason=RevokeReason.ADMIN,
+                    ip_address=client_ip(request),
+                )
+            if revoked:
+                self.message_user(request, f"Revoked the session {session}.", messages.SUCCESS)
+            else:
+                self.message_user(request, "This session was already revoked.", messages.WARNING)
+            return HttpResponseRedirect(next_url or change_url)
+        return confirmation_page(
+            request,
+            self,
+            title="Revoke this session?",
+            count=1,
+            objects=[session],
+            action_data=[("next", next_url)] if next_url else [],
+            question=f"{session.user.email} will be logged out on this device at once.",
+        )
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        context["can_revoke"] = (
+            obj is not None and obj.revoked_at is None and self.has_revoke_permission(request)
+        )
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
     def has_add_permission(self, request):
         return False
 
@@ -294,6 +446,19 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
 
     @admin.action(description="Revoke selected sessions", permissions=["revoke"])
     def revoke_selected(self, request, queryset):
+        if request.POST.get(CONFIRMED) != "yes":
+            across = request.POST.get("select_across") == "1"
+            # "Select all" may match millions: the paginator's count never scans them all.
+            count = LargeTablePaginator(queryset.filter(revoked_at__isnull=True), 1).count
+            return confirmation_page(
+                request,
+                self,
+                title="Revoke the selected sessions?",
+                count=count,
+                objects=[] if across else list(queryset.select_related("user")[:20]),
+                action_data=action_hidden_fields(request),
+                question=f"{count} live session(s) will be revoked: their devices are logged out at once.",
+            )
         with services.acting_as(request.user, "admin"):
             if request.POST.get("select_across") == "1":
                 # "Select all N": whatever the filters match, revoked in one UPDATE.
@@ -337,7 +502,7 @@ class DeviceSessionInline(admin.TabularInline):
     model = DeviceSession
     formset = RecentSessionsFormSet
     verbose_name_plural = f"live sessions (the {RecentSessionsFormSet.max_shown} most recent)"
-    fields = ("device_name", "ip_address", "created_at", "last_used_at", "expires_at")
+    fields = ("device_name", "ip_address", "created_at", "last_used_at", "expires_at", "revoke")
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -346,6 +511,14 @@ class DeviceSessionInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return DeviceSession.objects.live(timezone.now()).order_by("-created_at")
+
+    @admin.display(description="revoke")
+    def revoke(self, session):
+        if session.pk is None:
+            return "-"
+        url = reverse("admin:accounts_devicesession_revoke", args=[session.pk])
+        back = reverse("admin:accounts_user_change", args=[session.user_id])
+        return format_html('<a class="button" href="{}?next={}">Revoke</a>', url, back)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -398,6 +571,20 @@ class UserAdmin(SessionRevokeActionsMixin, ScalableListMixin, DjangoUserAdmin):
 
     @admin.action(description="Revoke all sessions of selected users", permissions=["revoke"])
     def revoke_all_sessions(self, request, queryset):
+        if request.POST.get(CONFIRMED) != "yes":
+            count = LargeTablePaginator(
+                DeviceSession.objects.live(timezone.now()).filter(user__in=queryset).order_by("pk"), 1
+            ).count
+            return confirmation_page(
+                request,
+                self,
+                title="Revoke every session of the selected users?",
+                count=count,
+                objects=list(queryset[:20]),
+                action_data=action_hidden_fields(request),
+                question=f"{count} live session(s) of {queryset.count()} user(s) will be revoked: "
+                "those users are logged out everywhere at once.",
+            )
         with services.acting_as(request.user, "admin"):
             count = services.sessions_revoke_of_users(
                 user_ids=queryset.values_list("pk", flat=True),
@@ -438,16 +625,17 @@ class EventSourceFilter(admin.SimpleListFilter):
 @admin.register(SecurityEvent)
 class SecurityEventAdmin(ScalableListMixin, admin.ModelAdmin):
     list_display = (
-        "created_at",
+        "created",
         "type",
         "reason",
         "user_email",
         "count",
-        "session_id",
+        "session",
         "ip_address",
         "actor",
         "source",
     )
+    list_display_links = ("created",)
     list_select_related = ("user", "actor")
     list_filter = (
         "type",
@@ -473,6 +661,15 @@ class SecurityEventAdmin(ScalableListMixin, admin.ModelAdmin):
         "detail",
     )
     readonly_fields = fields
+
+    @admin.display(description="when", ordering="created_at")
+    def created(self, event):
+        return compact_date(event.created_at)
+
+    @admin.display(description="session")
+    def session(self, event):
+        """The session id's first 8 characters (the whole id on hover)."""
+        return truncated(str(event.session_id) if event.session_id else "", 9)
 
     @admin.display(description="user")
     def user_email(self, event):

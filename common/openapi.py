@@ -1,8 +1,11 @@
-"""OpenAPI schema generation: our Bearer scheme and the error responses of every operation."""
+"""OpenAPI schema generation: our Bearer scheme, the error responses of every operation, and a
+post-processing hook that keeps the schema plain for client generators."""
+
+import json
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.plumbing import ResolvedComponent, get_doc
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -53,6 +56,22 @@ class AutoSchema(SpectacularAutoSchema):
     for the same code wins.
     """
 
+    def get_description(self):
+        """The operation's own description, else its view's own docstring.
+
+        drf-spectacular falls back on a base class's docstring, which describes the code (the
+        class a view inherits from), not the endpoint: a view without one has no description.
+        """
+        action_or_method = getattr(self.view, getattr(self.view, "action", self.method.lower()), None)
+        action_doc = get_doc(action_or_method)
+        if action_doc:
+            return action_doc
+        return (
+            get_doc(self.view.__class__)
+            if "__doc__" in vars(self.view.__class__) and self.view.__class__.__doc__
+            else ""
+        )
+
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)
         if direction == "response":
@@ -74,7 +93,10 @@ class AutoSchema(SpectacularAutoSchema):
     def _error_responses(self):
         errors = {}
         has_body = self.method in BODY_METHODS
-        if has_body or self._has_validated_filters():
+        if has_body and self.get_request_serializer() is None:
+            # No fields to validate: the one 400 left is a body that is not valid JSON.
+            errors["400"] = OpenApiResponse(ErrorSerializer, description="The body is not valid JSON.")
+        elif has_body or self._has_validated_filters():
             errors["400"] = OpenApiResponse(self._validation_error_ref(), description="Invalid input.")
         if self._requires_token():
             errors["401"] = OpenApiResponse(
@@ -113,3 +135,49 @@ class AutoSchema(SpectacularAutoSchema):
         )
         self.registry.register_on_missing(component)
         return component.ref
+
+
+# --- Post-processing ------------------------------------------------------------------------------
+
+# Descriptions of operations whose view is shared code rather than a place for prose.
+OPERATION_DESCRIPTIONS = {
+    "auth_login_create": (
+        "Exchange an email and password for a new session on this device: an access token for "
+        "the other endpoints and a refresh token for `/api/auth/refresh/`. Every login starts its "
+        "own session, listed by `/api/auth/sessions/`; `device_name` names it there (derived from "
+        "the User-Agent when left out).\n\n"
+        "An unknown email and a wrong password get the same 401, so the answer never tells whether "
+        "an account exists. Attempts are throttled per client IP (429 with `Retry-After`)."
+    ),
+    "auth_register_create": (
+        "Create an account and log it in on this device: the answer is the same as a login's. "
+        "The password must pass the server's password validators (400 with the reasons otherwise)."
+    ),
+}
+
+
+def postprocess_schema(result, generator, request, public):
+    """Fill in the descriptions above, and move request defaults into prose.
+
+    A ``default`` on a request property makes some generators (openapi-typescript among them)
+    type the field as always present unless told otherwise; the server applies the default, so
+    the client may leave the field out, which the description now says.
+    """
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            description = OPERATION_DESCRIPTIONS.get(operation.get("operationId"))
+            if description and not operation.get("description"):
+                operation["description"] = description
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if not name.endswith("Request"):
+            continue
+        for prop in component.get("properties", {}).values():
+            if "default" in prop:
+                default = prop.pop("default")
+                shown = json.dumps(default)
+                prop["description"] = " ".join(
+                    part for part in (prop.get("description", ""), f"Left out: `{shown}`.") if part
+                )
+    return result

@@ -209,6 +209,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # Request and response components apart: write-only fields (passwords) stay out of responses.
     "COMPONENT_SPLIT_REQUEST": True,
+    # Enum components as usual, then our descriptions and no `default` in request components.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "common.openapi.postprocess_schema",
+    ],
     # Swagger UI's JS and CSS come from drf-spectacular-sidecar's static files, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -2,9 +2,8 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
 
-from common.docs import SwaggerView
+from common.docs import SchemaView, SwaggerView
 from common.views import HealthView, api_not_found, web_client_missing
 
 urlpatterns = [
@@ -13,7 +12,7 @@ urlpatterns = [
     path("api/health/", HealthView.as_view(), name="health"),
     path("api/users/", include("users.urls")),
     path("api/todos/", include("todos.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
     # Reached only while frontend/dist has no index.html (WhiteNoise serves it otherwise).
     path("", web_client_missing, name="web-client"),

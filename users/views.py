@@ -1,6 +1,6 @@
 """The /api/users/ endpoints."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -30,7 +30,16 @@ class UserMeView(APIView):
         return Response(UserSerializer(user).data)
 
 
-@extend_schema(description="Staff see every user; anyone else sees only themself (another id is 404).")
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the users the caller may see",
+        description="Staff see every user; anyone else gets a list of one: themself.",
+    ),
+    retrieve=extend_schema(
+        summary="Get one user",
+        description="Staff see every user; anyone else only themself (another id is 404).",
+    ),
+)
 class UserViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = UserSerializer
     lookup_value_converter = "int"

@@ -56,10 +56,13 @@ def csrf_post(client, url, data, get_url=None):
     return client.post(url, {"csrfmiddlewaretoken": token, **data})
 
 
-def post_action(client, url, action, ids=(), select_across=False, query=""):
+def post_action(client, url, action, ids=(), select_across=False, query="", confirmed=True):
+    """Run an admin action; ``confirmed`` answers "yes" to its confirmation page at once."""
     data = {"action": action, helpers.ACTION_CHECKBOX_NAME: [str(pk) for pk in ids], "index": 0}
     if select_across:
         data["select_across"] = "1"
+    if confirmed:
+        data["confirmed"] = "yes"
     return csrf_post(client, url + query, data)
 
 
@@ -495,3 +498,172 @@ def test_user_filter_with_an_impossible_id_is_an_empty_list(admin_client, value)
     response = admin_client.get("/admin/accounts/devicesession/", {"user": value})
     assert response.status_code == 200
     assert response.context["cl"].result_count == 0
+
+
+# --- Asking before revoking, and revoking one session ----------------------------------------
+
+
+def hidden_fields(content):
+    """The hidden inputs of a confirmation page, as a list of (name, value)."""
+    return re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', content)
+
+
+def test_revoke_selected_asks_first_with_the_count(api_client, admin_client, user, login):
+    laptop, phone = login(user, device_name="laptop"), login(user, device_name="phone")
+    ids = [laptop["session"]["id"], phone["session"]["id"]]
+
+    page = post_action(admin_client, SESSIONS, "revoke_selected", ids, confirmed=False)
+
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "2 live session(s) will be revoked" in content
+    assert 'value="Yes, revoke 2 sessions"' in content
+    fields = hidden_fields(content)
+    assert ("action", "revoke_selected") in fields
+    assert ("confirmed", "yes") in fields
+    assert sorted(v for n, v in fields if n == helpers.ACTION_CHECKBOX_NAME) == sorted(ids)
+    # Nothing happened yet.
+    assert_alive(api_client, laptop)
+    assert_alive(api_client, phone)
+    assert not SecurityEvent.objects.filter(type=SecurityEvent.Type.SESSION_REVOKED).exists()
+
+    # The page's own form, sent back as it is, revokes.
+    response = csrf_post(admin_client, SESSIONS, dict_of(fields), get_url=SESSIONS)
+    assert response.status_code == 302
+    assert_dead(api_client, laptop)
+    assert_dead(api_client, phone)
+
+
+def dict_of(fields):
+    data = {}
+    for name, value in fields:
+        data.setdefault(name, []).append(value)
+    return data
+
+
+def test_revoke_everything_a_filter_matches_asks_with_the_filtered_count(
+    api_client, admin_client, user, login
+):
+    mine = [login(user), login(user), login(user)]
+    theirs = login(UserFactory())
+
+    page = post_action(
+        admin_client,
+        SESSIONS,
+        "revoke_selected",
+        [mine[0]["session"]["id"]],
+        select_across=True,
+        query=f"?user={user.pk}",
+        confirmed=False,
+    )
+
+    assert "3 live session(s) will be revoked" in page.content.decode()
+    assert ("select_across", "1") in hidden_fields(page.content.decode())
+    for tokens in [*mine, theirs]:
+        assert_alive(api_client, tokens)
+
+
+def test_revoke_all_sessions_of_users_asks_first(api_client, admin_client, user, login):
+    other = UserFactory()
+    tokens = [login(user), login(user), login(other)]
+
+    page = post_action(admin_client, USERS, "revoke_all_sessions", [user.pk, other.pk], confirmed=False)
+
+    assert page.status_code == 200
+    assert "3 live session(s) of 2 user(s) will be revoked" in page.content.decode()
+    for t in tokens:
+        assert_alive(api_client, t)
+
+
+def test_session_page_has_a_revoke_button_that_asks_then_revokes(
+    api_client, admin_client, admin_user, user, login
+):
+    laptop, phone = login(user, device_name="laptop"), login(user, device_name="phone")
+    session_id = laptop["session"]["id"]
+    change_url = f"{SESSIONS}{session_id}/change/"
+    revoke_url = f"{SESSIONS}{session_id}/revoke/"
+
+    page = admin_client.get(change_url).content.decode()
+    assert f'href="{revoke_url}"' in page
+
+    confirm = admin_client.get(revoke_url)
+    assert confirm.status_code == 200
+    assert f"{user.email} will be logged out on this device at once." in confirm.content.decode()
+    assert_alive(api_client, laptop)
+
+    response = csrf_post(admin_client, revoke_url, {"confirmed": "yes"})
+    assert response.status_code == 302
+    assert response["Location"] == change_url
+    assert_dead(api_client, laptop)
+    assert_alive(api_client, phone)
+    event = SecurityEvent.objects.get(type=SecurityEvent.Type.SESSION_REVOKED)
+    assert (event.reason, event.source, event.actor, event.user) == ("admin", "admin", admin_user, user)
+    # A revoked session's page offers no button any more.
+    assert f'href="{revoke_url}"' not in admin_client.get(change_url).content.decode()
+
+
+def test_revoke_view_needs_the_permission_and_a_post(api_client, user, login):
+    tokens = login(user)
+    url = f"{SESSIONS}{tokens['session']['id']}/revoke/"
+    viewer = csrf_client(staff_with("view_devicesession"))
+    assert viewer.get(url).status_code == 403
+    assert f'href="{url}"' not in viewer.get(f"{SESSIONS}{tokens['session']['id']}/change/").content.decode()
+
+    revoker = csrf_client(staff_with("view_devicesession", "change_devicesession"))
+    assert revoker.get(url).status_code == 200
+    token = revoker.cookies["csrftoken"].value
+    # A POST without the confirmation only asks again.
+    assert revoker.post(url, {"csrfmiddlewaretoken": token}).status_code == 200
+    assert_alive(api_client, tokens)
+    assert revoker.get(f"{SESSIONS}00000000-0000-0000-0000-000000000000/revoke/").status_code == 404
+    assert revoker.get(f"{SESSIONS}not-a-uuid/revoke/").status_code == 404
+
+
+def test_user_page_inline_revokes_and_comes_back(api_client, admin_client, user, login):
+    tokens = login(user, device_name="laptop")
+    user_url = f"{USERS}{user.pk}/change/"
+    revoke_url = f"{SESSIONS}{tokens['session']['id']}/revoke/"
+
+    page = admin_client.get(user_url).content.decode()
+    assert f'href="{revoke_url}?next={user_url}"' in page
+
+    response = csrf_post(
+        admin_client,
+        revoke_url,
+        {"confirmed": "yes", "next": user_url},
+        get_url=f"{revoke_url}?next={user_url}",
+    )
+    assert response.status_code == 302
+    assert response["Location"] == user_url
+    assert_dead(api_client, tokens)
+
+
+def test_revoke_view_refuses_to_redirect_elsewhere(admin_client, user, login):
+    tokens = login(user)
+    url = f"{SESSIONS}{tokens['session']['id']}/revoke/"
+    response = csrf_post(admin_client, url, {"confirmed": "yes", "next": "https://evil.example/"})
+    assert response["Location"] == f"{SESSIONS}{tokens['session']['id']}/change/"
+
+
+def test_lists_fit_with_short_headers_compact_dates_and_truncated_user_agents(admin_client, user):
+    long_agent = (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+    )
+    session = DeviceSessionFactory(user=user, device_name="", user_agent=long_agent)
+    SecurityEvent.objects.create(type="login", user=user, session_id=session.pk, ip_address="192.0.2.1")
+
+    sessions_page = admin_client.get(SESSIONS)
+    headers = [str(h["text"]) for h in sessions_page.context["result_headers"]][1:]  # after the checkbox
+    assert headers == ["created", "user", "device", "ip address", "last used", "expires", "state", "revoked"]
+    content = sessions_page.content.decode()
+    assert long_agent not in re.sub(r'title="[^"]*"', "", content)  # shown truncated...
+    assert f'title="{long_agent}"' in content  # ...and whole on hover
+    local = timezone.localtime(session.created_at)
+    assert f">{local:%Y-%m-%d %H:%M}</time>" in content
+
+    events_page = admin_client.get(EVENTS)
+    headers = [str(h["text"]) for h in events_page.context["result_headers"]]
+    assert headers == ["when", "type", "reason", "user", "count", "session", "ip address", "actor", "source"]
+    content = events_page.content.decode()
+    assert f'title="{session.pk}">{str(session.pk)[:8]}…</span>' in content
+    assert "192.0.2.1" in content

@@ -202,3 +202,63 @@ def test_docs_page_csp_has_no_unsafe_source(api_client):
 @pytest.mark.parametrize("method", ["options", "post", "trace"])
 def test_docs_page_answers_other_methods_with_405(api_client, method):
     assert getattr(api_client, method)("/api/docs/").status_code == 405
+
+
+# --- Readable in a browser, and plain for client generators -----------------------------------------
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
+
+
+def test_schema_is_shown_in_a_browser_not_downloaded(api_client):
+    response = api_client.get("/api/schema/", HTTP_ACCEPT=BROWSER_ACCEPT)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert not response.get("Content-Disposition", "").startswith("attachment")
+    assert yaml.safe_load(response.content)["openapi"].startswith("3.")
+
+
+def test_schema_format_json_is_application_json(api_client):
+    response = api_client.get("/api/schema/?format=json", HTTP_ACCEPT=BROWSER_ACCEPT)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert "/api/todos/" in response.json()["paths"]
+
+
+def test_tools_still_get_the_openapi_media_types(api_client):
+    assert api_client.get("/api/schema/")["Content-Type"].startswith("application/vnd.oai.openapi")
+    response = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi+json")
+
+
+def test_every_users_endpoint_has_a_summary(schema):
+    for path, method, operation in schema_operations(schema):
+        if path.startswith("/api/users/"):
+            assert operation.get("summary"), (method, path)
+
+
+def test_login_description_documents_the_endpoint(schema):
+    description = schema["paths"]["/api/auth/login/"]["post"]["description"]
+    assert "same 401" in description
+    assert "authenticates by its own means" not in description  # a base class's docstring
+    assert "by its own means" not in schema["paths"]["/api/auth/register/"]["post"].get("description", "")
+
+
+def test_refresh_documents_only_the_400_it_sends(schema, api_client):
+    operation = schema["paths"]["/api/auth/refresh/"]["post"]
+    body = operation["responses"]["400"]["content"]["application/json"]["schema"]["$ref"]
+    assert body.endswith("/Error")  # {detail, code}, never {field: [messages]}
+    # ...and the server does send it that way: a malformed JSON body.
+    response = api_client.post(
+        "/api/auth/refresh/", "{nope", content_type="application/json", HTTP_AUTHORIZATION="Bearer x"
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"detail", "code"}
+
+
+def test_request_components_carry_no_default(schema):
+    for name, component in schema["components"]["schemas"].items():
+        if name.endswith("Request"):
+            for prop_name, prop in component.get("properties", {}).items():
+                assert "default" not in prop, (name, prop_name)
+    completed = schema["components"]["schemas"]["TodoRequest"]["properties"]["completed"]
+    assert "Left out: `false`." in completed["description"]

@@ -13,7 +13,14 @@ function renderApp() {
   return { ...render(<App />, { wrapper }), queryClient };
 }
 
-const TODO = { id: 5, title: 'Water the plants', description: '', completed: false, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' };
+const TODO = {
+  id: 5,
+  title: 'Water the plants',
+  description: '',
+  completed: false,
+  created_at: '2026-01-01T00:00:00Z',
+  updated_at: '2026-01-01T00:00:00Z',
+};
 const oneTodo = { count: 1, next: null, previous: null, results: [TODO] };
 
 beforeEach(() => {
@@ -36,8 +43,13 @@ describe('App', () => {
     const api = installFetch((call) => {
       if (call.path === '/api/auth/login/') {
         return jsonResponse(200, {
-          access: makeJwt('access', 300), refresh: makeJwt('refresh', 3600), token_type: 'Bearer',
-          expires_in: 300, refresh_expires_in: 3600, session: { id: 1, device_name: 'Phone' }, user: ME,
+          access: makeJwt('access', 300),
+          refresh: makeJwt('refresh', 3600),
+          token_type: 'Bearer',
+          expires_in: 300,
+          refresh_expires_in: 3600,
+          session: { id: 1, device_name: 'Phone' },
+          user: ME,
         });
       }
       return jsonResponse(200, call.path === '/api/users/me/' ? ME : oneTodo);
@@ -55,7 +67,9 @@ describe('App', () => {
     await screen.findByText('Water the plants');
     await waitFor(() => expect(screen.getByTestId('count-all').textContent).toBe('1'));
     expect(JSON.parse(api.callsTo('/api/auth/login/')[0]?.body ?? '')).toEqual({
-      email: ME.email, password: 'secret-pass-123', device_name: 'Phone',
+      email: ME.email,
+      password: 'secret-pass-123',
+      device_name: 'Phone',
     });
   });
 
@@ -73,19 +87,23 @@ describe('App', () => {
     installFetch((call) =>
       call.path === '/api/auth/refresh/'
         ? jsonResponse(401, { detail: 'Session revoked', code: 'token_not_valid' })
-        : jsonResponse(401, { detail: 'Session revoked', code: 'token_not_valid' }),
+        : jsonResponse(401, { detail: 'The session of this token has ended.', code: 'session_revoked' }),
     );
     renderApp();
 
     await screen.findByRole('heading', { name: 'Log in' });
-    expect(screen.getByRole('status').textContent).toBe('Your session has ended. Please log in again.');
+    expect(screen.getByRole('status').textContent).toMatch(
+      /^You were signed out: this device’s session was ended elsewhere/,
+    );
     expect(localStorage.getItem(TOKENS_KEY)).toBeNull();
   });
 
   it('log out: clears the tokens and the cached data, shows the login screen', async () => {
     storeTokens(makeJwt('access', 300), makeJwt('refresh', 3600));
     const api = installFetch((call) =>
-      call.path === '/api/auth/logout/' ? jsonResponse(204) : jsonResponse(200, call.path === '/api/users/me/' ? ME : oneTodo),
+      call.path === '/api/auth/logout/'
+        ? jsonResponse(204)
+        : jsonResponse(200, call.path === '/api/users/me/' ? ME : oneTodo),
     );
     const { queryClient } = renderApp();
     await screen.findByText('Water the plants');

@@ -7,7 +7,7 @@ import { AuthPage } from './pages/AuthPage';
 import { ProfilePage } from './pages/ProfilePage';
 import { SessionsPage } from './pages/SessionsPage';
 import { TodosPage } from './pages/TodosPage';
-import { cancelExpectedSignOut, takeSignOutNotice } from './signOutNotice';
+import { clearSignOutNotice, pendingSignOutNotice, signOutNotice } from './signOutNotice';
 
 /**
  * Shows the login screen whenever this tab holds no tokens. The token store is the single
@@ -17,7 +17,8 @@ export function App() {
   const authenticated = useIsAuthenticated();
   const route = useHashRoute();
   const queryClient = useQueryClient();
-  const [notice, setNotice] = useState<string | null>(null);
+  // A reload of the sign-in page still says why the last session ended.
+  const [notice, setNotice] = useState<string | null>(() => (authenticated ? null : pendingSignOutNotice()));
   const wasAuthenticated = useRef(authenticated);
   const userId = useSessionUserId();
   const previousUserId = useRef(userId);
@@ -26,11 +27,11 @@ export function App() {
     if (wasAuthenticated.current && !authenticated) {
       // The logged-in pages are unmounted by now, so no query observer is orphaned.
       queryClient.clear(); // never show one user's data to the next
-      setNotice(takeSignOutNotice());
+      setNotice(signOutNotice());
       navigate('login');
     } else if (!wasAuthenticated.current && authenticated) {
       setNotice(null);
-      cancelExpectedSignOut();
+      clearSignOutNotice();
       if (route === 'login' || route === 'register') navigate('todos');
     }
     wasAuthenticated.current = authenticated;
@@ -38,12 +39,15 @@ export function App() {
 
   // Another tab logged in as someone else: refetch everything as the new user.
   useEffect(() => {
-    if (previousUserId.current && userId && previousUserId.current !== userId) void queryClient.resetQueries();
+    if (previousUserId.current && userId && previousUserId.current !== userId)
+      void queryClient.resetQueries();
     previousUserId.current = userId;
   }, [userId, queryClient]);
 
   if (!authenticated) {
-    return <AuthPage key={route ?? 'login'} mode={route === 'register' ? 'register' : 'login'} notice={notice} />;
+    return (
+      <AuthPage key={route ?? 'login'} mode={route === 'register' ? 'register' : 'login'} notice={notice} />
+    );
   }
 
   const page = route === 'profile' ? 'profile' : route === 'sessions' ? 'sessions' : 'todos';

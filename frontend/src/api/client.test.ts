@@ -22,11 +22,18 @@ function store(access: string, refresh: string) {
 }
 
 /** A fake server: /api/users/me/ accepts only `validAccess`; refresh rotates to a new pair. */
-function fakeServer(opts: { validAccess: () => string; onRefresh: (auth: string | null) => Response | Promise<Response> }) {
+function fakeServer(opts: {
+  validAccess: () => string;
+  onRefresh: (auth: string | null) => Response | Promise<Response>;
+}) {
   return installFetch(async (call) => {
     if (call.path === '/api/auth/refresh/') return opts.onRefresh(call.authorization);
     if (call.authorization === `Bearer ${opts.validAccess()}`) return jsonResponse(200, ME);
-    return jsonResponse(401, { detail: 'Token is invalid or expired', code: 'token_not_valid' }, { 'WWW-Authenticate': 'Bearer' });
+    return jsonResponse(
+      401,
+      { detail: 'Token is invalid or expired', code: 'token_not_valid' },
+      { 'WWW-Authenticate': 'Bearer' },
+    );
   });
 }
 
@@ -41,14 +48,22 @@ describe('apiRequest basics', () => {
 
     await expect(apiRequest('/api/users/me/')).resolves.toEqual(ME);
     expect(api.calls).toHaveLength(1);
-    expect(api.calls[0]).toMatchObject({ method: 'GET', path: '/api/users/me/', authorization: `Bearer ${access}` });
+    expect(api.calls[0]).toMatchObject({
+      method: 'GET',
+      path: '/api/users/me/',
+      authorization: `Bearer ${access}`,
+    });
   });
 
   it('sends JSON bodies and builds query strings without empty values', async () => {
     store(makeJwt('access', 300), makeJwt('refresh', 3600));
     const api = installFetch(() => jsonResponse(201, { id: 1 }));
 
-    await apiRequest('/api/todos/', { method: 'POST', body: { title: 'x' }, query: { completed: false, search: '', page: 2, ordering: undefined } });
+    await apiRequest('/api/todos/', {
+      method: 'POST',
+      body: { title: 'x' },
+      query: { completed: false, search: '', page: 2, ordering: undefined },
+    });
     expect(api.calls[0]?.body).toBe('{"title":"x"}');
     expect(api.calls[0]?.search).toBe('?completed=false&page=2');
     const init = api.fetchMock.mock.calls[0]?.[1] as RequestInit;
@@ -77,7 +92,14 @@ describe('refresh and retry', () => {
     store(oldAccess, oldRefresh);
     const api = fakeServer({
       validAccess: () => newAccess,
-      onRefresh: () => jsonResponse(200, { access: newAccess, refresh: newRefresh, token_type: 'Bearer', expires_in: 300, refresh_expires_in: 3600 }),
+      onRefresh: () =>
+        jsonResponse(200, {
+          access: newAccess,
+          refresh: newRefresh,
+          token_type: 'Bearer',
+          expires_in: 300,
+          refresh_expires_in: 3600,
+        }),
     });
 
     await expect(apiRequest('/api/users/me/')).resolves.toEqual(ME);
@@ -100,7 +122,13 @@ describe('refresh and retry', () => {
         await sleep(20); // the refresh is slow: every 401 arrives while it is in flight
         rotations += 1;
         current = makeJwt('access', 300);
-        return jsonResponse(200, { access: current, refresh: makeJwt('refresh', 3600), token_type: 'Bearer', expires_in: 300, refresh_expires_in: 3600 });
+        return jsonResponse(200, {
+          access: current,
+          refresh: makeJwt('refresh', 3600),
+          token_type: 'Bearer',
+          expires_in: 300,
+          refresh_expires_in: 3600,
+        });
       },
     });
 
@@ -121,7 +149,13 @@ describe('refresh and retry', () => {
     const api = installFetch(async (call) => {
       if (call.path === '/api/auth/refresh/') {
         current = makeJwt('access', 300);
-        return jsonResponse(200, { access: current, refresh: makeJwt('refresh', 3600), token_type: 'Bearer', expires_in: 300, refresh_expires_in: 3600 });
+        return jsonResponse(200, {
+          access: current,
+          refresh: makeJwt('refresh', 3600),
+          token_type: 'Bearer',
+          expires_in: 300,
+          refresh_expires_in: 3600,
+        });
       }
       if (call.authorization === `Bearer ${current}`) return jsonResponse(200, ME);
       if (call.path === '/api/todos/' && slowFirst) {
@@ -142,7 +176,14 @@ describe('refresh and retry', () => {
     store(expired, refresh);
     const api = fakeServer({
       validAccess: () => fresh,
-      onRefresh: () => jsonResponse(200, { access: fresh, refresh: makeJwt('refresh', 3600), token_type: 'Bearer', expires_in: 300, refresh_expires_in: 3600 }),
+      onRefresh: () =>
+        jsonResponse(200, {
+          access: fresh,
+          refresh: makeJwt('refresh', 3600),
+          token_type: 'Bearer',
+          expires_in: 300,
+          refresh_expires_in: 3600,
+        }),
     });
 
     await expect(apiRequest('/api/users/me/')).resolves.toEqual(ME);
@@ -160,7 +201,13 @@ describe('refresh and retry', () => {
       validAccess: () => fresh,
       onRefresh: async () => {
         await sleep(10);
-        return jsonResponse(200, { access: fresh, refresh: makeJwt('refresh', 3600), token_type: 'Bearer', expires_in: 300, refresh_expires_in: 3600 });
+        return jsonResponse(200, {
+          access: fresh,
+          refresh: makeJwt('refresh', 3600),
+          token_type: 'Bearer',
+          expires_in: 300,
+          refresh_expires_in: 3600,
+        });
       },
     });
     await Promise.all(Array.from({ length: 5 }, () => apiRequest('/api/users/me/')));
@@ -204,7 +251,14 @@ describe('refresh and retry', () => {
     store(makeJwt('access', 300), makeJwt('refresh', 3600));
     const api = fakeServer({
       validAccess: () => 'never',
-      onRefresh: () => jsonResponse(200, { access: makeJwt('access', 300), refresh: makeJwt('refresh', 3600), token_type: 'Bearer', expires_in: 300, refresh_expires_in: 3600 }),
+      onRefresh: () =>
+        jsonResponse(200, {
+          access: makeJwt('access', 300),
+          refresh: makeJwt('refresh', 3600),
+          token_type: 'Bearer',
+          expires_in: 300,
+          refresh_expires_in: 3600,
+        }),
     });
 
     await expect(apiRequest('/api/users/me/')).rejects.toBeInstanceOf(UnauthorizedError);
@@ -217,17 +271,28 @@ describe('cross-tab refresh (Web Locks)', () => {
   let locks: ReturnType<typeof installLocks> | undefined;
   afterEach(() => locks?.restore());
 
-  const rotated = () => jsonResponse(200, { access: makeJwt('access', 300), refresh: makeJwt('refresh', 3600), token_type: 'Bearer', expires_in: 300, refresh_expires_in: 3600 });
+  const rotated = () =>
+    jsonResponse(200, {
+      access: makeJwt('access', 300),
+      refresh: makeJwt('refresh', 3600),
+      token_type: 'Bearer',
+      expires_in: 300,
+      refresh_expires_in: 3600,
+    });
 
   it('runs the refresh inside the "auth-refresh" lock', async () => {
     const refresh = makeJwt('refresh', 3600);
     storeTokens(makeJwt('access', -1), refresh);
     locks = installLocks();
-    const api = installFetch((call) => (call.path === '/api/auth/refresh/' ? rotated() : jsonResponse(200, ME)));
+    const api = installFetch((call) =>
+      call.path === '/api/auth/refresh/' ? rotated() : jsonResponse(200, ME),
+    );
 
     await apiRequest('/api/users/me/');
     expect(locks.requests).toEqual([{ name: 'auth-refresh', ifAvailable: true }]);
-    expect(api.callsTo('/api/auth/refresh/')).toEqual([expect.objectContaining({ authorization: `Bearer ${refresh}` })]);
+    expect(api.callsTo('/api/auth/refresh/')).toEqual([
+      expect.objectContaining({ authorization: `Bearer ${refresh}` }),
+    ]);
   });
 
   it('uses the pair another tab stored while we waited for the lock, without calling refresh', async () => {
@@ -251,14 +316,20 @@ describe('cross-tab refresh (Web Locks)', () => {
     expect(tokenStorage.getRefresh()).toBe(otherTabRefresh);
   });
 
-  it('after waiting for the lock, gives the other tab\'s storage write time to arrive', async () => {
+  it("after waiting for the lock, gives the other tab's storage write time to arrive", async () => {
     storeTokens(makeJwt('access', -1), makeJwt('refresh', 3600));
     const otherTabAccess = makeJwt('access', 300);
     const otherTabRefresh = makeJwt('refresh', 3600);
     locks = installLocks();
     // The lock is released BEFORE its holder's localStorage write becomes visible here.
-    locks.holdAsAnotherTab(20, undefined, { delayMs: 80, run: () => storeTokens(otherTabAccess, otherTabRefresh) });
-    const api = fakeServer({ validAccess: () => otherTabAccess, onRefresh: () => jsonResponse(401, { detail: 'reused' }) });
+    locks.holdAsAnotherTab(20, undefined, {
+      delayMs: 80,
+      run: () => storeTokens(otherTabAccess, otherTabRefresh),
+    });
+    const api = fakeServer({
+      validAccess: () => otherTabAccess,
+      onRefresh: () => jsonResponse(401, { detail: 'reused' }),
+    });
 
     await expect(apiRequest('/api/users/me/')).resolves.toEqual(ME);
     expect(api.callsTo('/api/auth/refresh/')).toHaveLength(0);
@@ -270,12 +341,16 @@ describe('cross-tab refresh (Web Locks)', () => {
     storeTokens(makeJwt('access', -1), refresh);
     locks = installLocks();
     locks.holdAsAnotherTab(20);
-    const api = installFetch((call) => (call.path === '/api/auth/refresh/' ? rotated() : jsonResponse(200, ME)));
+    const api = installFetch((call) =>
+      call.path === '/api/auth/refresh/' ? rotated() : jsonResponse(200, ME),
+    );
 
     const started = Date.now();
     await expect(apiRequest('/api/users/me/')).resolves.toEqual(ME);
     expect(Date.now() - started).toBeGreaterThanOrEqual(STORAGE_PROPAGATION_WAIT_MS);
-    expect(api.callsTo('/api/auth/refresh/')).toEqual([expect.objectContaining({ authorization: `Bearer ${refresh}` })]);
+    expect(api.callsTo('/api/auth/refresh/')).toEqual([
+      expect.objectContaining({ authorization: `Bearer ${refresh}` }),
+    ]);
   });
 
   it('stops when another tab logged out while we waited for the lock', async () => {
@@ -303,8 +378,12 @@ describe('typed errors', () => {
   beforeEach(() => store(makeJwt('access', 300), makeJwt('refresh', 3600)));
 
   it('400 → ValidationError with field errors', async () => {
-    installFetch(() => jsonResponse(400, { title: ['This field may not be blank.'], description: 'Too long.' }));
-    const error = await apiRequest('/api/todos/', { method: 'POST', body: { title: '' } }).catch((e: unknown) => e);
+    installFetch(() =>
+      jsonResponse(400, { title: ['This field may not be blank.'], description: 'Too long.' }),
+    );
+    const error = await apiRequest('/api/todos/', { method: 'POST', body: { title: '' } }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ValidationError);
     expect(error).toBeInstanceOf(ApiError);
     const v = error as ValidationError;
@@ -315,9 +394,14 @@ describe('typed errors', () => {
 
   it('401 on login → UnauthorizedError, and no refresh is attempted for unauthenticated calls', async () => {
     const api = installFetch(() =>
-      jsonResponse(401, { detail: 'No active account found with the given credentials', code: 'authentication_failed' }),
+      jsonResponse(401, {
+        detail: 'No active account found with the given credentials',
+        code: 'authentication_failed',
+      }),
     );
-    const error = await apiRequest('/api/auth/login/', { method: 'POST', auth: 'none', body: {} }).catch((e: unknown) => e);
+    const error = await apiRequest('/api/auth/login/', { method: 'POST', auth: 'none', body: {} }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(UnauthorizedError);
     expect((error as UnauthorizedError).code).toBe('authentication_failed');
     expect((error as UnauthorizedError).message).toBe('No active account found with the given credentials');
@@ -326,8 +410,12 @@ describe('typed errors', () => {
   });
 
   it('429 → RateLimitError with retryAfter from Retry-After', async () => {
-    installFetch(() => jsonResponse(429, { detail: 'Request was throttled.', code: 'throttled' }, { 'Retry-After': '42' }));
-    const error = await apiRequest('/api/auth/login/', { method: 'POST', auth: 'none', body: {} }).catch((e: unknown) => e);
+    installFetch(() =>
+      jsonResponse(429, { detail: 'Request was throttled.', code: 'throttled' }, { 'Retry-After': '42' }),
+    );
+    const error = await apiRequest('/api/auth/login/', { method: 'POST', auth: 'none', body: {} }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(RateLimitError);
     expect((error as RateLimitError).retryAfter).toBe(42);
     expect((error as RateLimitError).status).toBe(429);
@@ -357,7 +445,9 @@ describe('typed errors', () => {
   });
 
   it('other statuses → generic ApiError, non-JSON bodies kept as text', async () => {
-    installFetch(() => new Response('<h1>Bad gateway</h1>', { status: 502, headers: { 'Content-Type': 'text/html' } }));
+    installFetch(
+      () => new Response('<h1>Bad gateway</h1>', { status: 502, headers: { 'Content-Type': 'text/html' } }),
+    );
     const error = await apiRequest('/api/todos/').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).not.toBeInstanceOf(ValidationError);

@@ -10,8 +10,10 @@
  *  - single flight across tabs: the refresh runs under the Web Lock "auth-refresh", and inside
  *    the lock localStorage is read again; if another tab rotated meanwhile, its pair is used
  *    (after waiting for the lock, we also give that tab's write a moment to become visible);
- *  - a refused refresh (401) clears both tokens, which sends every tab to the login screen.
+ *  - a refused refresh (401) clears both tokens, which sends every tab to the login screen;
+ *    just before, the 401s' `code`s are recorded so the sign-in page can say why (signOutNotice).
  */
+import { recordSessionEnd } from '../signOutNotice';
 import { errorFromResponse, NetworkError, UnauthorizedError } from './errors';
 import { isJwtExpired, tokenStorage } from './tokens';
 import type { RefreshResponse, TokenPair } from './types/auth';
@@ -135,7 +137,26 @@ function waitForRotation(refresh: string, timeoutMs: number): Promise<void> {
   });
 }
 
-async function refreshInsideLock(seenRefresh: string, waitedForAnotherTab: boolean): Promise<TokenPair> {
+/** `code` and `reason` of a 401 body that made us refresh, passed on to explain a sign-out. */
+interface Refused {
+  code?: string | undefined;
+  reason?: string | undefined;
+}
+
+function refusal(body: unknown): Refused {
+  if (typeof body !== 'object' || body === null) return {};
+  const { code, reason } = body as Record<string, unknown>;
+  return {
+    code: typeof code === 'string' ? code : undefined,
+    reason: typeof reason === 'string' ? reason : undefined,
+  };
+}
+
+async function refreshInsideLock(
+  seenRefresh: string,
+  waitedForAnotherTab: boolean,
+  cause: Refused,
+): Promise<TokenPair> {
   // Read storage again: while we waited for the lock another tab may have rotated the pair
   // (or logged out). Presenting `seenRefresh` again would then look like token theft.
   let stored = tokenStorage.getPair();
@@ -161,10 +182,17 @@ async function refreshInsideLock(seenRefresh: string, waitedForAnotherTab: boole
     tokenStorage.set(pair);
     return pair;
   }
-  const error = errorFromResponse(response.status, response.headers, await readBody(response));
+  const body = await readBody(response);
+  const error = errorFromResponse(response.status, response.headers, body);
   // 401: the session is over (expired, revoked, reused). Clear the pair unless another tab
   // has stored a different one meanwhile (e.g. a fresh login), which we must not wipe.
   if (response.status === 401 && tokenStorage.getRefresh() === presented) {
+    const refused = refusal(body);
+    recordSessionEnd({
+      codes: [cause.code, refused.code],
+      reason: refused.reason ?? cause.reason,
+      refreshToken: presented,
+    });
     tokenStorage.clear();
   }
   throw error;
@@ -174,11 +202,13 @@ async function refreshInsideLock(seenRefresh: string, waitedForAnotherTab: boole
  * Returns a fresh pair. `seenRefresh` is the refresh token stored when the caller's access
  * token was read: if storage holds another one by now, a rotation already happened.
  */
-export function refreshTokens(seenRefresh: string): Promise<TokenPair> {
+export function refreshTokens(seenRefresh: string, cause: Refused = {}): Promise<TokenPair> {
   if (!inflightRefresh) {
-    inflightRefresh = withRefreshLock((waited) => refreshInsideLock(seenRefresh, waited)).finally(() => {
-      inflightRefresh = null;
-    });
+    inflightRefresh = withRefreshLock((waited) => refreshInsideLock(seenRefresh, waited, cause)).finally(
+      () => {
+        inflightRefresh = null;
+      },
+    );
   }
   return inflightRefresh;
 }
@@ -210,12 +240,18 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
 
   // 401 on a token we believed valid: expired in flight, or the session is gone.
   // One refresh (shared with concurrent callers), one retry.
-  await readBody(first).catch(() => undefined);
-  const fresh = await refreshTokens(pair.refresh);
+  const cause = refusal(await readBody(first).catch(() => undefined));
+  const fresh = await refreshTokens(pair.refresh, cause);
   const retry = await send(url, buildInit(options, fresh.access));
-  if (retry.status === 401 && tokenStorage.getAccess() === fresh.access) {
-    // A brand-new access token refused: the session was revoked. Log out everywhere locally.
-    tokenStorage.clear();
+  if (retry.status === 401) {
+    const body = await readBody(retry);
+    if (tokenStorage.getAccess() === fresh.access) {
+      // A brand-new access token refused: the session was revoked. Log out everywhere locally.
+      const refused = refusal(body);
+      recordSessionEnd({ codes: [refused.code, cause.code], reason: refused.reason ?? cause.reason });
+      tokenStorage.clear();
+    }
+    throw errorFromResponse(401, retry.headers, body);
   }
   return toResult<T>(retry);
 }

@@ -1,10 +1,4 @@
-import {
-  ApiError,
-  NetworkError,
-  RateLimitError,
-  UnauthorizedError,
-  ValidationError,
-} from '../api/client';
+import { ApiError, NetworkError, RateLimitError, UnauthorizedError, ValidationError } from '../api/client';
 
 /** A user-facing sentence for any error thrown by the API client. */
 export function describeError(error: unknown, unauthorizedText?: string): string {
@@ -20,7 +14,8 @@ export function describeError(error: unknown, unauthorizedText?: string): string
     const general = [...(error.fieldErrors.non_field_errors ?? []), ...(error.fieldErrors.detail ?? [])];
     return general.length ? general.join(' ') : 'Please correct the highlighted fields.';
   }
-  if (error instanceof ApiError) return error.status >= 500 ? 'The server had a problem. Try again later.' : error.message;
+  if (error instanceof ApiError)
+    return error.status >= 500 ? 'The server had a problem. Try again later.' : error.message;
   return 'Something went wrong.';
 }
 
@@ -37,9 +32,4 @@ export function ErrorMessage({ error, unauthorizedText }: Props) {
       {describeError(error, unauthorizedText)}
     </p>
   );
-}
-
-/** Messages of one field of a ValidationError. */
-export function fieldMessages(error: unknown, field: string): string[] {
-  return error instanceof ValidationError ? (error.fieldErrors[field] ?? []) : [];
 }

@@ -1,41 +1,57 @@
 import { useId, type InputHTMLAttributes } from 'react';
-import { fieldMessages } from './ErrorMessage';
+import type { FieldBinding } from './useForm';
 
-interface Props extends InputHTMLAttributes<HTMLInputElement> {
+interface Props extends Omit<InputHTMLAttributes<HTMLInputElement>, 'name' | 'value' | 'onChange'> {
   label: string;
-  /** API field name, used to show that field's validation messages. */
-  name: string;
-  error?: unknown;
+  /** From `form.field(name)`: name, value, onChange and the field's messages. */
+  binding: FieldBinding;
   hint?: string;
 }
 
-/** A labelled input with its server-side validation messages underneath. */
-export function Field({ label, name, error, hint, ...inputProps }: Props) {
+/**
+ * A labelled input with its messages underneath. With messages it is `aria-invalid` and
+ * described by them (and by the hint, which stays), so a screen reader reads why.
+ */
+export function Field({ label, binding, hint, ...inputProps }: Props) {
   const id = useId();
-  const messages = fieldMessages(error, name);
-  const describedBy = messages.length ? `${id}-errors` : hint ? `${id}-hint` : undefined;
+  const { errors, ...bound } = binding;
+  const describedBy = [hint ? `${id}-hint` : '', errors.length ? `${id}-errors` : '']
+    .filter(Boolean)
+    .join(' ');
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
       <input
         id={id}
-        name={name}
-        aria-invalid={messages.length > 0 || undefined}
-        aria-describedby={describedBy}
+        {...bound}
+        aria-invalid={errors.length > 0 ? true : undefined}
+        aria-describedby={describedBy || undefined}
         {...inputProps}
       />
-      {hint && !messages.length && (
+      {hint && (
         <small id={`${id}-hint`} className="hint">
           {hint}
         </small>
       )}
-      {messages.length > 0 && (
+      {errors.length > 0 && (
         <ul id={`${id}-errors`} className="field-errors">
-          {messages.map((m) => (
+          {errors.map((m) => (
             <li key={m}>{m}</li>
           ))}
         </ul>
       )}
+    </div>
+  );
+}
+
+/** The form-wide messages (role=alert, so they are announced when they appear). */
+export function FormErrors({ messages }: { messages: string[] }) {
+  if (!messages.length) return null;
+  return (
+    <div className="alert alert-error" role="alert">
+      {messages.map((m) => (
+        <p key={m}>{m}</p>
+      ))}
     </div>
   );
 }

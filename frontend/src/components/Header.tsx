@@ -15,27 +15,43 @@ export function Header({ route }: { route: Route }) {
   const logout = useLogout();
   const queryClient = useQueryClient();
   const fetching = useIsFetching() > 0;
-  const name = me.data ? [me.data.first_name, me.data.last_name].filter(Boolean).join(' ') || me.data.email : '';
+  const name = me.data
+    ? [me.data.first_name, me.data.last_name].filter(Boolean).join(' ') || me.data.email
+    : '';
 
   function onLogout() {
-    expectSignOut('You have logged out.');
+    expectSignOut('logged_out');
     logout.mutate();
   }
 
   return (
     <header className="topbar">
-      <a className="brand" href="#/todos">Todos</a>
+      <a className="brand" href="#/todos">
+        Todos
+      </a>
       <nav className="nav" aria-label="Main">
         {LINKS.map((link) => (
-          <a key={link.route} href={`#/${link.route}`} aria-current={route === link.route ? 'page' : undefined}>
+          <a
+            key={link.route}
+            href={`#/${link.route}`}
+            aria-current={route === link.route ? 'page' : undefined}
+          >
             {link.label}
           </a>
         ))}
       </nav>
       <div className="who">
-        <span className="user-name" data-testid="user-name" title={me.data?.email}>{name}</span>
-        <button type="button" className="btn btn-small" data-testid="reload" aria-busy={fetching}
-          onClick={() => void queryClient.invalidateQueries()} title="Reload everything from the server">
+        <span className="user-name" data-testid="user-name" title={me.data?.email}>
+          {name}
+        </span>
+        <button
+          type="button"
+          className="btn btn-small"
+          data-testid="reload"
+          aria-busy={fetching}
+          onClick={() => void queryClient.invalidateQueries()}
+          title="Reload everything from the server"
+        >
           Reload
         </button>
         <button type="button" className="btn btn-small" disabled={logout.isPending} onClick={onLogout}>

@@ -1,78 +1,95 @@
-import { useState, type FormEvent } from 'react';
 import { useLogin, useRegister } from '../api/resources/auth/hooks';
-import { ErrorMessage } from '../components/ErrorMessage';
-import { Field } from '../components/Field';
+import { Field, FormErrors } from '../components/Field';
+import { email, required, useForm } from '../components/useForm';
 import { navigate } from '../hooks/useHashRoute';
 
 interface Props {
   mode: 'login' | 'register';
-  /** Why we are here, e.g. "Your session has ended." */
+  /** Why we are here, e.g. "You were signed out because your password was changed." */
   notice: string | null;
+}
+
+const EMPTY = { email: '', password: '', first_name: '', last_name: '', device_name: '' };
+type AuthValues = typeof EMPTY;
+
+function validate(mode: Props['mode']) {
+  return (values: AuthValues) => ({
+    email: email(values.email),
+    password:
+      mode === 'register' && values.password && values.password.length < 8
+        ? ['Use at least 8 characters.']
+        : required(values.password, 'Enter your password.'),
+  });
 }
 
 /** Login and registration. On success the token store changes and App shows the todos. */
 export function AuthPage({ mode, notice }: Props) {
   const login = useLogin();
   const register = useRegister();
-  const mutation = mode === 'login' ? login : register;
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [firstName, setFirstName] = useState('');
-  const [lastName, setLastName] = useState('');
-  const [deviceName, setDeviceName] = useState('');
+  const form = useForm(EMPTY, { validate: validate(mode), unauthorizedText: 'Wrong email or password.' });
 
-  function onSubmit(event: FormEvent) {
-    event.preventDefault();
-    const device = deviceName.trim() ? { device_name: deviceName.trim() } : {};
-    const onSuccess = () => navigate('todos');
+  const onSubmit = form.onSubmit(async (values) => {
+    const device = values.device_name.trim() ? { device_name: values.device_name.trim() } : {};
     if (mode === 'login') {
-      login.mutate({ email, password, ...device }, { onSuccess });
+      await login.mutateAsync({ email: values.email.trim(), password: values.password, ...device });
     } else {
-      register.mutate(
-        { email, password, first_name: firstName, last_name: lastName, ...device },
-        { onSuccess },
-      );
+      await register.mutateAsync({
+        email: values.email.trim(),
+        password: values.password,
+        first_name: values.first_name.trim(),
+        last_name: values.last_name.trim(),
+        ...device,
+      });
     }
-  }
+    navigate('todos');
+  });
 
-  const error = mutation.error;
   return (
     <main className="auth">
       <h1 className="brand">Todos</h1>
-      <section className="card">
-        <h2>{mode === 'login' ? 'Log in' : 'Create an account'}</h2>
+      <section className="card" aria-labelledby="auth-title">
+        <h2 id="auth-title">{mode === 'login' ? 'Log in' : 'Create an account'}</h2>
         {notice && (
-          <p className="alert alert-info" role="status">
+          <p className="alert alert-info" role="status" data-testid="sign-out-notice">
             {notice}
           </p>
         )}
-        <form onSubmit={onSubmit} noValidate={false}>
-          <Field label="Email" name="email" type="email" autoComplete="email" required
-            value={email} onChange={(e) => setEmail(e.target.value)} error={error} />
-          <Field label="Password" name="password" type="password" required
+        <form onSubmit={onSubmit} noValidate>
+          <Field label="Email" binding={form.field('email')} type="email" autoComplete="email" required />
+          <Field
+            label="Password"
+            binding={form.field('password')}
+            type="password"
+            required
             autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
-            value={password} onChange={(e) => setPassword(e.target.value)} error={error} />
+            hint={mode === 'register' ? 'At least 8 characters, not too common.' : undefined}
+          />
           {mode === 'register' && (
             <div className="row">
-              <Field label="First name" name="first_name" autoComplete="given-name"
-                value={firstName} onChange={(e) => setFirstName(e.target.value)} error={error} />
-              <Field label="Last name" name="last_name" autoComplete="family-name"
-                value={lastName} onChange={(e) => setLastName(e.target.value)} error={error} />
+              <Field label="First name" binding={form.field('first_name')} autoComplete="given-name" />
+              <Field label="Last name" binding={form.field('last_name')} autoComplete="family-name" />
             </div>
           )}
-          <Field label="Device name (optional)" name="device_name" placeholder="e.g. Work laptop"
-            hint="Shown in “Your sessions”." value={deviceName}
-            onChange={(e) => setDeviceName(e.target.value)} error={error} />
-          <ErrorMessage error={error} unauthorizedText="Wrong email or password." />
-          <button type="submit" className="btn btn-primary btn-block" disabled={mutation.isPending}>
-            {mutation.isPending ? 'Please wait…' : mode === 'login' ? 'Log in' : 'Create account'}
+          <Field
+            label="Device name (optional)"
+            binding={form.field('device_name')}
+            placeholder="e.g. Work laptop"
+            hint="Shown in “Your sessions”."
+          />
+          <FormErrors messages={form.general} />
+          <button type="submit" className="btn btn-primary btn-block" disabled={form.pending}>
+            {form.pending ? 'Please wait…' : mode === 'login' ? 'Log in' : 'Create account'}
           </button>
         </form>
         <p className="switch">
           {mode === 'login' ? (
-            <>No account yet? <a href="#/register">Create one</a></>
+            <>
+              No account yet? <a href="#/register">Create one</a>
+            </>
           ) : (
-            <>Already registered? <a href="#/login">Log in</a></>
+            <>
+              Already registered? <a href="#/login">Log in</a>
+            </>
           )}
         </p>
       </section>

@@ -1,87 +1,105 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useChangePassword } from '../api/resources/auth/hooks';
 import { useMe, useUpdateMe } from '../api/resources/users/hooks';
+import type { User } from '../api/types/user';
 import { ErrorMessage } from '../components/ErrorMessage';
-import { Field } from '../components/Field';
+import { Field, FormErrors } from '../components/Field';
+import { required, useForm } from '../components/useForm';
 
-function NamesForm() {
-  const me = useMe();
+function NamesForm({ user }: { user: User }) {
   const update = useUpdateMe();
-  const [firstName, setFirstName] = useState('');
-  const [lastName, setLastName] = useState('');
+  const form = useForm({ first_name: user.first_name, last_name: user.last_name });
+  const [saved, setSaved] = useState(false);
 
-  // Fill the form once the profile has loaded (and after it is saved).
-  useEffect(() => {
-    if (me.data) {
-      setFirstName(me.data.first_name);
-      setLastName(me.data.last_name);
-    }
-  }, [me.data]);
-
-  function onSubmit(event: FormEvent) {
-    event.preventDefault();
-    update.mutate({ first_name: firstName.trim(), last_name: lastName.trim() });
-  }
+  const onSubmit = form.onSubmit(async (values) => {
+    setSaved(false);
+    const updated = await update.mutateAsync({
+      first_name: values.first_name.trim(),
+      last_name: values.last_name.trim(),
+    });
+    form.reset({ first_name: updated.first_name, last_name: updated.last_name });
+    setSaved(true);
+  });
 
   return (
-    <section className="card">
-      <h2>Profile</h2>
-      <ErrorMessage error={me.error} />
-      <form onSubmit={onSubmit}>
-        <div className="field">
-          <label htmlFor="profile-email">Email</label>
-          <input id="profile-email" value={me.data?.email ?? ''} readOnly disabled />
-        </div>
-        <div className="row">
-          <Field label="First name" name="first_name" autoComplete="given-name" value={firstName}
-            onChange={(e) => { setFirstName(e.target.value); update.reset(); }} error={update.error} />
-          <Field label="Last name" name="last_name" autoComplete="family-name" value={lastName}
-            onChange={(e) => { setLastName(e.target.value); update.reset(); }} error={update.error} />
-        </div>
-        <ErrorMessage error={update.error} />
-        {update.isSuccess && <p className="alert alert-success" role="status">Profile saved.</p>}
-        <button type="submit" className="btn btn-primary" disabled={update.isPending || !me.data}>
-          Save profile
-        </button>
-      </form>
-    </section>
+    <form onSubmit={onSubmit} noValidate>
+      <div className="field">
+        <label htmlFor="profile-email">Email</label>
+        <input id="profile-email" value={user.email} readOnly />
+      </div>
+      <div className="row">
+        <Field label="First name" binding={form.field('first_name')} autoComplete="given-name" />
+        <Field label="Last name" binding={form.field('last_name')} autoComplete="family-name" />
+      </div>
+      <FormErrors messages={form.general} />
+      {saved && !form.invalid && (
+        <p className="alert alert-success" role="status">
+          Profile saved.
+        </p>
+      )}
+      <button type="submit" className="btn btn-primary" disabled={form.pending}>
+        Save profile
+      </button>
+    </form>
   );
 }
 
+const NO_PASSWORDS = { current_password: '', new_password: '', confirm_password: '' };
+
 function PasswordForm() {
   const change = useChangePassword();
-  const [current, setCurrent] = useState('');
-  const [next, setNext] = useState('');
-  const [confirm, setConfirm] = useState('');
-  const mismatch = confirm !== '' && next !== confirm;
+  const [done, setDone] = useState(false);
+  const form = useForm(NO_PASSWORDS, {
+    validate: (v) => ({
+      current_password: required(v.current_password, 'Enter your current password.'),
+      new_password: required(v.new_password, 'Enter a new password.'),
+      confirm_password: v.confirm_password !== v.new_password ? ['The new passwords do not match.'] : [],
+    }),
+  });
 
-  function onSubmit(event: FormEvent) {
-    event.preventDefault();
-    if (mismatch) return;
-    change.mutate(
-      { current_password: current, new_password: next },
-      { onSuccess: () => { setCurrent(''); setNext(''); setConfirm(''); } },
-    );
-  }
+  const onSubmit = form.onSubmit(async (values) => {
+    setDone(false);
+    await change.mutateAsync({
+      current_password: values.current_password,
+      new_password: values.new_password,
+    });
+    form.reset(NO_PASSWORDS);
+    setDone(true);
+  });
 
   return (
-    <section className="card">
-      <h2>Change password</h2>
-      <form onSubmit={onSubmit}>
-        <Field label="Current password" name="current_password" type="password" autoComplete="current-password"
-          required value={current} onChange={(e) => setCurrent(e.target.value)} error={change.error} />
-        <Field label="New password" name="new_password" type="password" autoComplete="new-password"
-          required value={next} onChange={(e) => setNext(e.target.value)} error={change.error} />
-        <Field label="Confirm new password" name="confirm_password" type="password" autoComplete="new-password"
-          required value={confirm} onChange={(e) => setConfirm(e.target.value)} />
-        {mismatch && <p className="field-error">The new passwords do not match.</p>}
-        <ErrorMessage error={change.error} />
-        {change.isSuccess && (
+    <section className="card" aria-labelledby="password-title">
+      <h2 id="password-title">Change password</h2>
+      <p className="muted">Every other device is logged out; this one stays logged in.</p>
+      <form onSubmit={onSubmit} noValidate>
+        <Field
+          label="Current password"
+          binding={form.field('current_password')}
+          type="password"
+          autoComplete="current-password"
+          required
+        />
+        <Field
+          label="New password"
+          binding={form.field('new_password')}
+          type="password"
+          autoComplete="new-password"
+          required
+        />
+        <Field
+          label="Confirm new password"
+          binding={form.field('confirm_password')}
+          type="password"
+          autoComplete="new-password"
+          required
+        />
+        <FormErrors messages={form.general} />
+        {done && !form.invalid && (
           <p className="alert alert-success" role="status">
             Password changed. Every other device has been logged out.
           </p>
         )}
-        <button type="submit" className="btn btn-primary" disabled={change.isPending || mismatch}>
+        <button type="submit" className="btn btn-primary" disabled={form.pending}>
           Change password
         </button>
       </form>
@@ -90,10 +108,17 @@ function PasswordForm() {
 }
 
 export function ProfilePage() {
+  const me = useMe();
   return (
     <main className="page">
       <h1>Your profile</h1>
-      <NamesForm />
+      <section className="card" aria-labelledby="profile-title">
+        <h2 id="profile-title">Profile</h2>
+        <ErrorMessage error={me.error} />
+        {me.isPending && <p className="muted">Loading…</p>}
+        {/* Keyed by the user: the form starts from the loaded names, and again for another user. */}
+        {me.data && <NamesForm key={me.data.id} user={me.data} />}
+      </section>
       <PasswordForm />
     </main>
   );

@@ -9,10 +9,22 @@ function base64url(text: string): string {
 let serial = 0;
 
 /** A JWT whose payload carries `exp` = now + `expiresInSeconds` (negative: already expired). */
-export function makeJwt(kind: 'access' | 'refresh', expiresInSeconds: number, extra: Record<string, unknown> = {}): string {
+export function makeJwt(
+  kind: 'access' | 'refresh',
+  expiresInSeconds: number,
+  extra: Record<string, unknown> = {},
+): string {
   serial += 1;
   const now = Math.floor(Date.now() / 1000);
-  const payload = { token_type: kind, exp: now + expiresInSeconds, iat: now, jti: `jti-${serial}`, user_id: 1, sid: 7, ...extra };
+  const payload = {
+    token_type: kind,
+    exp: now + expiresInSeconds,
+    iat: now,
+    jti: `jti-${serial}`,
+    user_id: 1,
+    sid: 7,
+    ...extra,
+  };
   return `${base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${base64url(JSON.stringify(payload))}.sig${serial}`;
 }
 
@@ -91,8 +103,12 @@ export function installLocks() {
 
   const manager = {
     request(name: string, optionsOrCallback: object | LockCallback, maybeCallback?: LockCallback) {
-      const options = (typeof optionsOrCallback === 'function' ? {} : optionsOrCallback) as { ifAvailable?: boolean };
-      const callback = (typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback) as LockCallback;
+      const options = (typeof optionsOrCallback === 'function' ? {} : optionsOrCallback) as {
+        ifAvailable?: boolean;
+      };
+      const callback = (
+        typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback
+      ) as LockCallback;
       requests.push({ name, ifAvailable: !!options.ifAvailable });
       if (options.ifAvailable && holdersAndWaiters > 0) return callback(null);
       return acquire(() => callback({ name, mode: 'exclusive' }));

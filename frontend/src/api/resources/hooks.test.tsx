@@ -17,9 +17,22 @@ import { useCreateTodo, useTodoCount, useTodos, useUpdateTodo } from './todos/ho
 import { useMe, userKeys, useUpdateMe } from './users/hooks';
 
 const ME = { id: 1, email: 'a@example.com', first_name: 'Ada', last_name: 'Lovelace' };
-const TODO = { id: 1, title: 'Milk', description: '', completed: false, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' };
+const TODO = {
+  id: 1,
+  title: 'Milk',
+  description: '',
+  completed: false,
+  created_at: '2026-01-01T00:00:00Z',
+  updated_at: '2026-01-01T00:00:00Z',
+};
 const page = <T,>(results: T[]) => ({ count: results.length, next: null, previous: null, results });
-const pair = () => ({ access: makeJwt('access', 300), refresh: makeJwt('refresh', 3600), token_type: 'Bearer', expires_in: 300, refresh_expires_in: 3600 });
+const pair = () => ({
+  access: makeJwt('access', 300),
+  refresh: makeJwt('refresh', 3600),
+  token_type: 'Bearer',
+  expires_in: 300,
+  refresh_expires_in: 3600,
+});
 
 function loggedIn(accessExpiresIn = 300) {
   storeTokens(makeJwt('access', accessExpiresIn), makeJwt('refresh', 3600));
@@ -46,7 +59,9 @@ describe('auth hooks', () => {
   it('a refused refresh during a query logs the tab out', async () => {
     loggedIn(-1);
     const api = installFetch((call) =>
-      call.path === '/api/auth/refresh/' ? jsonResponse(401, { detail: 'revoked', code: 'token_not_valid' }) : jsonResponse(200, ME),
+      call.path === '/api/auth/refresh/'
+        ? jsonResponse(401, { detail: 'revoked', code: 'token_not_valid' })
+        : jsonResponse(200, ME),
     );
     const { wrapper } = createTestQueryClient();
     const { result } = renderHook(() => ({ me: useMe(), authenticated: useIsAuthenticated() }), { wrapper });
@@ -60,7 +75,9 @@ describe('auth hooks', () => {
     const tokens = pair();
     installFetch(() => jsonResponse(200, { ...tokens, session: { id: 1, device_name: 'x' }, user: ME }));
     const { wrapper, queryClient } = createTestQueryClient();
-    const { result } = renderHook(() => ({ login: useLogin(), authenticated: useIsAuthenticated() }), { wrapper });
+    const { result } = renderHook(() => ({ login: useLogin(), authenticated: useIsAuthenticated() }), {
+      wrapper,
+    });
 
     expect(result.current.authenticated).toBe(false);
     await act(() => result.current.login.mutateAsync({ email: ME.email, password: 'pw' }));
@@ -74,7 +91,9 @@ describe('auth hooks', () => {
     loggedIn();
     installFetch(() => Promise.reject(new TypeError('Failed to fetch')));
     const { wrapper } = createTestQueryClient();
-    const { result } = renderHook(() => ({ logout: useLogout(), authenticated: useIsAuthenticated() }), { wrapper });
+    const { result } = renderHook(() => ({ logout: useLogout(), authenticated: useIsAuthenticated() }), {
+      wrapper,
+    });
 
     await act(() => result.current.logout.mutateAsync());
 
@@ -86,7 +105,12 @@ describe('auth hooks', () => {
     const { wrapper } = createTestQueryClient();
     const { result } = renderHook(() => useSessionUserId(), { wrapper });
     expect(result.current).toBeNull();
-    act(() => tokenStorage.set({ access: makeJwt('access', 300, { user_id: 42 }), refresh: makeJwt('refresh', 3600, { user_id: 42 }) }));
+    act(() =>
+      tokenStorage.set({
+        access: makeJwt('access', 300, { user_id: 42 }),
+        refresh: makeJwt('refresh', 3600, { user_id: 42 }),
+      }),
+    );
     expect(result.current).toBe('42');
   });
 
@@ -99,7 +123,9 @@ describe('auth hooks', () => {
         : jsonResponse(200, page([{ id: 9, current: true }])),
     );
     const { wrapper } = createTestQueryClient();
-    const { result } = renderHook(() => ({ change: useChangePassword(), sessions: useSessions() }), { wrapper });
+    const { result } = renderHook(() => ({ change: useChangePassword(), sessions: useSessions() }), {
+      wrapper,
+    });
     await waitFor(() => expect(result.current.sessions.isSuccess).toBe(true));
 
     await act(() => result.current.change.mutateAsync({ current_password: 'a', new_password: 'b' }));
@@ -112,7 +138,10 @@ describe('auth hooks', () => {
 
   it('useRevokeSession deletes the session and refetches the list', async () => {
     loggedIn();
-    let sessions = [{ id: 1, current: true }, { id: 2, current: false }];
+    let sessions = [
+      { id: 'sess-1', current: true },
+      { id: 'sess-2', current: false },
+    ];
     const api = installFetch((call) => {
       if (call.method === 'DELETE') {
         sessions = sessions.filter((s) => `/api/auth/sessions/${s.id}/` !== call.path);
@@ -124,10 +153,12 @@ describe('auth hooks', () => {
     const { result } = renderHook(() => ({ list: useSessions(), revoke: useRevokeSession() }), { wrapper });
     await waitFor(() => expect(result.current.list.data?.count).toBe(2));
 
-    await act(() => result.current.revoke.mutateAsync(2));
+    await act(() => result.current.revoke.mutateAsync('sess-2'));
 
     await waitFor(() => expect(result.current.list.data?.count).toBe(1));
-    expect(api.calls.filter((c) => c.method === 'DELETE').map((c) => c.path)).toEqual(['/api/auth/sessions/2/']);
+    expect(api.calls.filter((c) => c.method === 'DELETE').map((c) => c.path)).toEqual([
+      '/api/auth/sessions/sess-2/',
+    ]);
     expect(queryClient.getQueryState(authKeys.sessions())?.status).toBe('success');
   });
 });
@@ -137,7 +168,10 @@ describe('todo and user hooks', () => {
     loggedIn();
     const api = installFetch(() => jsonResponse(200, page([TODO])));
     const { wrapper } = createTestQueryClient();
-    const { result } = renderHook(() => useTodos({ completed: false, search: 'mi', ordering: 'title', page: 1, page_size: 20 }), { wrapper });
+    const { result } = renderHook(
+      () => useTodos({ completed: false, search: 'mi', ordering: 'title', page: 1, page_size: 20 }),
+      { wrapper },
+    );
 
     await waitFor(() => expect(result.current.data?.results).toEqual([TODO]));
     expect(api.calls[0]?.search).toBe('?completed=false&search=mi&ordering=title&page=1&page_size=20');
@@ -158,11 +192,19 @@ describe('todo and user hooks', () => {
         return jsonResponse(200, todos[0]);
       }
       const completed = new URLSearchParams(call.search).get('completed');
-      return jsonResponse(200, page(completed === null ? todos : todos.filter((t) => String(t.completed) === completed)));
+      return jsonResponse(
+        200,
+        page(completed === null ? todos : todos.filter((t) => String(t.completed) === completed)),
+      );
     });
     const { wrapper } = createTestQueryClient();
     const { result } = renderHook(
-      () => ({ list: useTodos({}), done: useTodoCount(true), create: useCreateTodo(), update: useUpdateTodo() }),
+      () => ({
+        list: useTodos({}),
+        done: useTodoCount(true),
+        create: useCreateTodo(),
+        update: useUpdateTodo(),
+      }),
       { wrapper },
     );
     await waitFor(() => expect(result.current.list.data?.count).toBe(1));
@@ -173,7 +215,10 @@ describe('todo and user hooks', () => {
 
     await act(() => result.current.update.mutateAsync({ id: 1, completed: true }));
     await waitFor(() => expect(result.current.done.data).toBe(1));
-    expect(api.calls.find((c) => c.method === 'PATCH')).toMatchObject({ path: '/api/todos/1/', body: '{"completed":true}' });
+    expect(api.calls.find((c) => c.method === 'PATCH')).toMatchObject({
+      path: '/api/todos/1/',
+      body: '{"completed":true}',
+    });
   });
 
   it('a create rejected with 400 exposes the field errors', async () => {
@@ -183,13 +228,18 @@ describe('todo and user hooks', () => {
     const { result } = renderHook(() => useCreateTodo(), { wrapper });
     await act(() => result.current.mutateAsync({ title: '' }).catch(() => undefined));
     await waitFor(() => expect(result.current.error).toBeInstanceOf(ValidationError));
-    expect((result.current.error as ValidationError).fieldErrors.title).toEqual(['This field may not be blank.']);
+    expect((result.current.error as ValidationError).fieldErrors.title).toEqual([
+      'This field may not be blank.',
+    ]);
   });
 
   it('useUpdateMe patches the names and updates the cached profile', async () => {
     loggedIn();
     const api = installFetch((call) =>
-      jsonResponse(200, call.method === 'PATCH' ? { ...ME, ...(JSON.parse(call.body ?? '{}') as object) } : ME),
+      jsonResponse(
+        200,
+        call.method === 'PATCH' ? { ...ME, ...(JSON.parse(call.body ?? '{}') as object) } : ME,
+      ),
     );
     const { wrapper } = createTestQueryClient();
     const { result } = renderHook(() => ({ me: useMe(), update: useUpdateMe() }), { wrapper });
@@ -198,7 +248,11 @@ describe('todo and user hooks', () => {
     await act(() => result.current.update.mutateAsync({ first_name: 'Grace' }));
 
     await waitFor(() => expect(result.current.me.data?.first_name).toBe('Grace'));
-    expect(api.calls.at(-1)).toMatchObject({ method: 'PATCH', path: '/api/users/me/', body: '{"first_name":"Grace"}' });
+    expect(api.calls.at(-1)).toMatchObject({
+      method: 'PATCH',
+      path: '/api/users/me/',
+      body: '{"first_name":"Grace"}',
+    });
   });
 
   it('queries mounted together with an expired access token cause exactly one refresh', async () => {

@@ -1,12 +1,8 @@
-export interface User {
-  id: number;
-  email: string;
-  first_name: string;
-  last_name: string;
-}
+/** User types: thin names over the generated schema types. */
+import type { Schemas } from './common';
 
+export type User = Schemas['User'];
+/** The user embedded in a token response. */
+export type UserBrief = Schemas['UserBrief'];
 /** Only the names are editable through PATCH /api/users/me/ (not email, password, is_staff). */
-export interface UserUpdate {
-  first_name?: string;
-  last_name?: string;
-}
+export type UserUpdate = Schemas['PatchedUserProfileUpdateRequest'];

@@ -9,7 +9,7 @@ const tokenResponse = (access: string, refresh: string) => ({
   token_type: 'Bearer',
   expires_in: 300,
   refresh_expires_in: 604800,
-  session: { id: 3, device_name: 'Laptop' },
+  session: { id: '0190f3a4-0000-7000-8000-000000000003', device_name: 'Laptop' },
   user: { id: 1, email: 'a@example.com', first_name: '', last_name: '' },
 });
 
@@ -26,7 +26,11 @@ describe('login / register / password change', () => {
 
     expect(response.session.device_name).toBe('Laptop');
     expect(api.calls[0]).toMatchObject({ method: 'POST', path: '/api/auth/login/', authorization: null });
-    expect(JSON.parse(api.calls[0]?.body ?? '')).toEqual({ email: 'a@example.com', password: 'pw', device_name: 'Laptop' });
+    expect(JSON.parse(api.calls[0]?.body ?? '')).toEqual({
+      email: 'a@example.com',
+      password: 'pw',
+      device_name: 'Laptop',
+    });
     expect(storedTokens()).toEqual({ access, refresh });
   });
 
@@ -47,7 +51,10 @@ describe('login / register / password change', () => {
 
     await changePassword({ current_password: 'old', new_password: 'new-long-password' });
 
-    expect(api.calls[0]).toMatchObject({ path: '/api/auth/password/change/', authorization: `Bearer ${oldAccess}` });
+    expect(api.calls[0]).toMatchObject({
+      path: '/api/auth/password/change/',
+      authorization: `Bearer ${oldAccess}`,
+    });
     expect(tokenStorage.getAccess()).toBe(access);
     expect(tokenStorage.getRefresh()).toBe(refresh);
   });
@@ -64,7 +71,12 @@ describe('logout', () => {
     const api = installFetch(() => jsonResponse(204));
     await logout();
     expect(api.calls).toHaveLength(1);
-    expect(api.calls[0]).toMatchObject({ method: 'POST', path: '/api/auth/logout/', authorization: `Bearer ${refresh}`, body: null });
+    expect(api.calls[0]).toMatchObject({
+      method: 'POST',
+      path: '/api/auth/logout/',
+      authorization: `Bearer ${refresh}`,
+      body: null,
+    });
     expect(localStorage.getItem(TOKENS_KEY)).toBeNull();
   });
 
@@ -75,7 +87,9 @@ describe('logout', () => {
   });
 
   it('clears both tokens even on 401, without trying to refresh', async () => {
-    const api = installFetch(() => jsonResponse(401, { detail: 'Token is invalid', code: 'token_not_valid' }));
+    const api = installFetch(() =>
+      jsonResponse(401, { detail: 'Token is invalid', code: 'token_not_valid' }),
+    );
     await expect(logout()).resolves.toBeUndefined();
     expect(api.calls.map((c) => c.path)).toEqual(['/api/auth/logout/']);
     expect(tokenStorage.hasSession()).toBe(false);
@@ -109,7 +123,10 @@ describe('sessions', () => {
 
   it('revokes a session by id with DELETE', async () => {
     const api = installFetch(() => jsonResponse(204));
-    await revokeSession(12);
-    expect(api.calls[0]).toMatchObject({ method: 'DELETE', path: '/api/auth/sessions/12/' });
+    await revokeSession('0190f3a4-5b6c-7d8e-9f00-112233445566');
+    expect(api.calls[0]).toMatchObject({
+      method: 'DELETE',
+      path: '/api/auth/sessions/0190f3a4-5b6c-7d8e-9f00-112233445566/',
+    });
   });
 });

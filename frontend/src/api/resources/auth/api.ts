@@ -16,12 +16,16 @@ function startSession(response: TokenResponse): TokenResponse {
 
 /** POST /api/auth/register/ → 201 token response (a new session for this device). */
 export async function register(body: RegisterRequest): Promise<TokenResponse> {
-  return startSession(await apiRequest<TokenResponse>('/api/auth/register/', { method: 'POST', body, auth: 'none' }));
+  return startSession(
+    await apiRequest<TokenResponse>('/api/auth/register/', { method: 'POST', body, auth: 'none' }),
+  );
 }
 
 /** POST /api/auth/login/ → 200 token response; 401 for a wrong email or password. */
 export async function login(body: LoginRequest): Promise<TokenResponse> {
-  return startSession(await apiRequest<TokenResponse>('/api/auth/login/', { method: 'POST', body, auth: 'none' }));
+  return startSession(
+    await apiRequest<TokenResponse>('/api/auth/login/', { method: 'POST', body, auth: 'none' }),
+  );
 }
 
 /**

@@ -12,13 +12,22 @@ describe('todos api', () => {
     await listTodos({ completed: true, search: '  milk ', ordering: 'title', page: 2, page_size: 5 });
     expect(api.calls[0]?.path).toBe('/api/todos/');
     expect(Object.fromEntries(new URLSearchParams(api.calls[0]?.search))).toEqual({
-      completed: 'true', search: 'milk', ordering: 'title', page: '2', page_size: '5',
+      completed: 'true',
+      search: 'milk',
+      ordering: 'title',
+      page: '2',
+      page_size: '5',
     });
   });
 
   it('creates, patches, replaces and deletes', async () => {
     const todo = { id: 4, title: 't', description: '', completed: false, created_at: '', updated_at: '' };
-    const api = installFetch((call) => jsonResponse(call.method === 'DELETE' ? 204 : call.method === 'POST' ? 201 : 200, call.method === 'DELETE' ? undefined : todo));
+    const api = installFetch((call) =>
+      jsonResponse(
+        call.method === 'DELETE' ? 204 : call.method === 'POST' ? 201 : 200,
+        call.method === 'DELETE' ? undefined : todo,
+      ),
+    );
     await createTodo({ title: 't' });
     await updateTodo(4, { completed: true });
     await replaceTodo(4, { title: 't', description: 'd', completed: false });

@@ -1,0 +1,94 @@
+// Every page, in light and dark: no axe-core violation (WCAG 2.1 A/AA, colour contrast
+// included), and screenshots at 1280 px and 390 px kept in test-artifacts/screenshots/.
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
+import {
+  addTodo,
+  expect,
+  expectLoginPage,
+  expectTodosPage,
+  login,
+  newUser,
+  registerApi,
+  test,
+} from './fixtures';
+
+const THEMES = ['light', 'dark'] as const;
+const WIDTHS = [1280, 390] as const;
+
+async function scanAndShoot(page: Page, name: string, theme: string) {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  const summary = results.violations.map(
+    (v) =>
+      `${v.id}: ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')} ${n.failureSummary ?? ''}`).join('\n')}`,
+  );
+  expect(summary, `${name} (${theme})`).toEqual([]);
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.screenshot({
+      path: `test-artifacts/screenshots/${name}-${theme}-${width}.png`,
+      fullPage: true,
+    });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+for (const theme of THEMES) {
+  test.describe(`${theme} theme`, () => {
+    test.use({ colorScheme: theme });
+
+    test(`signed-out pages pass axe (${theme})`, async ({ page, baseURL }) => {
+      await page.goto('/#/login');
+      await expectLoginPage(page);
+      await scanAndShoot(page, 'login', theme);
+
+      // With messages on show: a sign-out notice and a form-wide error.
+      await page.evaluate(() =>
+        localStorage.setItem(
+          'auth.signedOut',
+          JSON.stringify({ reason: 'password_changed', at: Date.now() }),
+        ),
+      );
+      await page.reload();
+      await expect(page.getByTestId('sign-out-notice')).toBeVisible();
+      await login(page, { email: 'nobody@example.com', password: 'wrong-password' });
+      await expect(page.getByRole('alert')).toHaveText('Wrong email or password.');
+      await scanAndShoot(page, 'login-notice-error', theme);
+
+      await page.goto('/#/register');
+      const taken = newUser();
+      await registerApi(baseURL!, taken);
+      await page.getByLabel('Email').fill(taken.email);
+      await page.getByLabel('Password', { exact: true }).fill('password123');
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await expect(page.getByText('A user with this email already exists.')).toBeVisible();
+      await scanAndShoot(page, 'register-errors', theme);
+    });
+
+    test(`signed-in pages pass axe (${theme})`, async ({ page, baseURL }) => {
+      const user = newUser();
+      await registerApi(baseURL!, user, 'Old desktop');
+      await login(page, user, 'Laptop');
+      await expectTodosPage(page);
+      await addTodo(page, 'Buy milk');
+      await addTodo(page, 'Write the report');
+      await page.getByRole('checkbox', { name: /Buy milk/ }).check();
+      await expect(page.getByTestId('count-done')).toHaveText('1');
+      await page.getByRole('button', { name: 'Delete “Write the report”' }).click(); // a question on show
+      await scanAndShoot(page, 'todos', theme);
+
+      await page.getByRole('link', { name: 'Profile' }).click();
+      await expect(page.getByLabel('First name')).toBeVisible();
+      await page.getByRole('button', { name: 'Change password' }).click(); // client errors on show
+      await expect(page.getByText('Enter your current password.')).toBeVisible();
+      await scanAndShoot(page, 'profile', theme);
+
+      await page.getByRole('link', { name: 'Sessions' }).click();
+      await expect(page.getByTestId('session')).toHaveCount(2);
+      await page.getByRole('button', { name: 'End session on Old desktop' }).click();
+      await scanAndShoot(page, 'sessions', theme);
+    });
+  });
+}

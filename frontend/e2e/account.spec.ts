@@ -1,0 +1,125 @@
+// Profile, password change, and the log-out flows.
+import {
+  clickReload,
+  expect,
+  expectLoginPage,
+  expectTodosPage,
+  login,
+  newAccount,
+  test,
+  tokens,
+} from './fixtures';
+
+const NEW_PASSWORD = 'Another-Staple-77-river';
+
+test('profile names, and a password change signs the other devices out and says why', async ({
+  page,
+  newDevice,
+  baseURL,
+}) => {
+  const user = await newAccount(baseURL!);
+  await login(page, user, 'Laptop');
+  await expectTodosPage(page);
+  const phone = await newDevice({ viewport: { width: 390, height: 800 } });
+  await login(phone, user, 'Phone');
+  await expectTodosPage(phone);
+
+  await page.getByRole('link', { name: 'Profile' }).click();
+  await page.getByLabel('First name').fill('Ada');
+  await page.getByLabel('Last name').fill('Lovelace');
+  await page.getByRole('button', { name: 'Save profile' }).click();
+  await expect(page.getByText('Profile saved.')).toBeVisible();
+  await expect(page.getByTestId('user-name')).toHaveText('Ada Lovelace');
+
+  // A wrong current password: the message sits on that field, and goes once it is edited.
+  const current = page.getByLabel('Current password');
+  await current.fill('not-my-password');
+  await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+  await page.getByLabel('Confirm new password').fill('something else');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByText('The new passwords do not match.')).toBeVisible();
+  await page.getByLabel('Confirm new password').fill(NEW_PASSWORD);
+  await expect(page.getByText('The new passwords do not match.')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(current).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.locator('.field-errors')).toHaveCount(1);
+  await current.fill(user.password);
+  await expect(current).not.toHaveAttribute('aria-invalid', 'true');
+  await expect(page.locator('.field-errors')).toHaveCount(0);
+
+  const before = await tokens(page);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByText('Password changed. Every other device has been logged out.')).toBeVisible();
+  expect((await tokens(page)).refresh).not.toBe(before.refresh);
+
+  await clickReload(phone);
+  await expectLoginPage(phone);
+  await expect(phone.getByTestId('sign-out-notice')).toHaveText(/password change/);
+  await login(phone, user, 'Phone');
+  await expect(phone.getByRole('alert')).toHaveText('Wrong email or password.');
+  await login(phone, { ...user, password: NEW_PASSWORD }, 'Phone');
+  await expectTodosPage(phone);
+
+  // This device kept working through the change.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Todos' }).click();
+  await expectTodosPage(page);
+});
+
+test('log out everywhere asks first, then signs out every tab and device', async ({
+  page,
+  context,
+  newDevice,
+  baseURL,
+}) => {
+  const user = await newAccount(baseURL!);
+  await login(page, user, 'Laptop');
+  await expectTodosPage(page);
+  const tab2 = await context.newPage();
+  await tab2.goto('/#/todos');
+  await expectTodosPage(tab2);
+  const phone = await newDevice();
+  await login(phone, user, 'Phone');
+  await expectTodosPage(phone);
+
+  await page.getByRole('link', { name: 'Sessions' }).click();
+  await page.getByRole('button', { name: 'Log out everywhere' }).click();
+  await expect(page.getByText('Sign out every device, this one included?')).toBeVisible();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('session')).toHaveCount(2);
+  await page.getByRole('button', { name: 'Log out everywhere' }).click();
+  await page.getByRole('button', { name: 'Yes, log out everywhere' }).click();
+
+  await expectLoginPage(page);
+  await expect(page.getByTestId('sign-out-notice')).toHaveText('You have been logged out on every device.');
+  await expectLoginPage(tab2); // same browser: follows through the storage event
+  await expect(tab2.getByTestId('sign-out-notice')).toHaveText('You have been logged out on every device.');
+  await clickReload(phone); // another device: on its next call
+  await expectLoginPage(phone);
+  for (const p of [page, tab2, phone]) expect(await tokens(p)).toEqual({ access: null, refresh: null });
+});
+
+test('log out clears the tokens, revokes the session, and the other tab follows', async ({
+  page,
+  context,
+  baseURL,
+}) => {
+  const user = await newAccount(baseURL!);
+  await login(page, user, 'Laptop');
+  await expectTodosPage(page);
+  const tab2 = await context.newPage();
+  await tab2.goto('/#/todos');
+  await expectTodosPage(tab2);
+  const { refresh } = await tokens(page);
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await expectLoginPage(page);
+  await expect(page.getByTestId('sign-out-notice')).toHaveText('You have logged out.');
+  await expectLoginPage(tab2);
+  const stored = await page.evaluate(() => Object.entries(localStorage));
+  expect(stored.filter(([k, v]) => k === 'auth.tokens' || /eyJ/.test(v))).toEqual([]);
+  const reuse = await fetch(`${baseURL}/api/auth/refresh/`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${refresh}` },
+  });
+  expect(reuse.status).toBe(401);
+});

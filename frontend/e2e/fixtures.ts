@@ -1,0 +1,245 @@
+/**
+ * Shared helpers of the browser specs: users and devices, the app's API traffic, tokens.
+ *
+ * `test` here fails any test during which a page of its browser contexts reported a script
+ * error or a Content-Security-Policy violation (the app runs under Django's strict CSP).
+ */
+import { expect, test as base, type Browser, type BrowserContext, type Page } from '@playwright/test';
+
+export { expect };
+
+/** The app keeps both tokens in this one localStorage item (see src/api/tokens.ts). */
+export const TOKENS_KEY = 'auth.tokens';
+export const PASSWORD = 'Correct-Horse-42-battery';
+
+export interface User {
+  email: string;
+  password: string;
+}
+
+let serial = 0;
+export function newUser(): User {
+  serial += 1;
+  return { email: `e2e-${Date.now()}-${serial}@example.com`, password: PASSWORD };
+}
+
+function watch(context: BrowserContext, problems: string[]) {
+  const onPage = (page: Page) => {
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to (load|execute|apply)/i.test(message.text())) {
+        problems.push(`CSP violation: ${message.text()}`);
+      }
+    });
+  };
+  context.pages().forEach(onPage);
+  context.on('page', onPage);
+}
+
+interface Fixtures {
+  problems: string[];
+  /** Another device: a new browser context (own localStorage, so its own session). */
+  newDevice: (options?: Parameters<Browser['newContext']>[0]) => Promise<Page>;
+}
+
+export const test = base.extend<Fixtures>({
+  problems: [
+    async ({ context }, use) => {
+      const problems: string[] = [];
+      watch(context, problems);
+      await use(problems);
+      expect(problems, 'script errors or CSP violations in the page').toEqual([]);
+    },
+    { auto: true },
+  ],
+  newDevice: async ({ browser, baseURL, problems }, use) => {
+    const contexts: BrowserContext[] = [];
+    await use(async (options) => {
+      const context = await browser.newContext({ baseURL, ...options });
+      watch(context, problems);
+      contexts.push(context);
+      return context.newPage();
+    });
+    for (const context of contexts) await context.close();
+  },
+});
+
+/** Registers through the API; returns the token response. */
+export async function registerApi(baseURL: string, user: User, device = 'API device', userAgent?: string) {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (userAgent) headers['User-Agent'] = userAgent;
+  const response = await fetch(`${baseURL}/api/auth/register/`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ ...user, device_name: device }),
+  });
+  expect(response.status).toBe(201);
+  return (await response.json()) as { access: string; refresh: string; session: { id: string } };
+}
+
+/** An account with no session left (registering logs in: that session is logged out here). */
+export async function newAccount(baseURL: string): Promise<User> {
+  const user = newUser();
+  const { refresh } = await registerApi(baseURL, user);
+  const response = await fetch(`${baseURL}/api/auth/logout/`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${refresh}` },
+  });
+  expect(response.status).toBe(204);
+  return user;
+}
+
+/** Logs in through the API (another device); returns the token response. */
+export async function loginApi(baseURL: string, user: User, device?: string, userAgent?: string) {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (userAgent) headers['User-Agent'] = userAgent;
+  const response = await fetch(`${baseURL}/api/auth/login/`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ ...user, ...(device ? { device_name: device } : {}) }),
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as { access: string; refresh: string; session: { id: string } };
+}
+
+export async function expectTodosPage(page: Page) {
+  await expect(page.getByRole('heading', { name: 'Your todos' })).toBeVisible();
+}
+
+export async function expectLoginPage(page: Page) {
+  await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible();
+}
+
+export async function login(page: Page, user: User, device = '') {
+  if (!page.url().includes('#/login')) await page.goto('/#/login');
+  await expectLoginPage(page);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByLabel('Device name (optional)').fill(device);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+export async function registerUi(
+  page: Page,
+  user: User,
+  names = { first: 'Edith', last: 'Tester' },
+  device = '',
+) {
+  await page.goto('/#/register');
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByLabel('First name').fill(names.first);
+  await page.getByLabel('Last name').fill(names.last);
+  await page.getByLabel('Device name (optional)').fill(device);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expectTodosPage(page);
+}
+
+export async function tokens(page: Page): Promise<{ access: string | null; refresh: string | null }> {
+  const raw = await page.evaluate((key) => localStorage.getItem(key), TOKENS_KEY);
+  const pair = raw ? (JSON.parse(raw) as { access?: string; refresh?: string }) : {};
+  return { access: pair.access ?? null, refresh: pair.refresh ?? null };
+}
+
+export function jwtPayload(token: string): { exp: number; iat: number } {
+  return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Sleeps until the stored access token's `exp` has passed (plus a margin). */
+export async function waitForAccessExpiry(page: Page) {
+  const { access } = await tokens(page);
+  expect(access, 'no access token stored').toBeTruthy();
+  const waitMs = jwtPayload(access!).exp * 1000 + 1_000 - Date.now();
+  if (waitMs > 0) await sleep(waitMs);
+}
+
+export function todoItem(page: Page, title: string) {
+  return page
+    .getByTestId('todo')
+    .filter({ has: page.locator('.todo-title', { hasText: new RegExp(`^${escape(title)}$`) }) });
+}
+
+function escape(text: string) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export async function addTodo(page: Page, title: string) {
+  await page.getByLabel('New todo', { exact: true }).fill(title);
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(todoItem(page, title)).toBeVisible();
+}
+
+export async function expectCount(page: Page, filter: 'all' | 'active' | 'done', value: number) {
+  await expect(page.getByTestId(`count-${filter}`)).toHaveText(String(value));
+}
+
+/** Counts the /api/ traffic of a context (every tab of it). */
+export function trackApi(context: BrowserContext) {
+  const tracker = {
+    calls: [] as { method: string; path: string; status: number }[],
+    inflight: 0,
+    refreshRequests: 0,
+    reset() {
+      this.calls = [];
+      this.refreshRequests = 0;
+    },
+    timeline() {
+      return this.calls.map((c) => `  ${c.method} ${c.path} -> ${c.status}`).join('\n');
+    },
+  };
+  const isApi = (url: string) => new URL(url).pathname.startsWith('/api/');
+  context.on('request', (request) => {
+    if (!isApi(request.url())) return;
+    tracker.inflight += 1;
+    if (new URL(request.url()).pathname === '/api/auth/refresh/') tracker.refreshRequests += 1;
+  });
+  const done = async (request: import('@playwright/test').Request, failed: boolean) => {
+    if (!isApi(request.url())) return;
+    const response = failed ? null : await request.response().catch(() => null);
+    tracker.calls.push({
+      method: request.method(),
+      path: new URL(request.url()).pathname,
+      status: response?.status() ?? 0,
+    });
+    tracker.inflight -= 1;
+  };
+  context.on('requestfinished', (request) => void done(request, false));
+  context.on('requestfailed', (request) => void done(request, true));
+  return tracker;
+}
+
+/** Waits until no API call of the context has been in flight for 300 ms. */
+export async function waitForApiIdle(tracker: { inflight: number }, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  let quietSince: number | null = null;
+  for (;;) {
+    if (tracker.inflight === 0) {
+      quietSince ??= Date.now();
+      if (Date.now() - quietSince >= 300) return;
+    } else quietSince = null;
+    if (Date.now() > deadline) throw new Error(`API calls still in flight after ${timeoutMs} ms`);
+    await sleep(25);
+  }
+}
+
+export async function clickReload(page: Page) {
+  await page.getByTestId('reload').click();
+}
+
+/** Clicks "Reload" in several tabs at one agreed instant (a timer in each page, same clock). */
+export async function clickReloadTogether(pages: Page[]) {
+  const at = Date.now() + 400;
+  await Promise.all(
+    pages.map((page) =>
+      page.evaluate((when) => {
+        setTimeout(
+          () => (document.querySelector('[data-testid=reload]') as HTMLElement | null)?.click(),
+          Math.max(0, when - Date.now()),
+        );
+      }, at),
+    ),
+  );
+  await sleep(Math.max(0, at - Date.now()) + 50);
+}

@@ -1,0 +1,49 @@
+// Browser tests: @playwright/test against the built app served by a throwaway Django server.
+// Debian's Chromium (/usr/bin/chromium, or E2E_CHROMIUM) is used; Playwright's downloads are not.
+// Traces, failure screenshots, the server log and the page screenshots go to test-artifacts/.
+import { defineConfig } from '@playwright/test';
+
+// One port for the run, chosen by the main process and inherited by the workers.
+process.env.E2E_PORT ??= String(20000 + (process.pid % 20000));
+const baseURL = `http://127.0.0.1:${process.env.E2E_PORT}`;
+
+export default defineConfig({
+  testDir: 'e2e',
+  outputDir: 'test-artifacts/results',
+  timeout: 90_000,
+  expect: { timeout: 10_000 },
+  // One worker: the machine is small and the specs share one server with 2-second access tokens.
+  workers: 1,
+  fullyParallel: false,
+  forbidOnly: !!process.env.CI,
+  reporter: [['list'], ['html', { outputFolder: 'test-artifacts/report', open: 'never' }]],
+  use: {
+    baseURL,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    viewport: { width: 1280, height: 800 },
+    actionTimeout: 10_000,
+    launchOptions: {
+      executablePath: process.env.E2E_CHROMIUM ?? '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
+  webServer: {
+    command: 'node e2e/server.mjs',
+    url: `${baseURL}/api/health/`,
+    reuseExistingServer: false,
+    timeout: 240_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+});
