@@ -308,9 +308,13 @@ def _check_type(public_key: Any, algorithm: str, where: str) -> None:
         if not isinstance(public_key, rsa.RSAPublicKey):
             raise KeyringError(f"{where} is not an RSA key, as JWT_ALGORITHM=RS256 needs.")
         if public_key.key_size < RSA_MIN_BITS:
-            raise KeyringError(f"{where} is a {public_key.key_size}-bit RSA key; RS256 needs {RSA_MIN_BITS} or more.")
+            raise KeyringError(
+                f"{where} is a {public_key.key_size}-bit RSA key; RS256 needs {RSA_MIN_BITS} or more."
+            )
     elif algorithm == "ES256":
-        if not (isinstance(public_key, ec.EllipticCurvePublicKey) and isinstance(public_key.curve, ec.SECP256R1)):
+        if not (
+            isinstance(public_key, ec.EllipticCurvePublicKey) and isinstance(public_key.curve, ec.SECP256R1)
+        ):
             raise KeyringError(f"{where} is not an EC P-256 key, as JWT_ALGORITHM=ES256 needs.")
     elif algorithm == "EdDSA" and not isinstance(public_key, ed25519.Ed25519PublicKey):
         raise KeyringError(f"{where} is not an Ed25519 key, as JWT_ALGORITHM=EdDSA needs.")
@@ -329,4 +333,3 @@ def current() -> Keyring:
 def _forget_on_setting_change(*, setting: str, **kwargs: Any) -> None:
     if setting in KEY_SETTINGS:
         current.cache_clear()
-

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts.views import HealthView
+from accounts.views_keys import JWKSView
 from common.docs import SwaggerView
 from common.views import api_not_found, web_client_missing
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("api/todos/", include("todos.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
+    path(".well-known/jwks.json", JWKSView.as_view(), name="jwks"),
     # Reached only while frontend/dist has no index.html (WhiteNoise serves it otherwise).
     path("", web_client_missing, name="web-client"),
 ]
