@@ -12,9 +12,9 @@ import jwt
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt import settings as simplejwt_settings
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken
-from rest_framework_simplejwt.settings import api_settings
 
 from accounts import keyring as keyring_module
 from accounts.keyring import Key, Keyring
@@ -89,6 +89,8 @@ def current() -> KeyringTokenBackend:
     global _current
     keyring = keyring_module.current()
     if _current is None or _current[0] is not keyring:
+        # Through the module: SimpleJWT replaces its api_settings object when SIMPLE_JWT changes.
+        api_settings = simplejwt_settings.api_settings
         backend = KeyringTokenBackend(
             keyring,
             audience=api_settings.AUDIENCE,
