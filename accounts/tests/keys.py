@@ -1,7 +1,12 @@
 """Key files and key configurations for the signing-key tests."""
 
+import base64
+import hashlib
+import hmac
+import json
 from pathlib import Path
 
+import jwt
 from cryptography.hazmat.primitives import serialization
 
 ASYMMETRIC = ("RS256", "ES256", "EdDSA")
@@ -41,3 +46,20 @@ def use_keys(settings, algorithm, *, active=None, fallbacks=(), directory=None):
         str(write_key(directory, f"fallback{index}.pem", key, public=index % 2 == 1))
         for index, key in enumerate(fallbacks)
     ]
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def raw_token(header, payload, key=None, algorithm=None):
+    """Return a compact JWS of ``header`` and ``payload``, signed with ``key`` under ``algorithm`` (or not)."""
+    signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(payload).encode())}".encode()
+    if algorithm is None:
+        return signing_input.decode() + "."
+    if algorithm == "HS256-raw":  # HMAC with any bytes, a PEM public key included
+        signature = hmac.new(key, signing_input, hashlib.sha256).digest()
+    else:
+        alg = jwt.get_algorithm_by_name(algorithm)
+        signature = alg.sign(signing_input, alg.prepare_key(key))
+    return f"{signing_input.decode()}.{b64(signature)}"

@@ -4,11 +4,6 @@ Tokens are built by hand (header, payload, signature) so that headers PyJWT woul
 write (a non-string kid, ``alg: none``) can be sent too.
 """
 
-import base64
-import hashlib
-import hmac
-import json
-
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -16,28 +11,11 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from accounts import keyring
 from accounts.keyring import hmac_kid, jwk_thumbprint, public_jwk
 from accounts.tests.helpers import REFRESH_URL, SESSIONS_URL, bearer
-from accounts.tests.keys import HMAC_SECRETS, pem_public, use_keys
+from accounts.tests.keys import HMAC_SECRETS, b64, pem_public, raw_token, use_keys
 
 pytestmark = pytest.mark.django_db
 
 ALGORITHMS = ("HS256", "RS256", "ES256", "EdDSA")
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def raw_token(header, payload, key=None, algorithm=None):
-    """Return a compact JWS of ``header`` and ``payload``, signed with ``key`` under ``algorithm`` (or not)."""
-    signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(payload).encode())}".encode()
-    if algorithm is None:
-        return signing_input.decode() + "."
-    if algorithm == "HS256-raw":  # HMAC with any bytes, a PEM public key included
-        signature = hmac.new(key, signing_input, hashlib.sha256).digest()
-    else:
-        alg = jwt.get_algorithm_by_name(algorithm)
-        signature = alg.sign(signing_input, alg.prepare_key(key))
-    return f"{signing_input.decode()}.{b64(signature)}"
 
 
 class Setup:
