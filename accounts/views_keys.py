@@ -51,7 +51,6 @@ class JWKSView(APIView):
         "named by the `kid` of the tokens it signed. Cacheable for `JWKS_MAX_AGE_SECONDS`; a verifier "
         "that meets an unknown `kid` should fetch the set again before refusing the token.",
         operation_id="jwks_retrieve",
-        auth=[],
         responses={200: OpenApiResponse(JWK_SET_SCHEMA, description="RFC 7517 JWK Set")},
         tags=["keys"],
     )
