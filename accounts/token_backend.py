@@ -6,6 +6,8 @@ the ``kid`` must name a configured key, and headers that point at other keys (``
 ``x5u``, an embedded ``jwk`` or ``x5c``) are refused outright rather than ignored.
 """
 
+import base64
+import json
 from typing import Any
 
 import jwt
@@ -52,7 +54,7 @@ class KeyringTokenBackend(TokenBackend):
         Raise TokenBackendError (TokenBackendExpiredToken when expired) for any other token.
         """
         try:
-            key = self.key_for(jwt.get_unverified_header(token)) if verify else None
+            key = self.key_for(unverified_header(token)) if verify else None
             return jwt.decode(
                 token,
                 key.verifying_key if key else None,
@@ -64,8 +66,9 @@ class KeyringTokenBackend(TokenBackend):
             )
         except jwt.ExpiredSignatureError as exc:
             raise TokenBackendExpiredToken(_("Token is expired")) from exc
-        except (jwt.InvalidTokenError, ValueError) as exc:
-            # ValueError: a malformed segment PyJWT did not wrap; a bad token, not a server fault.
+        except (jwt.InvalidTokenError, ValueError, RecursionError) as exc:
+            # ValueError: a malformed segment PyJWT did not wrap; RecursionError: JSON nested
+            # past the interpreter's limit. A bad token either way, not a server fault.
             raise TokenBackendError(_("Token is invalid")) from exc
 
     def key_for(self, header: dict[str, Any]) -> Key:
@@ -79,6 +82,23 @@ class KeyringTokenBackend(TokenBackend):
         if key is None:
             raise jwt.InvalidTokenError("no configured key has this kid")
         return key
+
+
+def unverified_header(token: str | bytes) -> dict[str, Any]:
+    """Return the JOSE header of ``token``, unverified, to pick the key; raise ValueError if unreadable.
+
+    PyJWT's own get_unverified_header parses and validates the whole token, which
+    jwt.decode does again right after (about 70 µs each with PyJWT 2.15). Decoding the
+    first segment alone is enough here: jwt.decode then accepts only canonical base64url,
+    for which this decoding gives the same bytes, and checks ``alg`` itself.
+    """
+    if isinstance(token, bytes):
+        token = token.decode("ascii")
+    segment = token.split(".", 1)[0]
+    header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    if not isinstance(header, dict):
+        raise ValueError("the header is not a JSON object")
+    return header
 
 
 _current: tuple[Keyring, KeyringTokenBackend] | None = None

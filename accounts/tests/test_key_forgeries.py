@@ -279,3 +279,12 @@ def test_token_from_before_issuer_was_set_is_refused(api_client, settings, setup
     tokens = login(user)
     settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "ISSUER": ISSUER, "AUDIENCE": AUDIENCE}
     assert_refused(present(api_client, kind, tokens[kind]))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("part", ["header", "payload"])
+def test_json_nested_past_the_recursion_limit(api_client, setup, tokens, kind, part):
+    header, payload, signature = tokens[kind].split(".")
+    nested = b64(b"[" * 100_000 + b"]" * 100_000)
+    forged = f"{nested}.{payload}.{signature}" if part == "header" else f"{header}.{nested}.{signature}"
+    assert_refused(present(api_client, kind, forged))
