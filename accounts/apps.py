@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
-        from accounts import signals  # noqa: F401 - connects the receivers
+        from accounts import checks, signals  # noqa: F401 - connects the receivers, registers the checks

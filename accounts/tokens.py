@@ -11,6 +11,8 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch, datetime_to_epoch
 
+from accounts import token_backend as keyring_backend
+
 SESSION_CLAIM = "sid"
 # The session's absolute expiry (epoch seconds), so that rotation can cap the new token's
 # ``exp`` without reading the session first.
@@ -75,11 +77,26 @@ class SessionTokenMixin:
         return datetime_from_epoch(self.payload["exp"])
 
 
-class SessionAccessToken(SessionTokenMixin, AccessToken):
+class KeyringBackendMixin:
+    """Sign with the keyring's active key and verify with the key named by the token's ``kid``.
+
+    SimpleJWT's extension point: every token of this project goes through one backend
+    built from the keyring (accounts.keyring), not through SimpleJWT's global one.
+    """
+
+    @property
+    def token_backend(self) -> keyring_backend.KeyringTokenBackend:
+        return keyring_backend.current()
+
+    def get_token_backend(self) -> keyring_backend.KeyringTokenBackend:
+        return keyring_backend.current()
+
+
+class SessionAccessToken(KeyringBackendMixin, SessionTokenMixin, AccessToken):
     lifetime_setting = "ACCESS_TOKEN_LIFETIME"
 
 
-class SessionRefreshToken(SessionTokenMixin, RefreshToken):
+class SessionRefreshToken(KeyringBackendMixin, SessionTokenMixin, RefreshToken):
     lifetime_setting = "REFRESH_TOKEN_LIFETIME"
     access_token_class = SessionAccessToken
     time_claims = (SESSION_EXPIRY_CLAIM,)

@@ -186,7 +186,27 @@ SIMPLE_JWT = {
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
     "UPDATE_LAST_LOGIN": False,
+    # Tokens carry and require these when set (see "Signing keys" below).
+    "ISSUER": env.str("JWT_ISSUER", default="") or None,
+    "AUDIENCE": env.str("JWT_AUDIENCE", default="") or None,
 }
+
+# --- Signing keys (accounts/keyring.py; docs/keys.md) ----------------------------------------
+# Tokens are signed by accounts.keyring, not with SIMPLE_JWT's ALGORITHM/SIGNING_KEY: the active
+# key signs, the fallbacks only verify (rotation without logging anyone out). Misconfiguration
+# fails `manage.py check` and the WSGI start (config/wsgi.py), never a request.
+JWT_ALGORITHM = env.str("JWT_ALGORITHM", default="HS256")
+# HS256: JWT_SIGNING_KEY, else DJANGO_SECRET_KEY with DJANGO_SECRET_KEY_FALLBACKS as its fallbacks.
+JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="") or None
+JWT_SIGNING_KEY_FALLBACKS = env.list("JWT_SIGNING_KEY_FALLBACKS", default=[])
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+# RS256, ES256, EdDSA: PEM files; fallbacks may be private or public keys.
+JWT_PRIVATE_KEY_FILE = env.str("JWT_PRIVATE_KEY_FILE", default="") or None
+JWT_KEY_FALLBACK_FILES = env.list("JWT_KEY_FALLBACK_FILES", default=[])
+# How long other services may cache /.well-known/jwks.json: a new key should be published
+# (as a fallback) at least this long before it becomes the active one.
+JWKS_MAX_AGE_SECONDS = env.int("JWKS_MAX_AGE_SECONDS", default=300)
+# --- end of Signing keys ----------------------------------------------------------------------
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.SessionJWTAuthentication"],
@@ -203,6 +223,9 @@ REST_FRAMEWORK = {
 
 # --- OpenAPI schema and docs (/api/schema/, /api/docs/) ---------------------------------------
 SPECTACULAR_SETTINGS = {
+    # Operation ids and tags come from the path after /api/ (the JWK Set's /.well-known/ path
+    # would otherwise shorten the common prefix to "/" and rename every operation).
+    "SCHEMA_PATH_PREFIX": r"/api/",
     "TITLE": "refresh-sessions API",
     "DESCRIPTION": "Per-device JWT sessions with rotating refresh tokens, and the resources behind them.",
     "VERSION": "1.0.0",

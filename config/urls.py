@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.views_keys import JWKSView
 from common.docs import SchemaView, SwaggerView
 from common.views import HealthView, api_not_found, web_client_missing
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("api/todos/", include("todos.urls")),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
+    path(".well-known/jwks.json", JWKSView.as_view(), name="jwks"),
     # Reached only while frontend/dist has no index.html (WhiteNoise serves it otherwise).
     path("", web_client_missing, name="web-client"),
 ]

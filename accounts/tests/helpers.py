@@ -1,7 +1,9 @@
 """Small helpers for calling the auth API in tests."""
 
 import jwt
-from django.conf import settings
+
+from accounts import keyring
+from accounts import token_backend as keyring_backend
 
 REFRESH_URL = "/api/auth/refresh/"
 LOGOUT_URL = "/api/auth/logout/"
@@ -33,12 +35,22 @@ def assert_alive(client, tokens):
 
 def claims(token):
     """Return the verified payload of one of our tokens."""
-    return jwt.decode(token, settings.SIMPLE_JWT["SIGNING_KEY"], algorithms=["HS256"])
+    return keyring_backend.current().decode(token)
 
 
-def sign(payload, key=None, algorithm="HS256"):
-    """Sign ``payload`` as our server would, or with another key or algorithm."""
-    return jwt.encode(payload, key or settings.SIMPLE_JWT["SIGNING_KEY"], algorithm=algorithm)
+def sign(payload, key=None, algorithm=None, headers=None):
+    """Sign ``payload`` as our server would (active key, its kid), or with another key or algorithm.
+
+    The active key's ``kid`` is in the header unless ``headers`` says otherwise, so that a
+    refusal is down to what the test changed, not to a missing kid.
+    """
+    active = keyring.current().active
+    return jwt.encode(
+        payload,
+        active.signing_key if key is None else key,
+        algorithm=algorithm or active.algorithm,
+        headers={"kid": active.kid} if headers is None else headers,
+    )
 
 
 def the_revocation_event(**expected):

@@ -46,7 +46,7 @@ def api_routes():
     routes = {}
     for route, callback in walk(get_resolver().url_patterns):
         path = normalize(route)
-        if path.startswith("/api/") and path not in UNDOCUMENTED:
+        if path.startswith(("/api/", "/.well-known/")) and path not in UNDOCUMENTED:
             routes.setdefault(path, set()).update(methods_of(callback))
     return routes
 
@@ -83,7 +83,12 @@ def test_every_operation_has_responses_and_a_security_requirement(schema):
 
 
 def test_protected_operations_use_the_bearer_scheme_and_document_401(schema):
-    public = {("/api/auth/register/", "POST"), ("/api/auth/login/", "POST"), ("/api/health/", "GET")}
+    public = {
+        ("/api/auth/register/", "POST"),
+        ("/api/auth/login/", "POST"),
+        ("/api/health/", "GET"),
+        ("/.well-known/jwks.json", "GET"),
+    }
     for path, method, operation in schema_operations(schema):
         if (path, method) in public:
             assert {} in operation["security"], (method, path)

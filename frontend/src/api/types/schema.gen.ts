@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * JSON Web Key Set of the token-signing keys
+         * @description The public keys (active and fallbacks) that verify this server's tokens, each named by the `kid` of the tokens it signed. Cacheable for `JWKS_MAX_AGE_SECONDS`; a verifier that meets an unknown `kid` should fetch the set again before refusing the token.
+         */
+        get: operations["jwks_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login/": {
         parameters: {
             query?: never;
@@ -505,6 +525,43 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    jwks_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description RFC 7517 JWK Set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Empty when tokens are signed with an HMAC secret (HS256), never published. */
+                        keys: {
+                            /** @enum {string} */
+                            kty: "RSA" | "EC" | "OKP";
+                            /** @description RFC 7638 thumbprint; the `kid` of tokens. */
+                            kid: string;
+                            /** @enum {string} */
+                            alg: "RS256" | "ES256" | "EdDSA";
+                            /** @enum {string} */
+                            use: "sig";
+                            n?: string;
+                            e?: string;
+                            crv?: string;
+                            x?: string;
+                            y?: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
     auth_login_create: {
         parameters: {
             query?: never;
