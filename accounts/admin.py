@@ -6,24 +6,13 @@ shared session cache. Lists never count a whole table (see LargeTablePaginator) 
 load every user into a filter (see UserListFilter).
 """
 
-import ipaddress
-import json
-import re
-import uuid
-from functools import cached_property
-
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.paginator import Paginator
-from django.db import OperationalError, connections, transaction
-from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -31,256 +20,24 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 
 from accounts import services
+from accounts.admin_lists import (
+    CONFIRMED,
+    EventSourceFilter,
+    LargeTablePaginator,
+    ScalableListMixin,
+    SessionRevokeActionsMixin,
+    SessionStateFilter,
+    UserListFilter,
+    action_hidden_fields,
+    compact_date,
+    confirmation_page,
+    session_state,
+    truncated,
+    user_filter_link,
+)
 from accounts.forms import UserCreationForm, UserUpdateForm
-from accounts.models import DeviceSession, RevokeReason, SecurityEvent, SessionState, User
+from accounts.models import DeviceSession, RevokeReason, SecurityEvent, User
 from common.net import client_ip
-
-# --- Lists at scale -------------------------------------------------------------------------
-
-
-class LargeTablePaginator(Paginator):
-    """A paginator whose count never scans a large table.
-
-    Up to ``exact_count_limit`` rows the count is exact, counted over at most that many
-    rows. Past it, PostgreSQL's estimate stands in: its statistics (pg_class.reltuples)
-    for an unfiltered list, the planner's row estimate for a filtered one. Other
-    databases count exactly: they are for development, not for millions of rows.
-    """
-
-    exact_count_limit = 10_000
-    # A filter that matches few rows scattered over the table (a rare search term) makes
-    # even the capped count scan everything: on PostgreSQL it gets this long, then estimates.
-    count_timeout_ms = 150
-
-    @cached_property
-    def count(self):
-        queryset = self.object_list
-        connection = connections[queryset.db]
-        if connection.vendor != "postgresql":
-            return queryset.count()
-        if not queryset.query.where:
-            estimate = self._table_estimate(connection, queryset.model._meta.db_table)
-            if estimate > self.exact_count_limit:
-                return estimate
-        capped = self._capped_count(connection, queryset)
-        if capped is not None and capped <= self.exact_count_limit:
-            return capped
-        return max(capped or 0, self._planner_estimate(connection, queryset))
-
-    def _capped_count(self, connection, queryset):
-        """Count up to the limit within count_timeout_ms; return None when out of time."""
-        try:
-            with transaction.atomic(using=queryset.db):
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT current_setting('statement_timeout'), "
-                        "set_config('statement_timeout', %s, true)",
-                        [str(self.count_timeout_ms)],
-                    )
-                    previous = cursor.fetchone()[0]
-                count = queryset.order_by()[: self.exact_count_limit + 1].count()
-                # SET LOCAL lasts until the outer transaction ends, if there is one.
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
-                return count
-        except OperationalError:  # canceled by the timeout; the savepoint undid the setting
-            return None
-
-    @staticmethod
-    def _table_estimate(connection, table):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table])
-            row = cursor.fetchone()
-        # -1 (or 0) means never vacuumed nor analysed: no estimate.
-        return row[0] if row else -1
-
-    @staticmethod
-    def _planner_estimate(connection, queryset):
-        sql, params = queryset.order_by().values("pk").query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-            plan = cursor.fetchone()[0]
-        if isinstance(plan, str):
-            plan = json.loads(plan)
-        return int(plan[0]["Plan"]["Plan Rows"])
-
-
-class UserListFilter(admin.SimpleListFilter):
-    """Filter by one user without listing every user.
-
-    The list's user column links here (``?user=<id>``); the filter then shows that user
-    and "All" to clear it: one query for one email, whatever the number of users.
-    """
-
-    title = "user"
-    parameter_name = "user"
-
-    def lookups(self, request, model_admin):
-        value = self.value()
-        if value and _is_user_id(value):
-            email = User.objects.filter(pk=value).values_list("email", flat=True).first()
-            if email is not None:
-                return [(value, email)]
-        return []
-
-    def has_output(self):
-        # Applied whenever given, even for an unknown user: the list then is empty, not everything.
-        return self.value() is not None
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value is None:
-            return queryset
-        if not _is_user_id(value):
-            return queryset.none()
-        return queryset.filter(user_id=value)
-
-
-def _is_user_id(value):
-    # ASCII digits that fit a bigint: str.isdigit() also takes "²", and a longer number
-    # would be a database error, not an empty list.
-    return re.fullmatch(r"[0-9]{1,18}", value) is not None
-
-
-def user_filter_link(user_id, email, changelist):
-    """Return a link to ``changelist`` (a URL name) filtered by the user ``user_id``."""
-    if user_id is None:
-        return None
-    return format_html('<a href="{}?user={}">{}</a>', reverse(changelist), user_id, email)
-
-
-def search_q(term, *, ip_field, id_field, text_fields=()):
-    """Return the condition of one search term, routed so that at scale it can use an index.
-
-    An IP address matches ``ip_field`` exactly, a UUID ``id_field`` exactly, a term with
-    an ``@`` part of the user's email (through the small user table), anything else part
-    of the email or of the ``text_fields``.
-    """
-    try:
-        return Q(**{ip_field: str(ipaddress.ip_address(term))})
-    except ValueError:
-        pass
-    try:
-        return Q(**{id_field: uuid.UUID(term)})
-    except ValueError:
-        pass
-    by_email = Q(user_id__in=User.objects.filter(email__contains=term.lower()).values("pk"))
-    if "@" in term:
-        return by_email
-    for field in text_fields:
-        by_email |= Q(**{f"{field}__icontains": term})
-    return by_email
-
-
-class ScalableListMixin:
-    """Settings shared by the lists that grow without bound."""
-
-    paginator = LargeTablePaginator
-    show_full_result_count = False
-    list_per_page = 50
-    list_max_show_all = 200
-
-    search_q_options = {}
-
-    def get_search_results(self, request, queryset, search_term):
-        """Match every whitespace-separated term; never ask for DISTINCT (no join multiplies rows)."""
-        for term in search_term.split()[:10]:
-            queryset = queryset.filter(search_q(term, **self.search_q_options))
-        return queryset, False
-
-
-# --- Compact columns: a list must fit 1280 px without hiding what matters -------------------
-
-COMPACT_DATE = "%Y-%m-%d %H:%M"
-
-
-def compact_date(value):
-    """``2025-01-31 14:05`` in the current time zone, the full ISO time on hover; "-" when empty."""
-    if value is None:
-        return "-"
-    local = timezone.localtime(value)
-    return format_html(
-        '<time datetime="{}" title="{}">{}</time>', value.isoformat(), local, local.strftime(COMPACT_DATE)
-    )
-
-
-def truncated(text, length):
-    """``text`` cut to ``length`` characters with an ellipsis, the whole of it on hover."""
-    if not text:
-        return "-"
-    short = Truncator(text).chars(length)
-    if short == text:
-        return text
-    return format_html('<span title="{}">{}</span>', text, short)
-
-
-def confirmation_page(request, model_admin, *, title, count, objects, action_data, question):
-    """Render the page that asks before a revocation, as Django's delete action does."""
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": title,
-        "subtitle": None,
-        "opts": model_admin.model._meta,
-        "count": count,
-        "objects": objects,
-        "question": question,
-        "action_data": action_data,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-    }
-    request.current_app = model_admin.admin_site.name
-    return TemplateResponse(request, "admin/accounts/revoke_confirmation.html", context)
-
-
-def action_hidden_fields(request):
-    """The POST fields of an admin action, so the confirmation page can send them again."""
-    fields = [("action", request.POST.get("action", "")), ("index", request.POST.get("index", "0"))]
-    if request.POST.get("select_across") == "1":
-        fields.append(("select_across", "1"))
-    fields += [
-        (helpers.ACTION_CHECKBOX_NAME, pk) for pk in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
-    ]
-    return fields
-
-
-CONFIRMED = "confirmed"
-
-
-# --- Sessions -------------------------------------------------------------------------------
-
-
-class SessionStateFilter(admin.SimpleListFilter):
-    title = "state"
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return [("active", "Active"), ("expired", "Expired"), ("revoked", "Revoked")]
-
-    def queryset(self, request, queryset):
-        now = timezone.now()
-        match self.value():
-            case "active":
-                return queryset.live(now)
-            case "expired":
-                return queryset.expired(now)
-            case "revoked":
-                return queryset.revoked()
-        return queryset
-
-
-def session_state(session, now=None):
-    """Return "active", "expired" or "revoked (<reason>)"."""
-    state = session.state_at(now or timezone.now())
-    if state == SessionState.REVOKED:
-        return f"revoked ({session.get_revoke_reason_display() or 'no reason'})"
-    return "active" if state == SessionState.LIVE else "expired"
-
-
-class SessionRevokeActionsMixin:
-    """The permission to revoke: the permission to change sessions."""
-
-    def has_revoke_permission(self, request):
-        opts = DeviceSession._meta
-        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
 
 
 @admin.register(DeviceSession)
@@ -607,19 +364,6 @@ class UserAdmin(SessionRevokeActionsMixin, ScalableListMixin, DjangoUserAdmin):
 
 
 # --- Security events ------------------------------------------------------------------------
-
-
-class EventSourceFilter(admin.SimpleListFilter):
-    """The sources, listed without a SELECT DISTINCT over the whole log."""
-
-    title = "source"
-    parameter_name = "source"
-
-    def lookups(self, request, model_admin):
-        return [(source, source) for source in ("api", "admin", "command", "system")]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(source=self.value()) if self.value() else queryset
 
 
 @admin.register(SecurityEvent)

@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.admin import LargeTablePaginator
+from accounts.admin_lists import LargeTablePaginator
 from accounts.models import DeviceSession, SecurityEvent
 from accounts.tests.factories import PASSWORD, DeviceSessionFactory, UserFactory
 from accounts.tests.helpers import assert_alive, assert_dead, the_revocation_event
