@@ -2,12 +2,11 @@
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts import keyring
+from common.views import PublicView
 
 _STRING = {"type": "string"}
 # A raw schema, not a serializer: the members beyond the first four depend on the key type.
@@ -38,12 +37,8 @@ JWK_SET_SCHEMA = {
 }
 
 
-class JWKSView(APIView):
+class JWKSView(PublicView):
     """Publish the active key and every fallback, for services that verify access tokens."""
-
-    authentication_classes = ()
-    permission_classes = (AllowAny,)
-    throttle_classes = ()
 
     @extend_schema(
         summary="JSON Web Key Set of the token-signing keys",

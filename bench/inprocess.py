@@ -20,6 +20,21 @@ import django
 PASSWORD = "bench-Passw0rd-long-enough"
 
 
+def command(*, reps, n, n_login):
+    """Return the command line that runs this benchmark in a subprocess."""
+    return [
+        sys.executable,
+        "-m",
+        "bench.inprocess",
+        "--reps",
+        str(reps),
+        "-n",
+        str(n),
+        "--n-login",
+        str(n_login),
+    ]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reps", type=int, default=5, help="repetitions (the median is reported)")

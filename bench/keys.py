@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import inprocess as inprocess_bench
 from testing.servers import PYTHON, ROOT, migrate, server_env
 
 ASYMMETRIC = ("RS256", "ES256", "EdDSA")
@@ -57,22 +58,7 @@ def run_algorithm(algorithm: str, args: argparse.Namespace) -> dict:
             )
             env["JWT_PRIVATE_KEY_FILE"] = str(key)
         migrate(env)
-        inprocess = json.loads(
-            _run(
-                [
-                    PYTHON,
-                    "-m",
-                    "bench.inprocess",
-                    "--reps",
-                    str(args.reps),
-                    "-n",
-                    str(args.n),
-                    "--n-login",
-                    "2",
-                ],
-                env,
-            )
-        )
+        inprocess = json.loads(_run(inprocess_bench.command(reps=args.reps, n=args.n, n_login=2), env))
         micro = json.loads(_run([PYTHON, "-m", "bench.keys_micro", str(args.micro_n)], env))
     timing = inprocess["timing"]
     return {

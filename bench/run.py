@@ -22,9 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import http_load
+from bench import http_load, inprocess
 from testing.servers import (
-    PYTHON,
     ROOT,
     Gunicorn,
     migrate,
@@ -99,17 +98,7 @@ def run_config(args, backend, redis):
             env = server_env(database_url=database_url, redis_url=redis_url, settings="bench.settings")
             migrate(env)
             out = {"database_url": database_url, "redis_url": redis_url}
-            command = [
-                PYTHON,
-                "-m",
-                "bench.inprocess",
-                "--reps",
-                str(args.reps),
-                "-n",
-                str(args.n),
-                "--n-login",
-                str(args.n_login),
-            ]
+            command = inprocess.command(reps=args.reps, n=args.n, n_login=args.n_login)
             started = time.monotonic()
             done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)  # noqa: S603
             if done.returncode:

@@ -77,12 +77,16 @@ def redis_status() -> str:
     return "ok" if answer is True else "unavailable"
 
 
-class HealthView(APIView):
-    """Tell a load balancer whether this process can serve: the database is required, Redis is not."""
+class PublicView(APIView):
+    """An endpoint for anyone, checking no credentials and counting no requests."""
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
     throttle_classes = ()
+
+
+class HealthView(PublicView):
+    """Tell a load balancer whether this process can serve: the database is required, Redis is not."""
 
     @extend_schema(
         summary="Health check",
