@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
-from accounts import selectors
+from accounts import selectors, services
 
 
 class SessionJWTAuthentication(JWTAuthentication):
@@ -16,9 +16,26 @@ class SessionJWTAuthentication(JWTAuthentication):
     """
 
     def get_user(self, validated_token):
-        user = selectors.session_user_get(
+        user, last_used_at = selectors.session_user_get(
             session_id=validated_token.session_id, user_id=validated_token["user_id"]
         )
+        if last_used_at is not None:
+            services.session_touch(session_id=validated_token.session_id, last_used_at=last_used_at)
         if user is None:
-            raise AuthenticationFailed(_("The session of this token has ended."), code="session_revoked")
+            reason = selectors.session_end_reason(
+                session_id=validated_token.session_id, user_id=validated_token["user_id"]
+            )
+            raise session_ended("The session of this token has ended.", code="session_revoked", reason=reason)
         return user
+
+
+def session_ended(detail: str, *, code: str, reason: str | None) -> AuthenticationFailed:
+    """Return the 401 of a token whose session has ended, saying why when that is known.
+
+    The reason lets a client tell its user what happened (logged out elsewhere, password changed,
+    reuse detected, expired); it tells an attacker holding the token nothing they could use.
+    """
+    body = {"detail": _(detail), "code": code}
+    if reason:
+        body["reason"] = reason
+    return AuthenticationFailed(body, code=code)

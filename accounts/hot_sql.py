@@ -100,7 +100,8 @@ def _live_user_sql(alias: str) -> str:
     connection = connections[alias]
     quote, s, u = _columns(connection)
     columns = ", ".join(
-        [u(field.name) for field in User._meta.concrete_fields] + [s("expires_at"), s("absolute_expires_at")]
+        [u(field.name) for field in User._meta.concrete_fields]
+        + [s("expires_at"), s("absolute_expires_at"), s("last_used_at")]
     )
     return (
         f"SELECT {columns} FROM {quote(User._meta.db_table)} "
@@ -116,7 +117,8 @@ def _user_converters(alias: str) -> list[tuple[Col, list]]:
     connection = connections[alias]
     result = []
     fields = [(User, field) for field in User._meta.concrete_fields] + [
-        (DeviceSession, DeviceSession._meta.get_field(name)) for name in ("expires_at", "absolute_expires_at")
+        (DeviceSession, DeviceSession._meta.get_field(name))
+        for name in ("expires_at", "absolute_expires_at", "last_used_at")
     ]
     for model, field in fields:
         column = field.get_col(model._meta.db_table)
@@ -131,14 +133,14 @@ _USER_ATTNAMES = tuple(field.attname for field in User._meta.concrete_fields)
 
 def live_session_user(
     *, session_id: UUID | str, user_id: int | str, now: datetime
-) -> tuple[User, datetime] | None:
-    """Return ``(user, ends)``: the active user of the live session ``session_id`` and when it ends; or None.
+) -> tuple[User, datetime, datetime] | None:
+    """Return ``(user, ends, last_used_at)`` of the live session ``session_id`` of an active user, or None.
 
     Stands for::
 
         session = DeviceSession.objects.live(now).select_related("user")
             .filter(pk=session_id, user_id=user_id, user__is_active=True).first()
-        session.user, min(session.expires_at, session.absolute_expires_at)
+        session.user, min(session.expires_at, session.absolute_expires_at), session.last_used_at
 
     The row becomes a User the way the ORM makes one (the backend's converters, then
     Model.from_db), without a RawQuerySet, whose set-up cost as much as the query.
@@ -156,5 +158,6 @@ def live_session_user(
         for convert in converters:
             value = convert(value, column, connection)
         values.append(value)
-    *values, expires_at, absolute_expires_at = values
-    return User.from_db(connection.alias, _USER_ATTNAMES, values), min(expires_at, absolute_expires_at)
+    *values, expires_at, absolute_expires_at, last_used_at = values
+    user = User.from_db(connection.alias, _USER_ATTNAMES, values)
+    return user, min(expires_at, absolute_expires_at), last_used_at

@@ -194,6 +194,15 @@ class DeviceSession(models.Model):
     def __str__(self):
         return f"{self.device_name or 'session'} ({self.pk})"
 
+    def end_reason_at(self, now: datetime) -> str | None:
+        """Return why the session cannot be used at ``now`` (a RevokeReason or "session_expired"), or None."""
+        state = self.state_at(now)
+        if state == SessionState.REVOKED:
+            return self.revoke_reason or "revoked"
+        if state == SessionState.EXPIRED:
+            return "session_expired"
+        return None
+
     def state_at(self, now: datetime) -> SessionState:
         """Return the session's state at ``now``, by the rule of ``DeviceSessionQuerySet``."""
         if self.revoked_at is not None:

@@ -7,24 +7,38 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts import hot_sql, session_cache
-from accounts.models import DeviceSession, SecurityEvent, User
+from accounts.models import DeviceSession, RevokeReason, SecurityEvent, User
 
 
-def session_user_get(*, session_id: UUID | str, user_id: int | str) -> User | None:
-    """Return the active user behind a live session, or None: at most one SQL query.
+def session_user_get(*, session_id: UUID | str, user_id: int | str) -> tuple[User | None, datetime | None]:
+    """Return the active user behind a live session (or None), and when the session was last used.
 
-    With a shared session state store the query is skipped while the stored state is current.
+    At most one SQL query. With a shared session state store the query is skipped while the
+    stored state is current; the last use is then not read (None).
     """
     cached = session_cache.lookup(session_id=session_id, user_id=user_id)
     if cached is not None and not isinstance(cached, session_cache.Miss):
-        return cached
+        return cached, None
     found = hot_sql.live_session_user(session_id=session_id, user_id=user_id, now=timezone.now())
     if found is None:
-        return None
-    user, ends = found
+        return None, None
+    user, ends, last_used_at = found
     if cached is not None:
         session_cache.store(miss=cached, session_id=session_id, user=user, ends=ends)
-    return user
+    return user, last_used_at
+
+
+def session_end_reason(*, session_id: UUID | str, user_id: int | str) -> str | None:
+    """Return why the session cannot be used now (for the 401 a client shows its user), or None if unknown.
+
+    Off the hot path: only asked after authentication already failed.
+    """
+    session = DeviceSession.objects.select_related("user").filter(pk=session_id, user_id=user_id).first()
+    if session is None:
+        return None
+    if not session.user.is_active:
+        return RevokeReason.USER_DEACTIVATED.value
+    return session.end_reason_at(timezone.now())
 
 
 def session_list_for_user(*, user: User) -> QuerySet[DeviceSession]:

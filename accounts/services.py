@@ -32,7 +32,11 @@ class LoginFailed(Exception):
 
 
 class RefreshDenied(Exception):
-    """The refresh token cannot be used; the message says why (for logs, not clients)."""
+    """The refresh token cannot be used; the message says why (for logs), ``reason`` what ended its session."""
+
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(message)
+        self.reason = reason
 
 
 class EmailTaken(Exception):
@@ -239,8 +243,12 @@ def _refresh_not_rotated(
         .filter(pk=token.session_id, user_id=token["user_id"])
         .first()
     )
-    if session is None or not session.user.is_active or session.state_at(now) != SessionState.LIVE:
-        raise RefreshDenied("session revoked, expired or unknown")
+    if session is None:
+        raise RefreshDenied("unknown session")
+    if not session.user.is_active:
+        raise RefreshDenied("user inactive", reason=RevokeReason.USER_DEACTIVATED.value)
+    if session.state_at(now) != SessionState.LIVE:
+        raise RefreshDenied("session ended", reason=session.end_reason_at(now))
     jti = token["jti"]
     grace = settings.REFRESH_REUSE_GRACE
     if (
@@ -284,7 +292,26 @@ def _refresh_not_rotated(
             reason=RevokeReason.REUSE_DETECTED,
             ip_address=ip_address,
         )
-    raise RefreshDenied("reuse detected")
+    raise RefreshDenied("reuse detected", reason=RevokeReason.REUSE_DETECTED.value)
+
+
+# How stale "last used" may get: authenticated requests record their use at most this often per
+# session, so that the sessions list reflects use without a write on every request.
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+def session_touch(*, session_id: UUID | str, last_used_at: datetime) -> bool:
+    """Record that the session was used now, when its last use is older than LAST_USED_RESOLUTION.
+
+    Return whether it wrote. The UPDATE re-checks the age, so concurrent requests write once.
+    """
+    now = timezone.now()
+    threshold = now - LAST_USED_RESOLUTION
+    if last_used_at >= threshold:
+        return False
+    return bool(
+        DeviceSession.objects.filter(pk=session_id, last_used_at__lt=threshold).update(last_used_at=now)
+    )
 
 
 # --- Revocation -----------------------------------------------------------------------------

@@ -191,7 +191,7 @@ def lookup(*, session_id, user_id):
             if (
                 entry["versions"] == versions
                 and entry["user_id"] == str(user_id)
-                and entry["ends"] > time.time()
+                and min(entry["ends"], entry["until"]) > time.time()
             ):
                 return User.from_db(router.db_for_read(User), USER_FIELDS, _decode(entry["user"]))
         except (ValueError, KeyError, TypeError):
@@ -217,6 +217,9 @@ def store(*, miss: Miss, session_id, user: User, ends: datetime) -> None:
         "versions": miss.versions,
         "user_id": str(user.pk),
         "ends": ends.timestamp(),
+        # The bound again, inside the entry: it holds even where a key's TTL would not (a
+        # snapshot restored with its TTLs, say, or a store without expiry).
+        "until": time.time() + timeout,
         "user": _encode(user),
     }
     # A plain set, not set-if-absent: a stale entry is harmless (its versions no longer

@@ -12,6 +12,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import TokenError
 
 from accounts import selectors, services
+from accounts.authentication import session_ended
 from accounts.devices import device_name_from_user_agent
 from accounts.models import RevokeReason
 from accounts.serializers import (
@@ -162,8 +163,8 @@ class RefreshView(PublicAuthView):
             token = services.refresh_token_decode(raw)
             issued = services.session_refresh(token=token, ip_address=client_ip(request))
         except services.RefreshDenied as exc:
-            raise AuthenticationFailed(
-                _("The refresh token is invalid, expired or revoked."), code="token_not_valid"
+            raise session_ended(
+                "The refresh token is invalid, expired or revoked.", code="token_not_valid", reason=exc.reason
             ) from exc
         return Response(token_pair_data(issued), headers=NO_STORE)
 

@@ -37,6 +37,12 @@ class ErrorSerializer(serializers.Serializer):
 
     detail = serializers.CharField()
     code = serializers.CharField(help_text="A stable machine-readable word, e.g. `token_not_valid`.")
+    reason = serializers.CharField(
+        required=False,
+        help_text="On a 401 for a session that has ended, why, when the server knows: `logout`, "
+        "`logout_all`, `session_deleted`, `password_changed`, `reuse_detected`, `user_deactivated`, "
+        "`admin`, `command` or `session_expired`.",
+    )
 
 
 VALIDATION_ERROR_SCHEMA = {

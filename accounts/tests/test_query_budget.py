@@ -61,11 +61,12 @@ def test_hand_written_authentication_query_builds_the_same_user_as_the_orm(user,
     user.is_staff = True
     user.save()
     tokens = login(user)
-    built, ends = hot_sql.live_session_user(
+    built, ends, last_used_at = hot_sql.live_session_user(
         session_id=tokens["session"]["id"], user_id=user.pk, now=timezone.now()
     )
     session = user.device_sessions.get()
     assert ends == min(session.expires_at, session.absolute_expires_at)
+    assert last_used_at == session.last_used_at
     loaded = User.objects.get(pk=user.pk)
     for field in User._meta.concrete_fields:
         assert getattr(built, field.attname) == getattr(loaded, field.attname), field.name

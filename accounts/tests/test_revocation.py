@@ -3,11 +3,12 @@
 import pytest
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.management import call_command
+from django.utils import timezone
 
 from accounts import services
 from accounts.models import DeviceSession, SecurityEvent, User
 from accounts.tests.factories import PASSWORD, UserFactory
-from accounts.tests.helpers import get_sessions, refresh
+from accounts.tests.helpers import bearer, get_sessions, refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +117,44 @@ def test_new_user_signup_revokes_nothing(api_client):
     )
     assert response.status_code == 201
     assert not SecurityEvent.objects.filter(type="session_revoked").exists()
+
+
+# --- Why: the 401 of an ended session says what ended it, so the client can tell its user ----
+
+
+@pytest.mark.parametrize(
+    "end, reason",
+    [
+        (lambda client, user, mine, other: client.delete(f"/api/auth/sessions/{mine['session']['id']}/", **bearer(other["access"])), "session_deleted"),
+        (lambda client, user, mine, other: client.post("/api/auth/logout-all/", **bearer(other["access"])), "logout_all"),
+        (lambda client, user, mine, other: (user.set_password("a-brand-new-Passw0rd"), user.save()), "password_changed"),
+        (lambda client, user, mine, other: (setattr(user, "is_active", False), user.save()), "user_deactivated"),
+        (lambda client, user, mine, other: refresh(client, refresh(client, mine["refresh"]).json() and mine["refresh"]), "reuse_detected"),
+    ],
+    ids=["ended from another device", "logged out everywhere", "password changed", "deactivated", "reuse"],
+)  # fmt: skip
+def test_the_401_of_an_ended_session_says_why(api_client, user, login, end, reason):
+    mine, other = login(user, device_name="laptop"), login(user, device_name="phone")
+    end(api_client, user, mine, other)
+
+    response = get_sessions(api_client, mine["access"])
+    assert response.status_code == 401
+    assert response.json()["code"] == "session_revoked"
+    assert response.json()["reason"] == reason
+    response = refresh(api_client, mine["refresh"])
+    assert (response.status_code, response.json()["code"]) == (401, "token_not_valid")
+    assert response.json()["reason"] == reason
+
+
+def test_an_expired_session_says_so(api_client, user, login):
+    tokens = login(user)
+    DeviceSession.objects.filter(pk=tokens["session"]["id"]).update(expires_at=timezone.now())
+    assert get_sessions(api_client, tokens["access"]).json()["reason"] == "session_expired"
+    assert refresh(api_client, tokens["refresh"]).json()["reason"] == "session_expired"
+
+
+def test_a_token_of_an_unknown_session_gets_no_reason(api_client, user, login):
+    tokens = login(user)
+    DeviceSession.objects.filter(pk=tokens["session"]["id"]).delete()
+    body = get_sessions(api_client, tokens["access"]).json()
+    assert body["code"] == "session_revoked" and "reason" not in body

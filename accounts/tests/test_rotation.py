@@ -166,3 +166,26 @@ def test_refresh_updates_last_used(api_client, user, login):
         rotate(api_client, tokens["refresh"])
         session = DeviceSession.objects.get()
         assert session.last_used_at - session.created_at == timedelta(minutes=10)
+
+
+def test_authenticated_use_updates_last_used_at_most_once_a_minute(api_client, user, login, settings):
+    settings.ACCESS_TOKEN_LIFETIME = timedelta(hours=1)
+    with time_machine.travel(whole_second_now(), tick=False) as clock:
+        tokens = login(user)
+        created = DeviceSession.objects.get().created_at
+
+        def last_used_after_a_request():
+            assert get_sessions(api_client, tokens["access"]).status_code == 200
+            return DeviceSession.objects.get().last_used_at - created
+
+        clock.shift(timedelta(seconds=30))
+        assert last_used_after_a_request() == timedelta(0)  # used 30 s ago: not worth a write
+        clock.shift(timedelta(seconds=45))
+        assert last_used_after_a_request() == timedelta(seconds=75)
+        clock.shift(timedelta(seconds=59))
+        assert last_used_after_a_request() == timedelta(seconds=75)
+        clock.shift(timedelta(minutes=5))
+        assert last_used_after_a_request() == timedelta(seconds=75 + 59 + 300)
+        # And the sessions list shows it.
+        listed = get_sessions(api_client, tokens["access"]).json()["results"][0]
+        assert listed["last_used_at"].startswith((created + timedelta(seconds=434)).strftime("%Y-%m-%dT%H:%M:%S"))

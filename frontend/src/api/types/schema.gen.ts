@@ -349,6 +349,8 @@ export interface components {
             detail: string;
             /** @description A stable machine-readable word, e.g. `token_not_valid`. */
             code: string;
+            /** @description On a 401 for a session that has ended, why, when the server knows: `logout`, `logout_all`, `session_deleted`, `password_changed`, `reuse_detected`, `user_deactivated`, `admin`, `command` or `session_expired`. */
+            reason: string;
         };
         Health: {
             status: components["schemas"]["StatusEnum"];
