@@ -54,7 +54,7 @@ test('profile names, and a password change signs the other devices out and says 
 
   await clickReload(phone);
   await expectLoginPage(phone);
-  await expect(phone.getByTestId('sign-out-notice')).toHaveText(/password change/);
+  await expect(phone.getByTestId('sign-out-notice')).toHaveText(/password was changed/);
   await login(phone, user, 'Phone');
   await expect(phone.getByRole('alert')).toHaveText('Wrong email or password.');
   await login(phone, { ...user, password: NEW_PASSWORD }, 'Phone');
