@@ -102,6 +102,16 @@ export async function loginApi(baseURL: string, user: User, device?: string, use
   return (await response.json()) as { access: string; refresh: string; session: { id: string } };
 }
 
+/** Rotates a pair through the API; returns the new token response. */
+export async function refreshApi(baseURL: string, refresh: string) {
+  const response = await fetch(`${baseURL}/api/auth/refresh/`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${refresh}` },
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as { access: string; refresh: string };
+}
+
 export async function expectTodosPage(page: Page) {
   await expect(page.getByRole('heading', { name: 'Your todos' })).toBeVisible();
 }
