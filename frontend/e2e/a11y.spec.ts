@@ -6,9 +6,10 @@ import {
   addTodo,
   expect,
   expectLoginPage,
-  expectTodosPage,
   login,
+  loginToTodos,
   newUser,
+  openSessionsPage,
   registerApi,
   test,
 } from './fixtures';
@@ -70,8 +71,7 @@ for (const theme of THEMES) {
     test(`signed-in pages pass axe (${theme})`, async ({ page, baseURL }) => {
       const user = newUser();
       await registerApi(baseURL!, user, 'Old desktop');
-      await login(page, user, 'Laptop');
-      await expectTodosPage(page);
+      await loginToTodos(page, user, 'Laptop');
       await addTodo(page, 'Buy milk');
       await addTodo(page, 'Write the report');
       await page.getByRole('checkbox', { name: /Buy milk/ }).check();
@@ -85,7 +85,7 @@ for (const theme of THEMES) {
       await expect(page.getByText('Enter your current password.')).toBeVisible();
       await scanAndShoot(page, 'profile', theme);
 
-      await page.getByRole('link', { name: 'Sessions' }).click();
+      await openSessionsPage(page);
       await expect(page.getByTestId('session')).toHaveCount(2);
       await page.getByRole('button', { name: 'End session on Old desktop' }).click();
       await scanAndShoot(page, 'sessions', theme);

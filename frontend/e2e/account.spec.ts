@@ -1,11 +1,17 @@
 // Profile, password change, and the log-out flows.
 import {
+  accountLoggedIn,
+  cancelThenConfirm,
   clickReload,
   expect,
   expectLoginPage,
+  expectRefreshRefused,
+  expectSignedOut,
   expectTodosPage,
   login,
-  newAccount,
+  loginToTodos,
+  openSessionsPage,
+  openTodosTab,
   test,
   tokens,
 } from './fixtures';
@@ -17,12 +23,9 @@ test('profile names, and a password change signs the other devices out and says 
   newDevice,
   baseURL,
 }) => {
-  const user = await newAccount(baseURL!);
-  await login(page, user, 'Laptop');
-  await expectTodosPage(page);
+  const user = await accountLoggedIn(page, baseURL!);
   const phone = await newDevice({ viewport: { width: 390, height: 800 } });
-  await login(phone, user, 'Phone');
-  await expectTodosPage(phone);
+  await loginToTodos(phone, user, 'Phone');
 
   await page.getByRole('link', { name: 'Profile' }).click();
   await page.getByLabel('First name').fill('Ada');
@@ -53,12 +56,10 @@ test('profile names, and a password change signs the other devices out and says 
   expect((await tokens(page)).refresh).not.toBe(before.refresh);
 
   await clickReload(phone);
-  await expectLoginPage(phone);
-  await expect(phone.getByTestId('sign-out-notice')).toHaveText(/password was changed/);
+  await expectSignedOut(phone, /password was changed/);
   await login(phone, user, 'Phone');
   await expect(phone.getByRole('alert')).toHaveText('Wrong email or password.');
-  await login(phone, { ...user, password: NEW_PASSWORD }, 'Phone');
-  await expectTodosPage(phone);
+  await loginToTodos(phone, { ...user, password: NEW_PASSWORD }, 'Phone');
 
   // This device kept working through the change.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Todos' }).click();
@@ -71,28 +72,22 @@ test('log out everywhere asks first, then signs out every tab and device', async
   newDevice,
   baseURL,
 }) => {
-  const user = await newAccount(baseURL!);
-  await login(page, user, 'Laptop');
-  await expectTodosPage(page);
-  const tab2 = await context.newPage();
-  await tab2.goto('/#/todos');
-  await expectTodosPage(tab2);
+  const user = await accountLoggedIn(page, baseURL!);
+  const tab2 = await openTodosTab(context);
   const phone = await newDevice();
-  await login(phone, user, 'Phone');
-  await expectTodosPage(phone);
+  await loginToTodos(phone, user, 'Phone');
 
-  await page.getByRole('link', { name: 'Sessions' }).click();
-  await page.getByRole('button', { name: 'Log out everywhere' }).click();
-  await expect(page.getByText('Sign out every device, this one included?')).toBeVisible();
-  await page.getByRole('button', { name: 'Cancel' }).click();
-  await expect(page.getByTestId('session')).toHaveCount(2);
-  await page.getByRole('button', { name: 'Log out everywhere' }).click();
-  await page.getByRole('button', { name: 'Yes, log out everywhere' }).click();
+  await openSessionsPage(page);
+  const everywhere = {
+    button: 'Log out everywhere',
+    question: 'Sign out every device, this one included?',
+    confirm: 'Yes, log out everywhere',
+  };
+  await cancelThenConfirm(page, page, everywhere, 2);
 
-  await expectLoginPage(page);
-  await expect(page.getByTestId('sign-out-notice')).toHaveText('You have been logged out on every device.');
-  await expectLoginPage(tab2); // same browser: follows through the storage event
-  await expect(tab2.getByTestId('sign-out-notice')).toHaveText('You have been logged out on every device.');
+  await expectSignedOut(page, 'You have been logged out on every device.');
+  // The other tab, same browser: follows through the storage event.
+  await expectSignedOut(tab2, 'You have been logged out on every device.');
   await clickReload(phone); // another device: on its next call
   await expectLoginPage(phone);
   for (const p of [page, tab2, phone]) expect(await tokens(p)).toEqual({ access: null, refresh: null });
@@ -103,23 +98,14 @@ test('log out clears the tokens, revokes the session, and the other tab follows'
   context,
   baseURL,
 }) => {
-  const user = await newAccount(baseURL!);
-  await login(page, user, 'Laptop');
-  await expectTodosPage(page);
-  const tab2 = await context.newPage();
-  await tab2.goto('/#/todos');
-  await expectTodosPage(tab2);
+  await accountLoggedIn(page, baseURL!);
+  const tab2 = await openTodosTab(context);
   const { refresh } = await tokens(page);
 
   await page.getByRole('button', { name: 'Log out' }).click();
-  await expectLoginPage(page);
-  await expect(page.getByTestId('sign-out-notice')).toHaveText('You have logged out.');
+  await expectSignedOut(page, 'You have logged out.');
   await expectLoginPage(tab2);
   const stored = await page.evaluate(() => Object.entries(localStorage));
   expect(stored.filter(([k, v]) => k === 'auth.tokens' || /eyJ/.test(v))).toEqual([]);
-  const reuse = await fetch(`${baseURL}/api/auth/refresh/`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${refresh}` },
-  });
-  expect(reuse.status).toBe(401);
+  await expectRefreshRefused(baseURL!, refresh);
 });

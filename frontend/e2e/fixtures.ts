@@ -4,7 +4,14 @@
  * `test` here fails any test during which a page of its browser contexts reported a script
  * error or a Content-Security-Policy violation (the app runs under Django's strict CSP).
  */
-import { expect, test as base, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import {
+  expect,
+  test as base,
+  type Browser,
+  type BrowserContext,
+  type Locator,
+  type Page,
+} from '@playwright/test';
 
 export { expect };
 
@@ -102,6 +109,25 @@ export async function loginApi(baseURL: string, user: User, device?: string, use
   return (await response.json()) as { access: string; refresh: string; session: { id: string } };
 }
 
+function postRefresh(baseURL: string, refresh: string | null) {
+  return fetch(`${baseURL}/api/auth/refresh/`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${refresh}` },
+  });
+}
+
+/** Rotates a pair through the API; returns the new token response. */
+export async function refreshApi(baseURL: string, refresh: string) {
+  const response = await postRefresh(baseURL, refresh);
+  expect(response.status).toBe(200);
+  return (await response.json()) as { access: string; refresh: string };
+}
+
+/** The server refuses this refresh token: its session has ended. */
+export async function expectRefreshRefused(baseURL: string, refresh: string | null) {
+  expect((await postRefresh(baseURL, refresh)).status).toBe(401);
+}
+
 export async function expectTodosPage(page: Page) {
   await expect(page.getByRole('heading', { name: 'Your todos' })).toBeVisible();
 }
@@ -117,6 +143,55 @@ export async function login(page: Page, user: User, device = '') {
   await page.getByLabel('Password', { exact: true }).fill(user.password);
   await page.getByLabel('Device name (optional)').fill(device);
   await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+/** Logs in through the form, which must succeed: waits for the todo list. */
+export async function loginToTodos(page: Page, user: User, device = '') {
+  await login(page, user, device);
+  await expectTodosPage(page);
+}
+
+/** A new account (see newAccount) logged in on `page` as the device `device`. */
+export async function accountLoggedIn(page: Page, baseURL: string, device = 'Laptop'): Promise<User> {
+  const user = await newAccount(baseURL);
+  await loginToTodos(page, user, device);
+  return user;
+}
+
+/** Another tab of the same browser (same localStorage, so the same session), on the todo list. */
+export async function openTodosTab(context: BrowserContext): Promise<Page> {
+  const tab = await context.newPage();
+  await tab.goto('/#/todos');
+  await expectTodosPage(tab);
+  return tab;
+}
+
+/** The sign-in page, telling why the device was signed out. */
+export async function expectSignedOut(page: Page, notice: string | RegExp) {
+  await expectLoginPage(page);
+  await expect(page.getByTestId('sign-out-notice')).toHaveText(notice);
+}
+
+export async function openSessionsPage(page: Page) {
+  await page.getByRole('link', { name: 'Sessions' }).click();
+}
+
+/**
+ * On the sessions page, a button that asks first (ConfirmButton, inside `scope`): asks, checks
+ * the question, cancels (nothing happens: `sessions` sessions still listed), asks again, confirms.
+ */
+export async function cancelThenConfirm(
+  page: Page,
+  scope: Page | Locator,
+  labels: { button: string; question: string; confirm: string },
+  sessions: number,
+) {
+  await scope.getByRole('button', { name: labels.button }).click();
+  await expect(scope.getByText(labels.question)).toBeVisible();
+  await scope.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('session')).toHaveCount(sessions);
+  await scope.getByRole('button', { name: labels.button }).click();
+  await scope.getByRole('button', { name: labels.confirm }).click();
 }
 
 export async function registerUi(

@@ -6,8 +6,9 @@ import {
   expect,
   expectLoginPage,
   expectTodosPage,
-  login,
+  loginToTodos,
   newAccount,
+  openTodosTab,
   test,
   todoItem,
   tokens,
@@ -23,8 +24,7 @@ test('expired access token: a burst of parallel calls makes exactly one refresh'
 }) => {
   const user = await newAccount(baseURL!);
   const api = trackApi(context);
-  await login(page, user, 'Laptop');
-  await expectTodosPage(page);
+  await loginToTodos(page, user, 'Laptop');
   await waitForApiIdle(api);
   const before = await tokens(page);
   await waitForAccessExpiry(page);
@@ -53,8 +53,7 @@ test('server 401s (client clock behind): one refresh, each call retried once', a
   const api = trackApi(page.context());
   // A device whose clock runs a minute late believes an expired access token still valid.
   await page.clock.setSystemTime(Date.now() - 60_000);
-  await login(page, user, 'Late clock');
-  await expectTodosPage(page);
+  await loginToTodos(page, user, 'Late clock');
   await waitForApiIdle(api);
   await waitForAccessExpiry(page);
   api.reset();
@@ -76,11 +75,8 @@ test('server 401s (client clock behind): one refresh, each call retried once', a
 test('two tabs refreshing at the same moment keep the session', async ({ page, context, baseURL }) => {
   const user = await newAccount(baseURL!);
   const api = trackApi(context);
-  await login(page, user, 'Laptop');
-  await expectTodosPage(page);
-  const page2 = await context.newPage();
-  await page2.goto('/#/todos');
-  await expectTodosPage(page2);
+  await loginToTodos(page, user, 'Laptop');
+  const page2 = await openTodosTab(context);
   expect(await page2.evaluate(() => typeof navigator.locks?.request)).toBe('function');
 
   for (let round = 1; round <= 2; round += 1) {

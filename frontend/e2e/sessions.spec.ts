@@ -1,13 +1,17 @@
 // The sessions page, ending sessions, and what a signed-out device is told.
 import {
+  accountLoggedIn,
+  cancelThenConfirm,
   clickReload,
   expect,
-  expectLoginPage,
+  expectRefreshRefused,
+  expectSignedOut,
   expectTodosPage,
-  login,
   loginApi,
-  newAccount,
+  loginToTodos,
   newUser,
+  openSessionsPage,
+  refreshApi,
   registerApi,
   test,
   tokens,
@@ -22,9 +26,8 @@ test('sessions page: current device first and labelled, readable device, relativ
   const user = newUser();
   await registerApi(baseURL!, user, 'Old desktop', FIREFOX_WINDOWS);
   await loginApi(baseURL!, user, undefined, FIREFOX_WINDOWS); // no name: the server derives one
-  await login(page, user, 'Laptop');
-  await expectTodosPage(page);
-  await page.getByRole('link', { name: 'Sessions' }).click();
+  await loginToTodos(page, user, 'Laptop');
+  await openSessionsPage(page);
 
   const rows = page.getByTestId('session');
   await expect(rows).toHaveCount(3);
@@ -47,37 +50,32 @@ test('a revoked device is told why on the sign-in page, and keeps its unsaved to
   newDevice,
   baseURL,
 }) => {
-  const user = await newAccount(baseURL!);
-  await login(page, user, 'Laptop');
-  await expectTodosPage(page);
+  const user = await accountLoggedIn(page, baseURL!);
 
   const phone = await newDevice({ viewport: { width: 390, height: 800 }, isMobile: true, hasTouch: true });
-  await login(phone, user, 'Phone');
-  await expectTodosPage(phone);
+  await loginToTodos(phone, user, 'Phone');
   await phone.getByLabel('New todo', { exact: true }).fill('Call the plumber');
   await phone.getByLabel('New todo description').fill('before Friday');
 
   // The laptop ends the phone's session, after saying what that does (Cancel first: nothing happens).
-  await page.getByRole('link', { name: 'Sessions' }).click();
+  await openSessionsPage(page);
   const row = page.getByTestId('session').filter({ hasText: 'Phone' });
-  await row.getByRole('button', { name: 'End session on Phone' }).click();
-  await expect(row.getByText('Sign out Phone? That device will have to log in again.')).toBeVisible();
-  await row.getByRole('button', { name: 'Cancel' }).click();
-  await expect(page.getByTestId('session')).toHaveCount(2);
-  await row.getByRole('button', { name: 'End session on Phone' }).click();
-  await row.getByRole('button', { name: 'Yes, end it' }).click();
+  const endPhone = {
+    button: 'End session on Phone',
+    question: 'Sign out Phone? That device will have to log in again.',
+    confirm: 'Yes, end it',
+  };
+  await cancelThenConfirm(page, row, endPhone, 2);
   await expect(row).toHaveCount(0);
 
   // The phone learns on its next action, and says why.
   await phone.getByRole('button', { name: 'Add', exact: true }).click();
-  await expectLoginPage(phone);
-  await expect(phone.getByTestId('sign-out-notice')).toHaveText(/ended from another device/);
+  await expectSignedOut(phone, /ended from another device/);
   expect(await tokens(phone)).toEqual({ access: null, refresh: null });
   await phone.reload(); // still said after a reload
   await expect(phone.getByTestId('sign-out-notice')).toHaveText(/ended from another device/);
 
-  await login(phone, user, 'Phone');
-  await expectTodosPage(phone);
+  await loginToTodos(phone, user, 'Phone');
   await expect(phone.getByTestId('sign-out-notice')).toHaveCount(0);
   await expect(phone.getByLabel('New todo', { exact: true })).toHaveValue('Call the plumber');
   await expect(phone.getByLabel('New todo description')).toHaveValue('before Friday');
@@ -95,34 +93,30 @@ test('a revoked device is told why on the sign-in page, and keeps its unsaved to
 
 test('a session revoked through the API from elsewhere: the device says so', async ({ page, baseURL }) => {
   const user = newUser();
-  await registerApi(baseURL!, user, 'Script');
-  await login(page, user, 'Laptop');
-  await expectTodosPage(page);
-  // A fresh token for the script: access tokens live two seconds here.
-  const other = await loginApi(baseURL!, user, 'Script');
+  const other = await registerApi(baseURL!, user, 'Script');
+  await loginToTodos(page, user, 'Laptop');
+  // The script's 2-second access token may have expired during the login above: refresh it first.
+  const { access } = await refreshApi(baseURL!, other.refresh);
   const mine = (await (
-    await fetch(`${baseURL}/api/auth/sessions/`, { headers: { Authorization: `Bearer ${other.access}` } })
+    await fetch(`${baseURL}/api/auth/sessions/`, { headers: { Authorization: `Bearer ${access}` } })
   ).json()) as { results: { id: string; device_name: string }[] };
   const laptop = mine.results.find((s) => s.device_name === 'Laptop')!;
   const revoked = await fetch(`${baseURL}/api/auth/sessions/${laptop.id}/`, {
     method: 'DELETE',
-    headers: { Authorization: `Bearer ${other.access}` },
+    headers: { Authorization: `Bearer ${access}` },
   });
   expect(revoked.status).toBe(204);
 
   await clickReload(page);
-  await expectLoginPage(page);
-  await expect(page.getByTestId('sign-out-notice')).toHaveText(/ended from another device/);
+  await expectSignedOut(page, /ended from another device/);
 });
 
 test('ending the current device’s session warns that it signs you out, then does', async ({
   page,
   baseURL,
 }) => {
-  const user = await newAccount(baseURL!);
-  await login(page, user, 'Laptop');
-  await expectTodosPage(page);
-  await page.getByRole('link', { name: 'Sessions' }).click();
+  await accountLoggedIn(page, baseURL!);
+  await openSessionsPage(page);
   const row = page.getByTestId('session').filter({ hasText: 'This device' });
   const { refresh } = await tokens(page);
 
@@ -131,11 +125,6 @@ test('ending the current device’s session warns that it signs you out, then do
     row.getByText('This is the device you are using: ending its session signs you out here.'),
   ).toBeVisible();
   await row.getByRole('button', { name: 'Sign me out' }).click();
-  await expectLoginPage(page);
-  await expect(page.getByTestId('sign-out-notice')).toHaveText('You have logged out.');
-  const reuse = await fetch(`${baseURL}/api/auth/refresh/`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${refresh}` },
-  });
-  expect(reuse.status).toBe(401);
+  await expectSignedOut(page, 'You have logged out.');
+  await expectRefreshRefused(baseURL!, refresh);
 });

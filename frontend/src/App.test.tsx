@@ -2,7 +2,14 @@ import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-libra
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App } from './App';
 import { TOKENS_KEY } from './api/client';
-import { installFetch, jsonResponse, makeJwt, storeTokens } from './test/helpers';
+import {
+  installEndedSession,
+  installFetch,
+  jsonResponse,
+  makeJwt,
+  storeTokens,
+  tokenResponse,
+} from './test/helpers';
 import { createTestQueryClient } from './test/render';
 
 const ME = { id: 1, email: 'ada@example.com', first_name: 'Ada', last_name: 'Lovelace' };
@@ -42,15 +49,7 @@ describe('App', () => {
   it('logs in, then shows the todo list and the user name', async () => {
     const api = installFetch((call) => {
       if (call.path === '/api/auth/login/') {
-        return jsonResponse(200, {
-          access: makeJwt('access', 300),
-          refresh: makeJwt('refresh', 3600),
-          token_type: 'Bearer',
-          expires_in: 300,
-          refresh_expires_in: 3600,
-          session: { id: 1, device_name: 'Phone' },
-          user: ME,
-        });
+        return tokenResponse({ session: { id: 1, device_name: 'Phone' }, user: ME });
       }
       return jsonResponse(200, call.path === '/api/users/me/' ? ME : oneTodo);
     });
@@ -84,11 +83,10 @@ describe('App', () => {
 
   it('returns to the login screen with a notice when the session is revoked', async () => {
     storeTokens(makeJwt('access', 300), makeJwt('refresh', 3600));
-    installFetch((call) =>
-      call.path === '/api/auth/refresh/'
-        ? jsonResponse(401, { detail: 'Session revoked', code: 'token_not_valid' })
-        : jsonResponse(401, { detail: 'The session of this token has ended.', code: 'session_revoked' }),
-    );
+    installEndedSession({
+      refresh: { detail: 'Session revoked', code: 'token_not_valid' },
+      resource: { detail: 'The session of this token has ended.', code: 'session_revoked' },
+    });
     renderApp();
 
     await screen.findByRole('heading', { name: 'Log in' });

@@ -9,7 +9,7 @@ import {
   signOutNotice,
   SIGN_OUT_KEY,
 } from './signOutNotice';
-import { installFetch, jsonResponse, makeJwt, storeTokens } from './test/helpers';
+import { installEndedSession, installFetch, jsonResponse, makeJwt, storeTokens } from './test/helpers';
 
 beforeEach(() => localStorage.clear());
 afterEach(() => localStorage.clear());
@@ -77,11 +77,10 @@ describe('the stored notice', () => {
 describe('the API client records why the server ended the session', () => {
   it('a revoked session: the resource 401 code is kept over the refresh refusal', async () => {
     storeTokens(makeJwt('access', 300), makeJwt('refresh', 3600));
-    installFetch((call) =>
-      call.path === '/api/auth/refresh/'
-        ? jsonResponse(401, { detail: 'invalid', code: 'token_not_valid' })
-        : jsonResponse(401, { detail: 'ended', code: 'session_revoked' }),
-    );
+    installEndedSession({
+      refresh: { detail: 'invalid', code: 'token_not_valid' },
+      resource: { detail: 'ended', code: 'session_revoked' },
+    });
     await expect(apiRequest('/api/todos/')).rejects.toThrow();
     expect(localStorage.getItem('auth.tokens')).toBeNull();
     expect(JSON.parse(localStorage.getItem(SIGN_OUT_KEY) ?? '{}').reason).toBe('revoked');

@@ -13,7 +13,15 @@ import {
   UnauthorizedError,
   ValidationError,
 } from './client';
-import { installFetch, installLocks, jsonResponse, makeJwt, sleep, storeTokens } from '../test/helpers';
+import {
+  installFetch,
+  installLocks,
+  jsonResponse,
+  makeJwt,
+  sleep,
+  storeTokens,
+  tokenResponse,
+} from '../test/helpers';
 
 const ME = { id: 1, email: 'a@example.com', first_name: 'Ada', last_name: 'L' };
 
@@ -92,14 +100,7 @@ describe('refresh and retry', () => {
     store(oldAccess, oldRefresh);
     const api = fakeServer({
       validAccess: () => newAccess,
-      onRefresh: () =>
-        jsonResponse(200, {
-          access: newAccess,
-          refresh: newRefresh,
-          token_type: 'Bearer',
-          expires_in: 300,
-          refresh_expires_in: 3600,
-        }),
+      onRefresh: () => tokenResponse({ access: newAccess, refresh: newRefresh }),
     });
 
     await expect(apiRequest('/api/users/me/')).resolves.toEqual(ME);
@@ -122,13 +123,7 @@ describe('refresh and retry', () => {
         await sleep(20); // the refresh is slow: every 401 arrives while it is in flight
         rotations += 1;
         current = makeJwt('access', 300);
-        return jsonResponse(200, {
-          access: current,
-          refresh: makeJwt('refresh', 3600),
-          token_type: 'Bearer',
-          expires_in: 300,
-          refresh_expires_in: 3600,
-        });
+        return tokenResponse({ access: current });
       },
     });
 
@@ -149,13 +144,7 @@ describe('refresh and retry', () => {
     const api = installFetch(async (call) => {
       if (call.path === '/api/auth/refresh/') {
         current = makeJwt('access', 300);
-        return jsonResponse(200, {
-          access: current,
-          refresh: makeJwt('refresh', 3600),
-          token_type: 'Bearer',
-          expires_in: 300,
-          refresh_expires_in: 3600,
-        });
+        return tokenResponse({ access: current });
       }
       if (call.authorization === `Bearer ${current}`) return jsonResponse(200, ME);
       if (call.path === '/api/todos/' && slowFirst) {
@@ -176,14 +165,7 @@ describe('refresh and retry', () => {
     store(expired, refresh);
     const api = fakeServer({
       validAccess: () => fresh,
-      onRefresh: () =>
-        jsonResponse(200, {
-          access: fresh,
-          refresh: makeJwt('refresh', 3600),
-          token_type: 'Bearer',
-          expires_in: 300,
-          refresh_expires_in: 3600,
-        }),
+      onRefresh: () => tokenResponse({ access: fresh }),
     });
 
     await expect(apiRequest('/api/users/me/')).resolves.toEqual(ME);
@@ -201,13 +183,7 @@ describe('refresh and retry', () => {
       validAccess: () => fresh,
       onRefresh: async () => {
         await sleep(10);
-        return jsonResponse(200, {
-          access: fresh,
-          refresh: makeJwt('refresh', 3600),
-          token_type: 'Bearer',
-          expires_in: 300,
-          refresh_expires_in: 3600,
-        });
+        return tokenResponse({ access: fresh });
       },
     });
     await Promise.all(Array.from({ length: 5 }, () => apiRequest('/api/users/me/')));
@@ -251,14 +227,7 @@ describe('refresh and retry', () => {
     store(makeJwt('access', 300), makeJwt('refresh', 3600));
     const api = fakeServer({
       validAccess: () => 'never',
-      onRefresh: () =>
-        jsonResponse(200, {
-          access: makeJwt('access', 300),
-          refresh: makeJwt('refresh', 3600),
-          token_type: 'Bearer',
-          expires_in: 300,
-          refresh_expires_in: 3600,
-        }),
+      onRefresh: () => tokenResponse(),
     });
 
     await expect(apiRequest('/api/users/me/')).rejects.toBeInstanceOf(UnauthorizedError);
@@ -271,21 +240,12 @@ describe('cross-tab refresh (Web Locks)', () => {
   let locks: ReturnType<typeof installLocks> | undefined;
   afterEach(() => locks?.restore());
 
-  const rotated = () =>
-    jsonResponse(200, {
-      access: makeJwt('access', 300),
-      refresh: makeJwt('refresh', 3600),
-      token_type: 'Bearer',
-      expires_in: 300,
-      refresh_expires_in: 3600,
-    });
-
   it('runs the refresh inside the "auth-refresh" lock', async () => {
     const refresh = makeJwt('refresh', 3600);
     storeTokens(makeJwt('access', -1), refresh);
     locks = installLocks();
     const api = installFetch((call) =>
-      call.path === '/api/auth/refresh/' ? rotated() : jsonResponse(200, ME),
+      call.path === '/api/auth/refresh/' ? tokenResponse() : jsonResponse(200, ME),
     );
 
     await apiRequest('/api/users/me/');
@@ -342,7 +302,7 @@ describe('cross-tab refresh (Web Locks)', () => {
     locks = installLocks();
     locks.holdAsAnotherTab(20);
     const api = installFetch((call) =>
-      call.path === '/api/auth/refresh/' ? rotated() : jsonResponse(200, ME),
+      call.path === '/api/auth/refresh/' ? tokenResponse() : jsonResponse(200, ME),
     );
 
     const started = Date.now();

@@ -1,24 +1,26 @@
+import type { Paginated } from '../api/types/common';
+
 interface Props {
   page: number;
-  count: number;
   pageSize: number;
-  hasNext: boolean;
-  hasPrevious: boolean;
+  /** The current page of the list as the server answered it; nothing is shown until there is one. */
+  list: Pick<Paginated<unknown>, 'count' | 'next' | 'previous'> | undefined;
   onPage: (page: number) => void;
 }
 
-export function Pager({ page, count, pageSize, hasNext, hasPrevious, onPage }: Props) {
-  const pages = Math.max(1, Math.ceil(count / pageSize));
+export function Pager({ page, pageSize, list, onPage }: Props) {
+  if (!list) return null;
+  const pages = Math.max(1, Math.ceil(list.count / pageSize));
   if (pages <= 1) return null;
   return (
     <nav className="pager" aria-label="Pages">
-      <button type="button" className="btn" disabled={!hasPrevious} onClick={() => onPage(page - 1)}>
+      <button type="button" className="btn" disabled={!list.previous} onClick={() => onPage(page - 1)}>
         Previous
       </button>
       <span>
         Page {page} of {pages}
       </span>
-      <button type="button" className="btn" disabled={!hasNext} onClick={() => onPage(page + 1)}>
+      <button type="button" className="btn" disabled={!list.next} onClick={() => onPage(page + 1)}>
         Next
       </button>
     </nav>

@@ -28,6 +28,11 @@ function SessionRow({ session }: { session: Session }) {
   const logout = useLogout();
   const device = describeUserAgent(session.user_agent);
   const name = session.device_name || device || 'Unknown device';
+  const times = [
+    ['Signed in', session.created_at],
+    ['Last used', session.last_used_at],
+    ['Expires', session.expires_at],
+  ] as const;
 
   function endThisDevice() {
     expectSignOut('logged_out');
@@ -47,24 +52,14 @@ function SessionRow({ session }: { session: Session }) {
             <dt>IP</dt>
             <dd>{session.ip_address ?? '—'}</dd>
           </div>
-          <div>
-            <dt>Signed in</dt>
-            <dd>
-              <When value={session.created_at} />
-            </dd>
-          </div>
-          <div>
-            <dt>Last used</dt>
-            <dd>
-              <When value={session.last_used_at} />
-            </dd>
-          </div>
-          <div>
-            <dt>Expires</dt>
-            <dd>
-              <When value={session.expires_at} />
-            </dd>
-          </div>
+          {times.map(([term, value]) => (
+            <div key={term}>
+              <dt>{term}</dt>
+              <dd>
+                <When value={value} />
+              </dd>
+            </div>
+          ))}
         </dl>
         <ErrorMessage error={revoke.error} />
       </div>
@@ -117,16 +112,7 @@ export function SessionsPage() {
           ))}
         </ul>
       )}
-      {data && (
-        <Pager
-          page={page}
-          count={data.count}
-          pageSize={PAGE_SIZE}
-          hasNext={!!data.next}
-          hasPrevious={!!data.previous}
-          onPage={setPage}
-        />
-      )}
+      <Pager page={page} pageSize={PAGE_SIZE} list={data} onPage={setPage} />
       <section className="card danger-zone" aria-labelledby="everywhere-title">
         <h2 id="everywhere-title">Log out everywhere</h2>
         <p>Ends every session, this one included. You will need to log in again on each device.</p>

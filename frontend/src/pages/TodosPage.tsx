@@ -154,16 +154,7 @@ export function TodosPage() {
           ))}
         </ul>
       )}
-      {data && (
-        <Pager
-          page={page}
-          count={data.count}
-          pageSize={PAGE_SIZE}
-          hasNext={!!data.next}
-          hasPrevious={!!data.previous}
-          onPage={setPage}
-        />
-      )}
+      <Pager page={page} pageSize={PAGE_SIZE} list={data} onPage={setPage} />
     </main>
   );
 }

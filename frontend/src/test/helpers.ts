@@ -36,6 +36,20 @@ export function jsonResponse(status: number, body?: unknown, headers: Record<str
   });
 }
 
+/**
+ * The body of a token response (login, register, refresh): a new live pair unless `access` or
+ * `refresh` is given; any other field (`session`, `user`) is added after the standard ones.
+ */
+export function tokenPair(fields: { access?: string; refresh?: string; [extra: string]: unknown } = {}) {
+  const { access = makeJwt('access', 300), refresh = makeJwt('refresh', 3600), ...extra } = fields;
+  return { access, refresh, token_type: 'Bearer', expires_in: 300, refresh_expires_in: 3600, ...extra };
+}
+
+/** A 200 answer carrying `tokenPair(fields)`. */
+export function tokenResponse(fields: Parameters<typeof tokenPair>[0] = {}): Response {
+  return jsonResponse(200, tokenPair(fields));
+}
+
 export interface RecordedCall {
   method: string;
   path: string;
@@ -71,6 +85,16 @@ export function installFetch(handler: Handler) {
     fetchMock,
     callsTo: (path: string) => calls.filter((c) => c.path === path),
   };
+}
+
+/**
+ * A server that has ended the session: every call gets a 401, with `bodies.refresh` from the
+ * refresh endpoint and `bodies.resource` from any other.
+ */
+export function installEndedSession(bodies: { refresh: unknown; resource: unknown }) {
+  return installFetch((call) =>
+    jsonResponse(401, call.path === '/api/auth/refresh/' ? bodies.refresh : bodies.resource),
+  );
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

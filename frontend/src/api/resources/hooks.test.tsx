@@ -1,7 +1,15 @@
 import { act, renderHook, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TOKENS_KEY, tokenStorage, ValidationError } from '../client';
-import { installFetch, jsonResponse, makeJwt, sleep, storeTokens } from '../../test/helpers';
+import {
+  installFetch,
+  jsonResponse,
+  makeJwt,
+  sleep,
+  storeTokens,
+  tokenPair,
+  tokenResponse,
+} from '../../test/helpers';
 import { createTestQueryClient } from '../../test/render';
 import {
   authKeys,
@@ -26,13 +34,6 @@ const TODO = {
   updated_at: '2026-01-01T00:00:00Z',
 };
 const page = <T,>(results: T[]) => ({ count: results.length, next: null, previous: null, results });
-const pair = () => ({
-  access: makeJwt('access', 300),
-  refresh: makeJwt('refresh', 3600),
-  token_type: 'Bearer',
-  expires_in: 300,
-  refresh_expires_in: 3600,
-});
 
 function loggedIn(accessExpiresIn = 300) {
   storeTokens(makeJwt('access', accessExpiresIn), makeJwt('refresh', 3600));
@@ -72,7 +73,7 @@ describe('auth hooks', () => {
   });
 
   it('useLogin stores the tokens and seeds the profile', async () => {
-    const tokens = pair();
+    const tokens = tokenPair();
     installFetch(() => jsonResponse(200, { ...tokens, session: { id: 1, device_name: 'x' }, user: ME }));
     const { wrapper, queryClient } = createTestQueryClient();
     const { result } = renderHook(() => ({ login: useLogin(), authenticated: useIsAuthenticated() }), {
@@ -116,7 +117,7 @@ describe('auth hooks', () => {
 
   it('useChangePassword stores the new pair and refetches the sessions list', async () => {
     loggedIn();
-    const tokens = pair();
+    const tokens = tokenPair();
     const api = installFetch((call) =>
       call.path === '/api/auth/password/change/'
         ? jsonResponse(200, { ...tokens, session: { id: 9, device_name: 'x' }, user: ME })
@@ -260,7 +261,7 @@ describe('todo and user hooks', () => {
     const api = installFetch(async (call) => {
       if (call.path === '/api/auth/refresh/') {
         await sleep(10);
-        return jsonResponse(200, pair());
+        return tokenResponse();
       }
       return jsonResponse(200, call.path === '/api/users/me/' ? ME : page([TODO]));
     });
