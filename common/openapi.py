@@ -33,16 +33,15 @@ class SessionJWTScheme(SimpleJWTScheme):
 
 
 class ErrorSerializer(serializers.Serializer):
-    """Every error that is not about fields: 401, 403, 404, 405, 415, 429, 503."""
+    """Every error that is not about fields: 401, 403, 404, 405, 415, 429, 503.
+
+    A 401 for a token whose session has ended also carries ``reason`` when the server knows
+    it: ``logout``, ``logout_all``, ``session_deleted``, ``password_changed``, ``reuse_detected``,
+    ``user_deactivated``, ``admin``, ``command`` or ``session_expired``.
+    """
 
     detail = serializers.CharField()
     code = serializers.CharField(help_text="A stable machine-readable word, e.g. `token_not_valid`.")
-    reason = serializers.CharField(
-        required=False,
-        help_text="On a 401 for a session that has ended, why, when the server knows: `logout`, "
-        "`logout_all`, `session_deleted`, `password_changed`, `reuse_detected`, `user_deactivated`, "
-        "`admin`, `command` or `session_expired`.",
-    )
 
 
 VALIDATION_ERROR_SCHEMA = {

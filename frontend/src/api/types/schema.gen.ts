@@ -344,13 +344,17 @@ export interface components {
             readonly expires_at: string;
             readonly current: boolean;
         };
-        /** @description Every error that is not about fields: 401, 403, 404, 405, 415, 429, 503. */
+        /**
+         * @description Every error that is not about fields: 401, 403, 404, 405, 415, 429, 503.
+         *
+         *     A 401 for a token whose session has ended also carries ``reason`` when the server knows
+         *     it: ``logout``, ``logout_all``, ``session_deleted``, ``password_changed``, ``reuse_detected``,
+         *     ``user_deactivated``, ``admin``, ``command`` or ``session_expired``.
+         */
         Error: {
             detail: string;
             /** @description A stable machine-readable word, e.g. `token_not_valid`. */
             code: string;
-            /** @description On a 401 for a session that has ended, why, when the server knows: `logout`, `logout_all`, `session_deleted`, `password_changed`, `reuse_detected`, `user_deactivated`, `admin`, `command` or `session_expired`. */
-            reason: string;
         };
         Health: {
             status: components["schemas"]["StatusEnum"];
