@@ -55,6 +55,15 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and getattr(serializer, "validated_whole", False):
+            # drf-spectacular documents every PATCH body as partial (nothing required); a view
+            # that validates this serializer whole requires what the serializer requires.
+            properties = schema.get("properties", {})
+            required = [
+                name for name, field in serializer.fields.items() if field.required and name in properties
+            ]
+            if required:
+                schema["required"] = sorted(required)
         if direction == "response":
             # DRF renders every readable field, defaults included: a client can count on each.
             properties = schema.get("properties", {})
