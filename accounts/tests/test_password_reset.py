@@ -327,3 +327,12 @@ def test_confirm_is_throttled_per_ip(settings):
     assert response.status_code == 429
     assert "Retry-After" in response
     assert confirm("MQ", "abc-def", ip="192.0.2.202").status_code == 400
+
+
+def test_a_failing_mail_server_changes_nothing_in_the_answer(settings, user, caplog):
+    settings.EMAIL_BACKEND = "accounts.tests.test_account_protection.FailingBackend"
+    response = ask_reset(user.email)
+    assert response.status_code == 202
+    assert response.json() == ACCEPTED
+    assert f"Could not send the password_reset mail to user {user.pk}" in caplog.text
+    assert "token=" not in caplog.text and "reset-password" not in caplog.text
