@@ -51,9 +51,6 @@ class SessionLimitReached(APIException):
     default_code = "session_limit"
 
 
-SESSION_LIMIT_RESPONSE = {409: ErrorSerializer}
-
-
 def token_pair_data(issued):
     """Return the body of a refresh response for ``issued``."""
     now = timezone.now()
@@ -128,7 +125,7 @@ class RegisterView(PublicAuthView):
     @extend_schema(
         summary="Register and log in",
         request=RegisterSerializer,
-        responses={201: TokenResponseSerializer, **SESSION_LIMIT_RESPONSE},
+        responses={201: TokenResponseSerializer},
     )
     def post(self, request):
         data = self.validated(RegisterSerializer, request)
@@ -144,8 +141,6 @@ class RegisterView(PublicAuthView):
             return Response(
                 {"email": ["A user with this email already exists."]}, status=status.HTTP_400_BAD_REQUEST
             )
-        except services.SessionLimitReached as exc:
-            raise SessionLimitReached from exc
         return Response(
             token_response_data(issued, issued.session.user), status=status.HTTP_201_CREATED, headers=NO_STORE
         )
@@ -159,7 +154,7 @@ class LoginView(PublicAuthView):
         request=LoginSerializer,
         description="When the account has `SESSION_MAX_PER_USER` live sessions already, the least "
         "recently used are revoked (`SESSION_LIMIT_POLICY=evict_oldest`) or the login gets 409 (`deny`).",
-        responses={200: TokenResponseSerializer, 401: ErrorSerializer, **SESSION_LIMIT_RESPONSE},
+        responses={200: TokenResponseSerializer, 401: ErrorSerializer, 409: ErrorSerializer},
     )
     def post(self, request):
         data = self.validated(LoginSerializer, request)
