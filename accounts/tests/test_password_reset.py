@@ -336,3 +336,31 @@ def test_a_failing_mail_server_changes_nothing_in_the_answer(settings, user, cap
     assert response.json() == ACCEPTED
     assert f"Could not send the password_reset mail to user {user.pk}" in caplog.text
     assert "token=" not in caplog.text and "reset-password" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"[" * 100_000, 400),
+        (b"\xff\xfe{", 400),
+        (b"null", 400),
+        (b"[]", 400),
+        (b'{"email": 5}', 400),
+        (b'{"email": "a@example.com\\u0000"}', 400),
+        (b'{"email": "\\ud800@example.com"}', 400),
+    ],
+)
+def test_odd_bodies_get_a_4xx_with_the_per_address_throttle_on(settings, body, status):
+    """The per-address throttle reads the body before the view does: it must fail as the view would."""
+    settings.AUTH_THROTTLE_RATE = "10/min"
+    response = APIClient().generic("POST", RESET_URL, body, content_type="application/json")
+    assert response.status_code == status, response.content
+    assert mail.outbox == []
+
+
+def test_a_body_past_the_upload_limit_is_413_with_the_throttle_on(settings):
+    settings.AUTH_THROTTLE_RATE = "10/min"
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = APIClient().post(RESET_URL, {"email": "a" * 2000 + "@example.com"}, format="json")
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
