@@ -2,9 +2,13 @@
 renaming a session, the session cap and the mail machinery's failure modes."""
 
 import logging
+import os
 import smtplib
+import subprocess
+import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -562,3 +566,35 @@ def test_the_admin_filters_security_events_by_the_new_types_and_reasons(client, 
     assert [event.type for event in by_type.context["cl"].result_list] == ["new_device_login"]
     by_reason = client.get(url, {"reason__exact": "session_limit"})
     assert [event.reason for event in by_reason.context["cl"].result_list] == ["session_limit"]
+
+
+# --- Settings -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("REFRESH_REUSE_REVOKES", "everything", "REFRESH_REUSE_REVOKES must be 'session' or 'user'"),
+        ("SESSION_LIMIT_POLICY", "evict_newest", "SESSION_LIMIT_POLICY must be 'evict_oldest' or 'deny'"),
+        ("SESSION_MAX_PER_USER", "-1", "SESSION_MAX_PER_USER must be 0"),
+        ("PASSWORD_RESET_TIMEOUT_SECONDS", "0", "PASSWORD_RESET_TIMEOUT_SECONDS must be more than 0"),
+        ("EMAIL_URL", "pigeon://loft", "Invalid email schema pigeon"),
+    ],
+)
+def test_a_wrong_setting_stops_the_start_with_a_clear_message(tmp_path, variable, value, message):
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+            variable: value,
+        },
+    )
+    assert done.returncode != 0
+    assert "ImproperlyConfigured" in done.stderr
+    assert message in done.stderr
