@@ -10,8 +10,10 @@ The templates are ``accounts/email/<name>_subject.txt``, ``<name>.txt`` and ``<n
 a deployer overrides any of them from a directory in ``TEMPLATE_DIRS``.
 """
 
+import atexit
 import logging
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +29,7 @@ logger = logging.getLogger("accounts.notifications")
 REUSE = "reuse"
 NEW_DEVICE = "new_device"
 PASSWORD_RESET = "password_reset"
+EXIT_WAIT_SECONDS = 5.0
 
 # Threads still sending, so that tests (and a process about to exit) can wait for them.
 _sending: set[threading.Thread] = set()
@@ -56,11 +59,17 @@ def mail_after_commit(*, name: str, user: User, context: Mapping[str, Any]) -> N
 
 
 def mail_sending_wait(timeout: float = 10.0) -> None:
-    """Wait up to ``timeout`` seconds for the mails being sent on background threads."""
+    """Wait up to ``timeout`` seconds in all for the mails being sent on background threads."""
+    deadline = time.monotonic() + timeout
     with _sending_lock:
         threads = list(_sending)
     for thread in threads:
-        thread.join(timeout)
+        thread.join(max(0.0, deadline - time.monotonic()))
+
+
+# A process that stops the ordinary way (a gunicorn worker ending gracefully) gives the mails
+# in flight a few seconds; one that is killed loses them (docs/account-protection.md).
+atexit.register(mail_sending_wait, EXIT_WAIT_SECONDS)
 
 
 def _mail_send(*, name: str, user: User, context: Mapping[str, Any]) -> None:
