@@ -1,5 +1,6 @@
 """Every rule about sessions and credentials: the API, the signals, the admin and the commands call these."""
 
+import contextlib
 import contextvars
 import logging
 from collections.abc import Callable, Iterable, Iterator
@@ -264,7 +265,9 @@ def password_reset_request(*, email: str, user_agent: str, ip_address: str | Non
                 name=notifications.PASSWORD_RESET, user=recipient, context=context
             )
         else:
-            notifications.mail_render(name=notifications.PASSWORD_RESET, user=recipient, context=context)
+            # The same rendering, thrown away; a template that fails is logged on the other path.
+            with contextlib.suppress(Exception):
+                notifications.mail_render(name=notifications.PASSWORD_RESET, user=recipient, context=context)
 
 
 def password_reset_link(*, user: User) -> str:

@@ -364,3 +364,15 @@ def test_a_body_past_the_upload_limit_is_413_with_the_throttle_on(settings):
     response = APIClient().post(RESET_URL, {"email": "a" * 2000 + "@example.com"}, format="json")
     assert response.status_code == 413
     assert response.json()["code"] == "request_too_large"
+
+
+def test_a_broken_reset_template_answers_202_for_every_address(settings, user, tmp_path, caplog):
+    override = tmp_path / "accounts" / "email"
+    override.mkdir(parents=True)
+    (override / "password_reset.html").write_text("{% if %}broken")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [str(tmp_path)]}]
+    for address in (user.email, "nobody@example.com"):
+        response = ask_reset(address)
+        assert (response.status_code, response.json()) == (202, ACCEPTED)
+    assert mail.outbox == []
+    assert f"Could not render the password_reset mail to user {user.pk}" in caplog.text
