@@ -12,8 +12,10 @@ from common import failsafe
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings):
-    """Hash passwords cheaply and start each test with no throttle or session state."""
+    """Hash passwords cheaply, send mail at once, and start each test with no throttle or session state."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Mails go to the locmem outbox at once (pytest-django's backend), not from a thread later.
+    settings.EMAIL_SEND_IN_BACKGROUND = False
     failsafe.breaker.reset()
     cache.clear()
     yield

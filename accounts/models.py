@@ -87,6 +87,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         # Disabling password login is a credential change like any other.
         self._password_disabled = True
 
+    def set_password_from_reset(self, raw_password):
+        """Set the password as a reset link does: the revocation it causes says ``password_reset``."""
+        self.set_password(raw_password)
+        self._password_reset = True
+
     def get_full_name(self):
         return f"{self.first_name} {self.last_name}".strip()
 
@@ -103,6 +108,9 @@ class RevokeReason(models.TextChoices):
     USER_DEACTIVATED = "user_deactivated", "User deactivated"
     ADMIN = "admin", "Revoked by an admin"
     COMMAND = "command", "Revoked by a management command"
+    LOGOUT_OTHERS = "logout_others", "Logged out on every other device"
+    SESSION_LIMIT = "session_limit", "Evicted: too many sessions"
+    PASSWORD_RESET = "password_reset", "Password reset"
 
 
 class SessionState(models.TextChoices):
@@ -221,6 +229,10 @@ class SecurityEvent(models.Model):
         REFRESH_REUSE = "refresh_reuse", "Refresh token reuse"
         REFRESH_GRACE = "refresh_grace", "Refresh retried within the grace window"
         SESSION_REVOKED = "session_revoked", "Session revoked"
+        REUSE_NOTIFIED = "reuse_notified", "User told of reuse by mail"
+        NEW_DEVICE_LOGIN = "new_device_login", "Login from a new device"
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset requested"
+        PASSWORD_RESET_COMPLETED = "password_reset_completed", "Password reset completed"
 
     type = models.CharField(max_length=32, choices=Type.choices)
     created_at = models.DateTimeField(default=timezone.now)

@@ -4,7 +4,10 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from accounts import services
 from accounts.models import DeviceSession, User
+
+RESET_LINK_INVALID = "The reset link is invalid, used or expired."
 
 
 def _validate_password(password, user):
@@ -58,6 +61,38 @@ class PasswordChangeSerializer(serializers.Serializer):
 
     def validate_new_password(self, value):
         return _validate_password(value, self.context["user"])
+
+
+class PasswordResetRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetAcceptedSerializer(serializers.Serializer):
+    """The answer to a reset request: the same whether or not the address has an account."""
+
+    detail = serializers.CharField()
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64, help_text="`uid` of the reset link.")
+    token = serializers.CharField(max_length=128, help_text="`token` of the reset link.")
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
+
+    def validate(self, attrs):
+        user = services.password_reset_user_check(uid=attrs["uid"], token=attrs["token"])
+        if user is None:
+            raise serializers.ValidationError({"token": [RESET_LINK_INVALID]}, code="invalid")
+        try:
+            _validate_password(attrs["new_password"], user)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({"new_password": exc.detail}) from exc
+        return attrs
+
+
+class SessionRenameSerializer(serializers.Serializer):
+    validated_whole = True  # for PATCH, but not partial: the OpenAPI schema keeps device_name required
+
+    device_name = serializers.CharField(min_length=1, max_length=100)
 
 
 class TokenPairSerializer(serializers.Serializer):

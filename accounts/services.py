@@ -1,5 +1,6 @@
 """Every rule about sessions and credentials: the API, the signals, the admin and the commands call these."""
 
+import contextlib
 import contextvars
 import logging
 from collections.abc import Callable, Iterable, Iterator
@@ -11,13 +12,17 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlencode, urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts import hot_sql, session_cache
+from accounts import hot_sql, notifications, session_cache
+from accounts.devices import device_name_from_user_agent
 from accounts.models import DeviceSession, RevokeReason, SecurityEvent, SessionState, User
 from accounts.selectors import security_events_prunable, sessions_prunable
 from accounts.tokens import SessionAccessToken, SessionRefreshToken, new_refresh_expiry
@@ -41,6 +46,14 @@ class RefreshDenied(Exception):
 
 class EmailTaken(Exception):
     """Another user already has this email address."""
+
+
+class SessionLimitReached(Exception):
+    """The user has SESSION_MAX_PER_USER live sessions and the policy is to deny another."""
+
+
+class ResetLinkInvalid(Exception):
+    """The password-reset link is unknown, used, expired, or its account cannot reset."""
 
 
 @dataclass
@@ -158,7 +171,50 @@ def user_login(
         )
         raise LoginFailed
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
-    return session_create(user=user, device_name=device_name, user_agent=user_agent, ip_address=ip_address)
+    with transaction.atomic():
+        new_device = device_is_new(user=user, user_agent=user_agent)
+        issued = session_create(
+            user=user, device_name=device_name, user_agent=user_agent, ip_address=ip_address
+        )
+        if new_device:
+            _new_device_notify(session=issued.session)
+    return issued
+
+
+def device_is_new(*, user: User, user_agent: str, now: datetime | None = None) -> bool:
+    """Return whether none of the user's sessions used in the last NEW_DEVICE_WINDOW_DAYS came from ``user_agent``.
+
+    Ended sessions count too, as long as the table still holds them (``prune_sessions``).
+    Always False with NEW_DEVICE_WINDOW_DAYS at 0 (the check is off).
+    """
+    days = settings.NEW_DEVICE_WINDOW_DAYS
+    if not days:
+        return False
+    since = (now or timezone.now()) - timedelta(days=days)
+    return not DeviceSession.objects.filter(
+        user=user, user_agent=user_agent, last_used_at__gte=since
+    ).exists()
+
+
+def _new_device_notify(*, session: DeviceSession) -> None:
+    """Record a login from a new device and mail the user about it after the commit."""
+    security_event_record(
+        type=SecurityEvent.Type.NEW_DEVICE_LOGIN,
+        user_id=session.user_id,
+        session_id=session.pk,
+        ip_address=session.ip_address,
+        device=session.device_name,
+    )
+    notifications.mail_after_commit(
+        name=notifications.NEW_DEVICE,
+        user=session.user,
+        context={
+            "device": session.device_name,
+            "user_agent": session.user_agent,
+            "ip": session.ip_address,
+            "time": session.created_at,
+        },
+    )
 
 
 def user_change_password(
@@ -175,6 +231,107 @@ def user_change_password(
         return session_create(
             user=user, device_name=device_name, user_agent=user_agent, ip_address=ip_address
         )
+
+
+# --- Password reset -------------------------------------------------------------------------
+
+
+def password_reset_request(*, email: str, user_agent: str, ip_address: str | None) -> None:
+    """Mail a single-use reset link to the active account of ``email``, if there is one.
+
+    The caller answers the same whatever happens here, and both paths do the same work (one
+    lookup, one event, one rendered mail) but for handing the mail over, after the commit
+    and off the request thread: neither the answer nor its timing tells whether the account exists.
+    """
+    email = User.objects.normalize_email(email)
+    user = User.objects.filter(email=email).first()
+    can_reset = user is not None and user.is_active and user.has_usable_password()
+    recipient = user if can_reset else User(email=email, password="!")  # never saved
+    now = timezone.now()
+    context = {
+        "link": password_reset_link(user=recipient),
+        "ip": ip_address,
+        "device": device_name_from_user_agent(user_agent),
+        "time": now,
+        "valid_for": _duration_words(settings.PASSWORD_RESET_TIMEOUT),
+    }
+    with transaction.atomic():
+        security_event_record(
+            type=SecurityEvent.Type.PASSWORD_RESET_REQUESTED,
+            user_id=user.pk if user is not None else None,
+            ip_address=ip_address,
+            reason=RevokeReason.PASSWORD_RESET,
+            mailed=can_reset,
+            **({} if user is not None else {"email": email[:254]}),
+        )
+        if can_reset:
+            notifications.mail_after_commit(
+                name=notifications.PASSWORD_RESET, user=recipient, context=context
+            )
+        else:
+            # The same rendering, thrown away; a template that fails is logged on the other path.
+            with contextlib.suppress(Exception):
+                notifications.mail_render(name=notifications.PASSWORD_RESET, user=recipient, context=context)
+
+
+def password_reset_link(*, user: User) -> str:
+    """Return PASSWORD_RESET_URL with the ``uid`` and single-use ``token`` of ``user`` appended."""
+    query = urlencode(
+        {
+            "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        }
+    )
+    base = settings.PASSWORD_RESET_URL
+    return f"{base}{'&' if '?' in base else '?'}{query}"
+
+
+def password_reset_user_check(*, uid: str, token: str, lock: bool = False) -> User | None:
+    """Return the active user whose reset link ``uid`` and ``token`` are, while it is valid; else None.
+
+    ``lock`` locks the user's row first (inside a transaction), so that of two uses of one
+    link at the same moment only the first finds it valid.
+    """
+    try:
+        pk = int(urlsafe_base64_decode(uid).decode("ascii"))
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return None
+    if not 0 < pk < 2**63:
+        return None
+    users = User.objects.select_for_update() if lock else User.objects
+    user = users.filter(pk=pk, is_active=True).first()
+    if user is None or not default_token_generator.check_token(user, token):
+        return None
+    return user
+
+
+def password_reset_complete(*, uid: str, token: str, new_password: str, ip_address: str | None) -> User:
+    """Set the password of the reset link's user, which revokes every session; raise ResetLinkInvalid.
+
+    The new password changes what the token was made from, so the link stops working.
+    """
+    with transaction.atomic():
+        user = password_reset_user_check(uid=uid, token=token, lock=True)
+        if user is None:
+            raise ResetLinkInvalid
+        user.set_password_from_reset(new_password)
+        user.save()  # The post_save receiver revokes every session of the user.
+        security_event_record(
+            type=SecurityEvent.Type.PASSWORD_RESET_COMPLETED,
+            user_id=user.pk,
+            ip_address=ip_address,
+            reason=RevokeReason.PASSWORD_RESET,
+        )
+    return user
+
+
+def _duration_words(seconds: int) -> str:
+    """Return ``seconds`` in the largest whole unit, e.g. "1 hour", "90 minutes"."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds} seconds"
 
 
 # --- Sessions -------------------------------------------------------------------------------
@@ -202,11 +359,49 @@ def session_create(*, user: User, device_name: str, user_agent: str, ip_address:
     )
     session.refresh_jti = refresh["jti"]
     with transaction.atomic():
+        if settings.SESSION_MAX_PER_USER:
+            _session_room_make(user=user, ip_address=ip_address)
         session.save(force_insert=True)
         security_event_record(
             type=SecurityEvent.Type.LOGIN, user_id=user.pk, session_id=session.pk, ip_address=ip_address
         )
     return IssuedTokens(refresh=refresh, session=session)
+
+
+def _session_room_make(*, user: User, ip_address: str | None) -> None:
+    """Make room for one more live session of ``user`` under SESSION_MAX_PER_USER, or raise SessionLimitReached.
+
+    Runs inside the session-creating transaction, after locking the user's row: concurrent
+    logins of one user queue up here (on PostgreSQL; SQLite runs one write transaction at a
+    time anyway), so each one counts the sessions the ones before it created, and the cap holds.
+    """
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+    live = DeviceSession.objects.live(timezone.now()).filter(user_id=user.pk)
+    excess = live.count() - settings.SESSION_MAX_PER_USER + 1
+    if excess <= 0:
+        return
+    if settings.SESSION_LIMIT_POLICY == "deny":
+        raise SessionLimitReached
+    oldest = list(live.order_by("last_used_at", "created_at").values_list("pk", flat=True)[:excess])
+    sessions_revoke_matching(
+        queryset=DeviceSession.objects.filter(pk__in=oldest),
+        reason=RevokeReason.SESSION_LIMIT,
+        ip_address=ip_address,
+        users=[user.pk],
+        session_ids=[str(pk) for pk in oldest],
+    )
+
+
+def session_rename(*, session_id: UUID | str, user_id: int, device_name: str) -> DeviceSession | None:
+    """Rename the live session ``session_id`` of user ``user_id``; return it, or None when there is none."""
+    renamed = (
+        DeviceSession.objects.live(timezone.now())
+        .filter(pk=session_id, user_id=user_id)
+        .update(device_name=device_name)
+    )
+    if not renamed:
+        return None
+    return DeviceSession.objects.filter(pk=session_id, user_id=user_id).first()
 
 
 def session_refresh(*, token: SessionRefreshToken, ip_address: str | None = None) -> IssuedTokens:
@@ -286,13 +481,51 @@ def _refresh_not_rotated(
             ip_address=ip_address,
             reused_jti=jti,
         )
-        session_revoke(
-            session_id=session.pk,
-            user_id=session.user_id,
-            reason=RevokeReason.REUSE_DETECTED,
-            ip_address=ip_address,
-        )
+        everywhere = settings.REFRESH_REUSE_REVOKES == "user"
+        if everywhere:
+            revoked = sessions_revoke_of_users(
+                user_ids=[session.user_id], reason=RevokeReason.REUSE_DETECTED, ip_address=ip_address
+            )
+        else:
+            revoked = int(
+                session_revoke(
+                    session_id=session.pk,
+                    user_id=session.user_id,
+                    reason=RevokeReason.REUSE_DETECTED,
+                    ip_address=ip_address,
+                )
+            )
+        if revoked:  # a concurrent detection of the same reuse mails nobody twice
+            _reuse_notify(
+                session=session, ip_address=ip_address, now=now, revoked=revoked, everywhere=everywhere
+            )
     raise RefreshDenied("reuse detected", reason=RevokeReason.REUSE_DETECTED.value)
+
+
+def _reuse_notify(
+    *, session: DeviceSession, ip_address: str | None, now: datetime, revoked: int, everywhere: bool
+) -> None:
+    """Record that the user is told of the reuse, and mail them after the commit."""
+    security_event_record(
+        type=SecurityEvent.Type.REUSE_NOTIFIED,
+        user_id=session.user_id,
+        session_id=session.pk,
+        ip_address=ip_address,
+        reason=RevokeReason.REUSE_DETECTED,
+        count=revoked,
+    )
+    notifications.mail_after_commit(
+        name=notifications.REUSE,
+        user=session.user,
+        context={
+            "device": session.device_name or device_name_from_user_agent(session.user_agent),
+            "session_ip": session.ip_address,
+            "ip": ip_address,
+            "time": now,
+            "revoked_count": revoked,
+            "everywhere": everywhere,
+        },
+    )
 
 
 # How stale "last used" may get: authenticated requests record their use at most this often per

@@ -18,8 +18,10 @@ def revoke_sessions_on_credential_change(sender, instance, created, raw=False, *
     if created or raw:
         return
     session_cache.forget_user(instance.pk)  # cached user fields (is_staff, names) may have changed
+    reset = instance.__dict__.pop("_password_reset", False)  # set_password_from_reset()
     if instance._password is not None or instance.__dict__.pop("_password_disabled", False):
-        services.sessions_revoke_of_users(user_ids=[instance.pk], reason=RevokeReason.PASSWORD_CHANGED)
+        reason = RevokeReason.PASSWORD_RESET if reset else RevokeReason.PASSWORD_CHANGED
+        services.sessions_revoke_of_users(user_ids=[instance.pk], reason=reason)
     elif not instance.is_active:
         services.sessions_revoke_of_users(user_ids=[instance.pk], reason=RevokeReason.USER_DEACTIVATED)
 

@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
-from rest_framework.exceptions import AuthenticationFailed, NotFound
+from rest_framework.exceptions import APIException, AuthenticationFailed, NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,20 +16,40 @@ from accounts.authentication import session_ended
 from accounts.devices import device_name_from_user_agent
 from accounts.models import RevokeReason
 from accounts.serializers import (
+    RESET_LINK_INVALID,
     DeviceSessionSerializer,
     LoginSerializer,
     PasswordChangeSerializer,
+    PasswordResetAcceptedSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetRequestSerializer,
     RegisterSerializer,
+    SessionRenameSerializer,
     TokenPairSerializer,
     TokenResponseSerializer,
 )
-from accounts.throttling import AuthRateThrottle, PasswordChangeRateThrottle
+from accounts.throttling import (
+    AuthRateThrottle,
+    PasswordChangeRateThrottle,
+    PasswordResetConfirmRateThrottle,
+    PasswordResetEmailRateThrottle,
+    PasswordResetRateThrottle,
+)
 from accounts.tokens import SessionAccessToken, SessionRefreshToken, seconds_until
 from common.net import client_ip, user_agent
 from common.openapi import ACCESS_SCHEME, REFRESH_SCHEME, ErrorSerializer
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 BEARER_CHALLENGE = 'Bearer realm="api"'
+RESET_ACCEPTED = {
+    "detail": "If an active account uses this address, a link to reset its password is on its way."
+}
+
+
+class SessionLimitReached(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("This account has as many sessions as it may have: log out on another device first.")
+    default_code = "session_limit"
 
 
 def token_pair_data(issued):
@@ -133,7 +153,7 @@ class LoginView(PublicAuthView):
     @extend_schema(
         summary="Log in: a new session for this device",
         request=LoginSerializer,
-        responses={200: TokenResponseSerializer, 401: ErrorSerializer},
+        responses={200: TokenResponseSerializer, 401: ErrorSerializer, 409: ErrorSerializer},
     )
     def post(self, request):
         data = self.validated(LoginSerializer, request)
@@ -145,6 +165,8 @@ class LoginView(PublicAuthView):
             raise AuthenticationFailed(
                 _("No active account found with the given credentials."), code="authentication_failed"
             ) from exc
+        except services.SessionLimitReached as exc:
+            raise SessionLimitReached from exc
         return Response(token_response_data(issued, issued.session.user), headers=NO_STORE)
 
 
@@ -209,6 +231,67 @@ class LogoutAllView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class LogoutOthersView(APIView):
+    @extend_schema(
+        summary="Log out every other device: revoke every session but this one",
+        request=None,
+        responses={204: None},
+    )
+    def post(self, request):
+        request.data  # noqa: B018 - enforce JSON-only bodies (415)
+        services.sessions_revoke_of_users(
+            user_ids=[request.user.pk],
+            reason=RevokeReason.LOGOUT_OTHERS,
+            keep_session_id=request.auth.session_id,
+            ip_address=client_ip(request),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetView(PublicAuthView):
+    throttle_classes = (PasswordResetRateThrottle, PasswordResetEmailRateThrottle)
+
+    @extend_schema(
+        summary="Ask for a password-reset link by mail",
+        description="The answer is the same whether or not the address belongs to an account; an active "
+        "account gets a mail with a single-use link to `PASSWORD_RESET_URL`. Throttled per client IP and "
+        "per address.",
+        request=PasswordResetRequestSerializer,
+        responses={202: PasswordResetAcceptedSerializer},
+    )
+    def post(self, request):
+        data = self.validated(PasswordResetRequestSerializer, request)
+        services.password_reset_request(
+            email=data["email"], user_agent=user_agent(request), ip_address=client_ip(request)
+        )
+        return Response(RESET_ACCEPTED, status=status.HTTP_202_ACCEPTED, headers=NO_STORE)
+
+
+class PasswordResetConfirmView(PublicAuthView):
+    throttle_classes = (PasswordResetConfirmRateThrottle,)
+
+    @extend_schema(
+        summary="Set a new password with a reset link",
+        description="`uid` and `token` come from the link's query string. Every session of the account is "
+        "revoked, and the link stops working. 400 for a link that is invalid, used or expired (on `token`) "
+        "and for a password Django's validators reject (on `new_password`).",
+        request=PasswordResetConfirmSerializer,
+        responses={204: None},
+    )
+    def post(self, request):
+        data = self.validated(PasswordResetConfirmSerializer, request)
+        try:
+            services.password_reset_complete(
+                uid=data["uid"],
+                token=data["token"],
+                new_password=data["new_password"],
+                ip_address=client_ip(request),
+            )
+        except services.ResetLinkInvalid as exc:  # used by a concurrent request in the meantime
+            raise ValidationError({"token": [RESET_LINK_INVALID]}) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class PasswordChangeView(APIView):
     throttle_classes = (PasswordChangeRateThrottle,)
 
@@ -243,6 +326,23 @@ class SessionListView(generics.ListAPIView):
 
 
 class SessionDetailView(APIView):
+    @extend_schema(
+        summary="Rename one of the caller's sessions",
+        request=SessionRenameSerializer,
+        responses={200: DeviceSessionSerializer},
+    )
+    def patch(self, request, pk):
+        serializer = SessionRenameSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        session = services.session_rename(
+            session_id=pk, user_id=request.user.pk, device_name=serializer.validated_data["device_name"]
+        )
+        if session is None:
+            raise NotFound(_("No such session."))
+        return Response(
+            DeviceSessionSerializer(session, context={"session_id": request.auth.session_id}).data
+        )
+
     @extend_schema(summary="Revoke one of the caller's sessions", responses={204: None})
     def delete(self, request, pk):
         revoked = services.session_revoke(

@@ -79,6 +79,15 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and getattr(serializer, "validated_whole", False):
+            # drf-spectacular documents every PATCH body as partial (nothing required); a view
+            # that validates this serializer whole requires what the serializer requires.
+            properties = schema.get("properties", {})
+            required = [
+                name for name, field in serializer.fields.items() if field.required and name in properties
+            ]
+            if required:
+                schema["required"] = sorted(required)
         if direction == "response":
             # DRF renders every readable field, defaults included: a client can count on each.
             properties = schema.get("properties", {})
@@ -152,7 +161,9 @@ OPERATION_DESCRIPTIONS = {
         "own session, listed by `/api/auth/sessions/`; `device_name` names it there (derived from "
         "the User-Agent when left out).\n\n"
         "An unknown email and a wrong password get the same 401, so the answer never tells whether "
-        "an account exists. Attempts are throttled per client IP (429 with `Retry-After`)."
+        "an account exists. Attempts are throttled per client IP (429 with `Retry-After`).\n\n"
+        "When the account has `SESSION_MAX_PER_USER` live sessions already, the least recently used "
+        "are revoked (`SESSION_LIMIT_POLICY=evict_oldest`) or the login gets 409 `session_limit` (`deny`)."
     ),
     "auth_register_create": (
         "Create an account and log it in on this device: the answer is the same as a login's. "

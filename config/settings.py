@@ -68,7 +68,9 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Templates here win over the apps' own: a deployer's versions of the mails, say
+        # (accounts/email/*.txt, *.html; see docs/account-protection.md).
+        "DIRS": env.list("TEMPLATE_DIRS", default=[]),
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -175,6 +177,49 @@ if AUTH_THROTTLE_RATE.strip().lower() != "none" and not re.fullmatch(
         f"AUTH_THROTTLE_RATE must look like '10/min' or be 'none', not {AUTH_THROTTLE_RATE!r}."
     )
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
+# --- Account protection (docs/account-protection.md) ----------------------------------------
+# What refresh token reuse revokes: the session whose token was replayed, or every session of its user.
+REFRESH_REUSE_REVOKES = env.str("REFRESH_REUSE_REVOKES", default="session").strip().lower()
+if REFRESH_REUSE_REVOKES not in ("session", "user"):
+    raise ImproperlyConfigured(
+        f"REFRESH_REUSE_REVOKES must be 'session' or 'user', not {REFRESH_REUSE_REVOKES!r}."
+    )
+# At most this many live sessions per user (0: no limit); past it, SESSION_LIMIT_POLICY decides.
+SESSION_MAX_PER_USER = env.int("SESSION_MAX_PER_USER", default=0)
+SESSION_LIMIT_POLICY = env.str("SESSION_LIMIT_POLICY", default="evict_oldest").strip().lower()
+if SESSION_MAX_PER_USER < 0:
+    raise ImproperlyConfigured("SESSION_MAX_PER_USER must be 0 (no limit) or more.")
+if SESSION_LIMIT_POLICY not in ("evict_oldest", "deny"):
+    raise ImproperlyConfigured(
+        f"SESSION_LIMIT_POLICY must be 'evict_oldest' or 'deny', not {SESSION_LIMIT_POLICY!r}."
+    )
+# A login from a User-Agent that none of the user's sessions used in this many days is mailed (0: never).
+NEW_DEVICE_WINDOW_DAYS = env.int("NEW_DEVICE_WINDOW_DAYS", default=90)
+if NEW_DEVICE_WINDOW_DAYS < 0:
+    raise ImproperlyConfigured("NEW_DEVICE_WINDOW_DAYS must be 0 (no new-device mail) or more.")
+# The web page a reset link opens, with ?uid=...&token=... appended; Django's token generator
+# makes the tokens: single-use (they die with the password) and valid this long.
+PASSWORD_RESET_URL = env.str("PASSWORD_RESET_URL", default="http://127.0.0.1:8000/reset-password")
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=3600)
+if PASSWORD_RESET_TIMEOUT <= 0:
+    raise ImproperlyConfigured("PASSWORD_RESET_TIMEOUT_SECONDS must be more than 0.")
+
+# --- Mail: EMAIL_URL in django-environ's form (consolemail://, smtp+tls://user:pass@host:587,
+# filemail:////absolute/dir); sent after the commit, off the request thread (accounts.notifications).
+globals().update(
+    {
+        name: value
+        for name, value in env.email_url("EMAIL_URL", default="consolemail://").items()
+        if value is not None and value != ""
+    }
+)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
+# The most one SMTP conversation may take, so that a hung mail server never holds a thread for long.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT_SECONDS", default=10)
+# Hand each mail to a short-lived thread so that no response waits on the mail server (and the
+# time a password-reset request takes says nothing about whether the account exists).
+EMAIL_SEND_IN_BACKGROUND = env.bool("EMAIL_SEND_IN_BACKGROUND", default=True)
 
 SIMPLE_JWT = {
     "ALGORITHM": "HS256",

@@ -125,6 +125,9 @@ def server_env(*, database_url, redis_url="", settings="config.settings", **extr
         DJANGO_DEBUG="true",
         AUTH_THROTTLE_RATE="none",
         PYTHONUNBUFFERED="1",
+        # Mails (new-device logins, reuse) go nowhere unless a test asks for them: the
+        # default console backend would write them into the server's log.
+        EMAIL_URL="dummymail://",
     )
     if redis_url:
         env["REDIS_URL"] = redis_url

@@ -273,6 +273,7 @@ def test_api_events_all_say_source_api(api_client, user, login):
     events = SecurityEvent.objects.order_by("pk")
     assert [(e.type, e.source) for e in events] == [
         ("login", "api"),
+        ("new_device_login", "api"),  # the user's first session
         ("login_failed", "api"),
         ("session_revoked", "api"),
         ("login", "api"),

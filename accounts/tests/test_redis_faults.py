@@ -8,6 +8,7 @@ is refused once the state it cached is at most SESSION_CACHE_SECONDS old.
 import time
 
 import pytest
+from django.core import mail
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -297,3 +298,43 @@ def test_cache_clear_survives_a_dead_redis(redis):
     cache.set("k", "v")
     assert cache.get("k") == "v"  # the per-process fallback
     assert cache.clear() is True
+
+
+@pytest.mark.parametrize("fault", ["killed", "frozen"])
+def test_account_protection_answers_from_the_database_while_redis_fails(
+    api_client, user, redis, fault, settings
+):
+    """Reset (throttled per IP and per address), the cap, new-device mail, log out others, rename."""
+    settings.SESSION_MAX_PER_USER = 2
+    first = login(api_client, user).json()
+    {"killed": redis.kill, "frozen": redis.freeze}[fault]()
+    results = []
+    for name, call in [
+        ("login (evicts, mails)", lambda: login(api_client, user, HTTP_USER_AGENT="curl/8.0")),
+        ("login (evicts)", lambda: login(api_client, user)),
+        ("reset", lambda: api_client.post("/api/auth/password/reset/", {"email": user.email}, format="json")),
+        ("confirm", lambda: api_client.post("/api/auth/password/reset/confirm/", {"uid": "MQ", "token": "x-y", "new_password": "N3w-long-passphrase"}, format="json")),
+    ]:  # fmt: skip
+        response, took = timed(call)
+        results.append((name, response.status_code, took))
+    tokens = login(api_client, user).json()
+    for name, call in [
+        ("logout others", lambda: api_client.post("/api/auth/logout-others/", **bearer(tokens["access"]))),
+        ("rename", lambda: api_client.patch(f"/api/auth/sessions/{tokens['session']['id']}/", {"device_name": "n"}, format="json", **bearer(tokens["access"]))),
+    ]:  # fmt: skip
+        response, took = timed(call)
+        results.append((name, response.status_code, took))
+    assert [(name, status) for name, status, _ in results] == [
+        ("login (evicts, mails)", 200),
+        ("login (evicts)", 200),
+        ("reset", 202),
+        ("confirm", 400),
+        ("logout others", 204),
+        ("rename", 200),
+    ]
+    assert max(took for _, _, took in results) < REQUEST_BUDGET_SECONDS, results
+    assert DeviceSession.objects.get(pk=first["session"]["id"]).revoke_reason == "session_limit"
+    assert [message.subject for message in mail.outbox][-2:] == [
+        "New sign-in to your account from curl",
+        "Reset your password",
+    ]

@@ -188,4 +188,6 @@ def test_authenticated_use_updates_last_used_at_most_once_a_minute(api_client, u
         assert last_used_after_a_request() == timedelta(seconds=75 + 59 + 300)
         # And the sessions list shows it.
         listed = get_sessions(api_client, tokens["access"]).json()["results"][0]
-        assert listed["last_used_at"].startswith((created + timedelta(seconds=434)).strftime("%Y-%m-%dT%H:%M:%S"))
+        assert listed["last_used_at"].startswith(
+            (created + timedelta(seconds=434)).strftime("%Y-%m-%dT%H:%M:%S")
+        )

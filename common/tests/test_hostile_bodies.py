@@ -12,7 +12,15 @@ def _no_throttle(settings):
     settings.AUTH_THROTTLE_RATE = "none"
 
 
-@pytest.mark.parametrize("url", ["/api/auth/login/", "/api/auth/register/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/auth/login/",
+        "/api/auth/register/",
+        "/api/auth/password/reset/",
+        "/api/auth/password/reset/confirm/",
+    ],
+)
 def test_deep_nesting_is_400_on_public_endpoints(api_client, url):
     response = api_client.generic("POST", url, DEEP, content_type="application/json")
     assert response.status_code == 400
@@ -26,6 +34,7 @@ def test_deep_nesting_is_400_on_public_endpoints(api_client, url):
         ("PATCH", "/api/users/me/"),
         ("POST", "/api/auth/password/change/"),
         ("POST", "/api/auth/logout-all/"),
+        ("POST", "/api/auth/logout-others/"),
     ],
 )
 def test_deep_nesting_is_400_on_authenticated_endpoints(auth_client, method, url):

@@ -86,6 +86,8 @@ def test_protected_operations_use_the_bearer_scheme_and_document_401(schema):
     public = {
         ("/api/auth/register/", "POST"),
         ("/api/auth/login/", "POST"),
+        ("/api/auth/password/reset/", "POST"),
+        ("/api/auth/password/reset/confirm/", "POST"),
         ("/api/health/", "GET"),
         ("/.well-known/jwks.json", "GET"),
     }
@@ -131,6 +133,23 @@ def test_request_and_response_bodies(schema):
     assert ref(paths["/api/todos/{id}/"]["get"]["responses"]["404"]) == "Error"
     assert ref(paths["/api/todos/"]["post"]["responses"]["400"]) == "ValidationError"
     assert "503" in paths["/api/health/"]["get"]["responses"]
+    # Account protection.
+    assert ref(paths["/api/auth/login/"]["post"]["responses"]["409"]) == "Error"
+    assert "409" not in paths["/api/auth/register/"]["post"]["responses"]  # a new user has no session yet
+    assert {"204", "401"} <= set(paths["/api/auth/logout-others/"]["post"]["responses"])
+    rename = paths["/api/auth/sessions/{id}/"]["patch"]["requestBody"]
+    assert rename["required"] is True
+    assert schema["components"]["schemas"][ref(rename)]["required"] == ["device_name"]
+    assert schema["components"]["schemas"][ref(rename)]["properties"]["device_name"]["maxLength"] == 100
+    assert ref(paths["/api/auth/sessions/{id}/"]["patch"]["responses"]["200"]) == "DeviceSession"
+    assert {"400", "401", "404", "415"} <= set(paths["/api/auth/sessions/{id}/"]["patch"]["responses"])
+    reset = paths["/api/auth/password/reset/"]["post"]
+    assert ref(reset["requestBody"]) == "PasswordResetRequestRequest"
+    assert ref(reset["responses"]["202"]) == "PasswordResetAccepted"
+    assert {"400", "415", "429"} <= set(reset["responses"])
+    confirm = paths["/api/auth/password/reset/confirm/"]["post"]
+    assert ref(confirm["requestBody"]) == "PasswordResetConfirmRequest"
+    assert {"204", "400", "415", "429"} <= set(confirm["responses"])
 
     components = schema["components"]["schemas"]
     assert set(components["Todo"]["properties"]) == {
