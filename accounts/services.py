@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts import hot_sql, session_cache
+from accounts import dpop, hot_sql, session_cache
 from accounts.models import DeviceSession, RevokeReason, SecurityEvent, SessionState, User
 from accounts.selectors import security_events_prunable, sessions_prunable
 from accounts.tokens import SessionAccessToken, SessionRefreshToken, new_refresh_expiry
@@ -120,8 +120,12 @@ def user_register(
     ip_address: str | None,
     first_name: str = "",
     last_name: str = "",
+    dpop_jkt: str | None = None,
 ) -> "IssuedTokens":
-    """Create a user and open their first session; raise EmailTaken when the email is in use (also under a race)."""
+    """Create a user and open their first session; raise EmailTaken when the email is in use (also under a race).
+
+    ``dpop_jkt`` binds the session to that key (accounts.dpop), as for the two below.
+    """
     try:
         with transaction.atomic():
             user = User.objects.create_user(
@@ -129,7 +133,9 @@ def user_register(
             )
     except IntegrityError as exc:
         raise EmailTaken(email) from exc
-    return session_create(user=user, device_name=device_name, user_agent=user_agent, ip_address=ip_address)
+    return session_create(
+        user=user, device_name=device_name, user_agent=user_agent, ip_address=ip_address, dpop_jkt=dpop_jkt
+    )
 
 
 def user_login(
@@ -140,6 +146,7 @@ def user_login(
     device_name: str,
     user_agent: str,
     ip_address: str | None,
+    dpop_jkt: str | None = None,
 ) -> "IssuedTokens":
     """Check the credentials and open a session; raise LoginFailed the same way for every failure."""
     # Django's backend runs the hasher for unknown emails too, so timing tells nothing.
@@ -154,11 +161,19 @@ def user_login(
         )
         raise LoginFailed
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
-    return session_create(user=user, device_name=device_name, user_agent=user_agent, ip_address=ip_address)
+    return session_create(
+        user=user, device_name=device_name, user_agent=user_agent, ip_address=ip_address, dpop_jkt=dpop_jkt
+    )
 
 
 def user_change_password(
-    *, user: User, new_password: str, session_id: str, user_agent: str, ip_address: str | None
+    *,
+    user: User,
+    new_password: str,
+    session_id: str,
+    user_agent: str,
+    ip_address: str | None,
+    dpop_jkt: str | None = None,
 ) -> "IssuedTokens":
     """Set a new password, which revokes every session, then open a new one for this device."""
     device_name = (
@@ -169,15 +184,26 @@ def user_change_password(
         user.set_password(new_password)
         user.save()  # The post_save receiver revokes every session of the user.
         return session_create(
-            user=user, device_name=device_name, user_agent=user_agent, ip_address=ip_address
+            user=user,
+            device_name=device_name,
+            user_agent=user_agent,
+            ip_address=ip_address,
+            dpop_jkt=dpop_jkt,
         )
 
 
 # --- Sessions -------------------------------------------------------------------------------
 
 
-def session_create(*, user: User, device_name: str, user_agent: str, ip_address: str | None) -> IssuedTokens:
-    """Open a session for ``user`` and return its first token pair."""
+def session_create(
+    *,
+    user: User,
+    device_name: str,
+    user_agent: str,
+    ip_address: str | None,
+    dpop_jkt: str | None = None,
+) -> IssuedTokens:
+    """Open a session for ``user`` and return its first token pair, bound to the key ``dpop_jkt`` if given."""
     now = timezone.now()
     session = DeviceSession(
         user=user,
@@ -187,6 +213,7 @@ def session_create(*, user: User, device_name: str, user_agent: str, ip_address:
         created_at=now,
         last_used_at=now,
         absolute_expires_at=now + settings.SESSION_MAX_LIFETIME,
+        dpop_jkt=dpop_jkt,
     )
     session.expires_at = new_refresh_expiry(now=now, absolute_expires_at=session.absolute_expires_at)
     # The primary key is made here, so the token exists before the row and one INSERT does.
@@ -196,6 +223,7 @@ def session_create(*, user: User, device_name: str, user_agent: str, ip_address:
         expires_at=session.expires_at,
         session_expires_at=session.absolute_expires_at,
     )
+    dpop.bind(refresh, dpop_jkt)
     session.refresh_jti = refresh["jti"]
     with transaction.atomic():
         session.save(force_insert=True)
@@ -222,6 +250,9 @@ def session_refresh(*, token: SessionRefreshToken, ip_address: str | None = None
         expires_at=expires_at,
         session_expires_at=token.session_expires_at,
     )
+    # The binding is signed into the token (checked against the proof before we got here):
+    # the rotation's one UPDATE need not read it from the row.
+    dpop.bind(new, dpop.token_jkt(token))
     rotated = hot_sql.session_rotate(
         session_id=session_id, user_id=user_id, jti=jti, new_jti=new["jti"], now=now, expires_at=expires_at
     )
@@ -257,15 +288,15 @@ def _refresh_not_rotated(
             session_id=session.pk,
             ip_address=ip_address,
         )
-        return IssuedTokens(
-            refresh=SessionRefreshToken.for_session(
-                user_id=session.user_id,
-                session_id=session.pk,
-                expires_at=session.expires_at,
-                session_expires_at=session.absolute_expires_at,
-                jti=session.refresh_jti,
-            )
+        live = SessionRefreshToken.for_session(
+            user_id=session.user_id,
+            session_id=session.pk,
+            expires_at=session.expires_at,
+            session_expires_at=session.absolute_expires_at,
+            jti=session.refresh_jti,
         )
+        dpop.bind(live, session.dpop_jkt)
+        return IssuedTokens(refresh=live)
     if jti == session.refresh_jti:
         raise RefreshDenied("session changed during the refresh")
     # A signed token of this session that is no longer its live one: it was rotated past,
