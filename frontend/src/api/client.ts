@@ -12,6 +12,7 @@
  *    (after waiting for the lock, we also give that tab's write a moment to become visible);
  *  - a refused refresh (401) clears both tokens, which sends every tab to the login screen.
  */
+import { isProofRefused, noteServerClock, withDPoP } from './dpop';
 import { errorFromResponse, NetworkError, UnauthorizedError } from './errors';
 import { isJwtExpired, tokenStorage } from './tokens';
 import type { RefreshResponse, TokenPair } from './types/auth';
@@ -52,10 +53,16 @@ export function buildUrl(path: string, query?: Record<string, QueryValue>): stri
   return `${API_BASE_URL}${path}${qs ? `?${qs}` : ''}`;
 }
 
-/** fetch() with NetworkError instead of a bare TypeError. */
+/**
+ * fetch() with NetworkError instead of a bare TypeError, and a DPoP proof (see dpop.ts) on
+ * every request where the browser has a key: the one place where requests are signed. A proof
+ * refused because this device's clock is off is signed again once, with the server's time.
+ */
 async function send(url: string, init: RequestInit): Promise<Response> {
   try {
-    return await fetch(url, init);
+    const response = await fetch(url, await withDPoP(url, init));
+    if (noteServerClock(response) && isProofRefused(response)) return await fetch(url, await withDPoP(url, init));
+    return response;
   } catch (cause) {
     if (cause instanceof DOMException && cause.name === 'AbortError') throw cause;
     throw new NetworkError(cause);
