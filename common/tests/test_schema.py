@@ -114,7 +114,9 @@ def test_security_schemes(schema):
     assert schema["paths"]["/api/todos/"]["get"]["security"] == [{"jwtAuth": []}, dpop]
     for path in ("/api/auth/login/", "/api/auth/register/", "/api/auth/password/change/"):
         parameters = schema["paths"][path]["post"].get("parameters", [])
-        assert {"in": "header", "name": "DPoP"}.items() <= next(p for p in parameters if p["name"] == "DPoP").items()
+        assert {"in": "header", "name": "DPoP"}.items() <= next(
+            p for p in parameters if p["name"] == "DPoP"
+        ).items()
 
 
 def test_request_and_response_bodies(schema):
