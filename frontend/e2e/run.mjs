@@ -36,6 +36,7 @@ import {
   waitForAccessExpiry,
   waitForApiIdle,
 } from './app.mjs';
+import { dpopStolenTokensAreUselessElsewhere } from './dpop.mjs';
 
 const TOTAL_TIMEOUT_MS = Number(process.env.E2E_TIMEOUT_MS ?? 300_000);
 
@@ -300,6 +301,9 @@ const scenarios = [
     assert.equal(reuse.status, 401, 'the logged-out refresh token still works');
     await screenshot(page1, '07-logged-out');
   }],
+
+  ['DPoP: tokens copied out of the page are refused elsewhere; the page keeps working', ({ browser, baseUrl }) =>
+    dpopStolenTokensAreUselessElsewhere({ browser, baseUrl, problems })],
 
   ['no CSP violations or page errors', async () => {
     assert.deepEqual(problems, []);
