@@ -424,7 +424,13 @@ def test_iat_window_edges(api_client, bound, key, offset, accepted):
         assert_dpop_401(response)
 
 
-def test_a_lapsed_record_lets_its_jti_be_used_again(bound, key):
+@pytest.fixture
+def database_record(settings):
+    """Keep the replay record in the database, whatever REDIS_URL says."""
+    settings.DPOP_REPLAY_REDIS_URL = None
+
+
+def test_a_lapsed_record_lets_its_jti_be_used_again(bound, key, database_record):
     from accounts import dpop_replay
 
     assert dpop_replay.first_use(jkt=key.jkt, jti="again", valid_until=time.time() - 1)
@@ -432,7 +438,7 @@ def test_a_lapsed_record_lets_its_jti_be_used_again(bound, key):
     assert not dpop_replay.first_use(jkt=key.jkt, jti="again", valid_until=time.time() + 60)
 
 
-def test_records_are_digests_and_pruned(bound, key, monkeypatch):
+def test_records_are_digests_and_pruned(bound, key, monkeypatch, database_record):
     from accounts import dpop_replay
 
     monkeypatch.setattr(dpop_replay, "_last_prune", 0.0)
@@ -491,7 +497,7 @@ def test_grace_window_retry_stays_bound(api_client, bound, key, settings):
     assert claims(retry.json()["refresh"])["cnf"] == {"jkt": key.jkt}
 
 
-def test_bound_refresh_costs_the_rotation_and_the_replay_record(api_client, bound, key):
+def test_bound_refresh_costs_the_rotation_and_the_replay_record(api_client, bound, key, database_record):
     headers = key.headers("POST", REFRESH, bound["refresh"], access=False)
     with CaptureQueriesContext(connection) as captured:
         assert api_client.post(REFRESH, **headers).status_code == 200
