@@ -5,14 +5,16 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
 from accounts import selectors, services
+from accounts.dpop import DPoPAuthenticationMixin
 
 
-class SessionJWTAuthentication(JWTAuthentication):
+class SessionJWTAuthentication(DPoPAuthenticationMixin, JWTAuthentication):
     """SimpleJWT's authentication, refusing tokens whose session is no longer live.
 
     The session, its expiry and the user's ``is_active`` are checked in the one query
     that the stock class spends on the user alone, so a revocation takes effect on the
-    very next request, in every server process.
+    very next request, in every server process. Tokens of a session bound to a key
+    need the DPoP scheme and a proof (``accounts.dpop``).
     """
 
     def get_user(self, validated_token):

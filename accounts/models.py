@@ -172,6 +172,15 @@ class DeviceSession(models.Model):
     absolute_expires_at = models.DateTimeField(help_text="The cap no rotation can extend.")
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoke_reason = models.CharField(max_length=32, choices=RevokeReason.choices, blank=True)
+    # DPoP (accounts/dpop.py): the RFC 7638 thumbprint of the key the session is bound to, or
+    # NULL for a plain Bearer session. Its tokens carry the same value as cnf.jkt.
+    dpop_jkt = models.CharField(  # noqa: DJ001 - NULL means "not bound", which "" would blur
+        "DPoP key thumbprint",
+        max_length=43,
+        null=True,
+        blank=True,
+        help_text="Set when the session is bound to a client key (DPoP): its tokens need a proof.",
+    )
 
     objects = DeviceSessionQuerySet.as_manager()
 
@@ -264,3 +273,18 @@ class SecurityEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_type_display()} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class DPoPProofUse(models.Model):
+    """A DPoP proof already used: the database side of the replay check (accounts/dpop_replay.py)."""
+
+    # sha256 of the key's thumbprint and the proof's jti, hex: never the client's text as is.
+    key = models.CharField(max_length=64, primary_key=True)
+    expires_at = models.DateTimeField(help_text="After this, no proof with this jti can be valid.")
+
+    class Meta:
+        verbose_name = "DPoP proof use"
+        indexes = [models.Index(fields=["expires_at"], name="dpop_use_expires_idx")]
+
+    def __str__(self):
+        return self.key

@@ -21,7 +21,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlencode, urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts import hot_sql, notifications, session_cache
+from accounts import dpop, hot_sql, notifications, session_cache
 from accounts.devices import device_name_from_user_agent
 from accounts.models import DeviceSession, RevokeReason, SecurityEvent, SessionState, User
 from accounts.selectors import security_events_prunable, sessions_prunable
@@ -137,8 +137,12 @@ def user_register(
     ip_address: str | None,
     first_name: str = "",
     last_name: str = "",
+    dpop_jkt: str | None = None,
 ) -> "IssuedTokens":
-    """Create a user and open their first session; raise EmailTaken when the email is in use (also under a race)."""
+    """Create a user and open their first session; raise EmailTaken when the email is in use (also under a race).
+
+    ``dpop_jkt`` binds the session to that key (accounts.dpop), as for the two below.
+    """
     try:
         with transaction.atomic():
             user = User.objects.create_user(
@@ -146,7 +150,9 @@ def user_register(
             )
     except IntegrityError as exc:
         raise EmailTaken(email) from exc
-    return session_create(user=user, device_name=device_name, user_agent=user_agent, ip_address=ip_address)
+    return session_create(
+        user=user, device_name=device_name, user_agent=user_agent, ip_address=ip_address, dpop_jkt=dpop_jkt
+    )
 
 
 def user_login(
@@ -157,6 +163,7 @@ def user_login(
     device_name: str,
     user_agent: str,
     ip_address: str | None,
+    dpop_jkt: str | None = None,
 ) -> "IssuedTokens":
     """Check the credentials and open a session; raise LoginFailed the same way for every failure."""
     # Django's backend runs the hasher for unknown emails too, so timing tells nothing.
@@ -174,7 +181,11 @@ def user_login(
     with transaction.atomic():
         new_device = device_is_new(user=user, user_agent=user_agent)
         issued = session_create(
-            user=user, device_name=device_name, user_agent=user_agent, ip_address=ip_address
+            user=user,
+            device_name=device_name,
+            user_agent=user_agent,
+            ip_address=ip_address,
+            dpop_jkt=dpop_jkt,
         )
         if new_device:
             _new_device_notify(session=issued.session)
@@ -218,7 +229,13 @@ def _new_device_notify(*, session: DeviceSession) -> None:
 
 
 def user_change_password(
-    *, user: User, new_password: str, session_id: str, user_agent: str, ip_address: str | None
+    *,
+    user: User,
+    new_password: str,
+    session_id: str,
+    user_agent: str,
+    ip_address: str | None,
+    dpop_jkt: str | None = None,
 ) -> "IssuedTokens":
     """Set a new password, which revokes every session, then open a new one for this device."""
     device_name = (
@@ -229,7 +246,11 @@ def user_change_password(
         user.set_password(new_password)
         user.save()  # The post_save receiver revokes every session of the user.
         return session_create(
-            user=user, device_name=device_name, user_agent=user_agent, ip_address=ip_address
+            user=user,
+            device_name=device_name,
+            user_agent=user_agent,
+            ip_address=ip_address,
+            dpop_jkt=dpop_jkt,
         )
 
 
@@ -337,8 +358,15 @@ def _duration_words(seconds: int) -> str:
 # --- Sessions -------------------------------------------------------------------------------
 
 
-def session_create(*, user: User, device_name: str, user_agent: str, ip_address: str | None) -> IssuedTokens:
-    """Open a session for ``user`` and return its first token pair."""
+def session_create(
+    *,
+    user: User,
+    device_name: str,
+    user_agent: str,
+    ip_address: str | None,
+    dpop_jkt: str | None = None,
+) -> IssuedTokens:
+    """Open a session for ``user`` and return its first token pair, bound to the key ``dpop_jkt`` if given."""
     now = timezone.now()
     session = DeviceSession(
         user=user,
@@ -348,6 +376,7 @@ def session_create(*, user: User, device_name: str, user_agent: str, ip_address:
         created_at=now,
         last_used_at=now,
         absolute_expires_at=now + settings.SESSION_MAX_LIFETIME,
+        dpop_jkt=dpop_jkt,
     )
     session.expires_at = new_refresh_expiry(now=now, absolute_expires_at=session.absolute_expires_at)
     # The primary key is made here, so the token exists before the row and one INSERT does.
@@ -357,6 +386,7 @@ def session_create(*, user: User, device_name: str, user_agent: str, ip_address:
         expires_at=session.expires_at,
         session_expires_at=session.absolute_expires_at,
     )
+    dpop.bind(refresh, dpop_jkt)
     session.refresh_jti = refresh["jti"]
     with transaction.atomic():
         if settings.SESSION_MAX_PER_USER:
@@ -421,6 +451,9 @@ def session_refresh(*, token: SessionRefreshToken, ip_address: str | None = None
         expires_at=expires_at,
         session_expires_at=token.session_expires_at,
     )
+    # The binding is signed into the token (checked against the proof before we got here):
+    # the rotation's one UPDATE need not read it from the row.
+    dpop.bind(new, dpop.token_jkt(token))
     rotated = hot_sql.session_rotate(
         session_id=session_id, user_id=user_id, jti=jti, new_jti=new["jti"], now=now, expires_at=expires_at
     )
@@ -460,15 +493,15 @@ def _refresh_not_rotated(
             session_id=session.pk,
             ip_address=ip_address,
         )
-        return IssuedTokens(
-            refresh=SessionRefreshToken.for_session(
-                user_id=session.user_id,
-                session_id=session.pk,
-                expires_at=session.expires_at,
-                session_expires_at=session.absolute_expires_at,
-                jti=session.refresh_jti,
-            )
+        live = SessionRefreshToken.for_session(
+            user_id=session.user_id,
+            session_id=session.pk,
+            expires_at=session.expires_at,
+            session_expires_at=session.absolute_expires_at,
+            jti=session.refresh_jti,
         )
+        dpop.bind(live, session.dpop_jkt)
+        return IssuedTokens(refresh=live)
     if jti == session.refresh_jti:
         raise RefreshDenied("session changed during the refresh")
     # A signed token of this session that is no longer its live one: it was rotated past,

@@ -8,11 +8,10 @@ from rest_framework.exceptions import APIException, AuthenticationFailed, NotFou
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts import selectors, services
-from accounts.authentication import session_ended
+from accounts import dpop, selectors, services
+from accounts.authentication import SessionJWTAuthentication, session_ended
 from accounts.devices import device_name_from_user_agent
 from accounts.models import RevokeReason
 from accounts.serializers import (
@@ -37,7 +36,13 @@ from accounts.throttling import (
 )
 from accounts.tokens import SessionAccessToken, SessionRefreshToken, seconds_until
 from common.net import client_ip, user_agent
-from common.openapi import ACCESS_SCHEME, REFRESH_SCHEME, ErrorSerializer
+from common.openapi import (
+    ACCESS_SCHEME,
+    DPOP_ALTERNATIVE,
+    DPOP_PROOF_PARAMETER,
+    REFRESH_SCHEME,
+    ErrorSerializer,
+)
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 BEARER_CHALLENGE = 'Bearer realm="api"'
@@ -59,7 +64,7 @@ def token_pair_data(issued):
     return {
         "access": str(access),
         "refresh": str(issued.refresh),
-        "token_type": "Bearer",
+        "token_type": "DPoP" if dpop.token_jkt(issued.refresh) else "Bearer",
         "expires_in": seconds_until(access.expires_at, now),
         "refresh_expires_in": seconds_until(issued.refresh.expires_at, now),
     }
@@ -97,7 +102,7 @@ class PublicAuthView(APIView):
 
     def get_authenticate_header(self, request):
         # Without an authentication class DRF would turn our 401s into 403s.
-        return BEARER_CHALLENGE
+        return dpop.authenticate_header(request) or BEARER_CHALLENGE
 
     @staticmethod
     def validated(serializer_class, request):
@@ -107,8 +112,8 @@ class PublicAuthView(APIView):
         return serializer.validated_data
 
     def bearer_token(self, request):
-        """Return the raw token of the Authorization header; raise 401 when there is none."""
-        authenticator = JWTAuthentication()
+        """Return the raw token of the Authorization header (Bearer or DPoP); raise 401 when there is none."""
+        authenticator = SessionJWTAuthentication()
         header = authenticator.get_header(request)
         raw = authenticator.get_raw_token(header) if header else None
         if raw is None:
@@ -126,16 +131,19 @@ class RegisterView(PublicAuthView):
     @extend_schema(
         summary="Register and log in",
         request=RegisterSerializer,
-        responses={201: TokenResponseSerializer},
+        parameters=[DPOP_PROOF_PARAMETER],
+        responses={201: TokenResponseSerializer, 401: ErrorSerializer},
     )
     def post(self, request):
         data = self.validated(RegisterSerializer, request)
+        dpop_jkt = dpop.jkt_for_new_session(request)
         try:
             issued = services.user_register(
                 email=data["email"],
                 password=data["password"],
                 first_name=data.get("first_name", ""),
                 last_name=data.get("last_name", ""),
+                dpop_jkt=dpop_jkt,
                 **device_of(request, data),
             )
         except services.EmailTaken:
@@ -153,13 +161,19 @@ class LoginView(PublicAuthView):
     @extend_schema(
         summary="Log in: a new session for this device",
         request=LoginSerializer,
+        parameters=[DPOP_PROOF_PARAMETER],
         responses={200: TokenResponseSerializer, 401: ErrorSerializer, 409: ErrorSerializer},
     )
     def post(self, request):
         data = self.validated(LoginSerializer, request)
+        dpop_jkt = dpop.jkt_for_new_session(request)
         try:
             issued = services.user_login(
-                request=request, email=data["email"], password=data["password"], **device_of(request, data)
+                request=request,
+                email=data["email"],
+                password=data["password"],
+                dpop_jkt=dpop_jkt,
+                **device_of(request, data),
             )
         except services.LoginFailed as exc:
             raise AuthenticationFailed(
@@ -174,15 +188,17 @@ class RefreshView(PublicAuthView):
     @extend_schema(
         summary="Rotate the refresh token",
         description="Send the refresh token as `Authorization: Bearer <refresh>` and no body. The answer "
-        "is a new pair; the old refresh token stops working, and presenting it again revokes the session.",
+        "is a new pair; the old refresh token stops working, and presenting it again revokes the session. "
+        "A session bound to a key: `Authorization: DPoP <refresh>` and a `DPoP` proof.",
         request=None,
         responses={200: TokenPairSerializer, 401: ErrorSerializer},
-        auth=[{REFRESH_SCHEME: []}],
+        auth=[{REFRESH_SCHEME: []}, DPOP_ALTERNATIVE],
     )
     def post(self, request):
         raw = self.bearer_token(request)
         try:
             token = services.refresh_token_decode(raw)
+            dpop.require_binding(request, token, raw=raw, access=False, refreshing=True)
             issued = services.session_refresh(token=token, ip_address=client_ip(request))
         except services.RefreshDenied as exc:
             raise session_ended(
@@ -194,10 +210,11 @@ class RefreshView(PublicAuthView):
 class LogoutView(PublicAuthView):
     @extend_schema(
         summary="Log out: revoke this session",
-        description="Send the access or the refresh token as `Authorization: Bearer <token>`.",
+        description="Send the access or the refresh token as `Authorization: Bearer <token>` "
+        "(`DPoP <token>` and a `DPoP` proof for a session bound to a key).",
         request=None,
         responses={204: None, 401: ErrorSerializer},
-        auth=[{ACCESS_SCHEME: []}, {REFRESH_SCHEME: []}],
+        auth=[{ACCESS_SCHEME: []}, {REFRESH_SCHEME: []}, DPOP_ALTERNATIVE],
     )
     def post(self, request):
         raw = self.bearer_token(request)
@@ -208,6 +225,8 @@ class LogoutView(PublicAuthView):
                 break
             except TokenError:
                 continue
+        if token is not None:
+            dpop.require_binding(request, token, raw=raw, access=isinstance(token, SessionAccessToken))
         revoked = token is not None and services.session_revoke(
             session_id=token.session_id,
             user_id=token["user_id"],
@@ -299,17 +318,20 @@ class PasswordChangeView(APIView):
         summary="Change the password",
         description="Every earlier session is revoked; the answer holds a new session for this device.",
         request=PasswordChangeSerializer,
+        parameters=[DPOP_PROOF_PARAMETER],
         responses={200: TokenResponseSerializer},
     )
     def post(self, request):
         serializer = PasswordChangeSerializer(data=request.data, context={"user": request.user})
         serializer.is_valid(raise_exception=True)
+        dpop_jkt = dpop.jkt_for_new_session(request)
         issued = services.user_change_password(
             user=request.user,
             new_password=serializer.validated_data["new_password"],
             session_id=request.auth.session_id,
             user_agent=user_agent(request),
             ip_address=client_ip(request),
+            dpop_jkt=dpop_jkt,
         )
         return Response(token_response_data(issued, request.user), headers=NO_STORE)
 

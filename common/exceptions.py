@@ -50,7 +50,11 @@ def exception_handler(exc, context):
         detail = getattr(exc, "detail", None)
         data["code"] = getattr(detail, "code", None) or _default_code(response.status_code)
     response.data = data
-    if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
+    challenge = getattr(exc, "www_authenticate", None)
+    if challenge and response.status_code == status.HTTP_401_UNAUTHORIZED:
+        # A scheme's own challenge (DPoP's, accounts/dpop.py) replaces the view's generic one.
+        response["WWW-Authenticate"] = challenge
+    elif response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
         response["WWW-Authenticate"] = 'Bearer realm="api"'
     return response
 

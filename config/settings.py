@@ -221,6 +221,16 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT_SECONDS", default=10)
 # time a password-reset request takes says nothing about whether the account exists).
 EMAIL_SEND_IN_BACKGROUND = env.bool("EMAIL_SEND_IN_BACKGROUND", default=True)
 
+# --- DPoP: sender-constrained tokens (RFC 9449; accounts/dpop.py, docs/dpop.md) ----------------
+# true: login, register and password change without a DPoP proof are refused, and so is the
+# refresh of a session opened without one (its access token lives out its few minutes).
+DPOP_REQUIRED = env.bool("DPOP_REQUIRED", default=False)
+# A proof's iat may be this far in the past or the future (clock skew); its jti is remembered as long.
+DPOP_PROOF_MAX_AGE_SECONDS = 60
+# Where used proofs are remembered across processes; without Redis (or while it fails), the database.
+DPOP_REPLAY_REDIS_URL = REDIS_URL or None
+# --- end of DPoP ------------------------------------------------------------------------------
+
 SIMPLE_JWT = {
     "ALGORITHM": "HS256",
     "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),

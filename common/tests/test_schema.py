@@ -108,12 +108,22 @@ def test_security_schemes(schema):
         "description": schemes["jwtAuth"]["description"],
     }
     assert schemes["refreshTokenAuth"]["scheme"] == "bearer"
+    # DPoP: the token with the DPoP scheme and the proof header, required together.
+    assert schemes["dpopAuth"]["scheme"] == "DPoP"
+    assert schemes["dpopProof"] == {**schemes["dpopProof"], "type": "apiKey", "in": "header", "name": "DPoP"}
+    dpop = {"dpopAuth": [], "dpopProof": []}
     refresh = schema["paths"]["/api/auth/refresh/"]["post"]
-    assert refresh["security"] == [{"refreshTokenAuth": []}]
+    assert refresh["security"] == [{"refreshTokenAuth": []}, dpop]
     assert "Authorization: Bearer <refresh>" in refresh["description"]
     assert "requestBody" not in refresh
     logout = schema["paths"]["/api/auth/logout/"]["post"]
-    assert logout["security"] == [{"jwtAuth": []}, {"refreshTokenAuth": []}]
+    assert logout["security"] == [{"jwtAuth": []}, {"refreshTokenAuth": []}, dpop]
+    assert schema["paths"]["/api/todos/"]["get"]["security"] == [{"jwtAuth": []}, dpop]
+    for path in ("/api/auth/login/", "/api/auth/register/", "/api/auth/password/change/"):
+        parameters = schema["paths"][path]["post"].get("parameters", [])
+        assert {"in": "header", "name": "DPoP"}.items() <= next(
+            p for p in parameters if p["name"] == "DPoP"
+        ).items()
 
 
 def test_request_and_response_bodies(schema):

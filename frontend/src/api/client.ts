@@ -13,6 +13,7 @@
  *  - a refused refresh (401) clears both tokens, which sends every tab to the login screen;
  *    just before, the 401s' `code`s are recorded so the sign-in page can say why (signOutNotice).
  */
+import { isProofRefused, noteServerClock, withDPoP } from './dpop';
 import { recordSessionEnd } from '../signOutNotice';
 import { errorFromResponse, NetworkError, UnauthorizedError } from './errors';
 import { isJwtExpired, tokenStorage } from './tokens';
@@ -54,10 +55,17 @@ export function buildUrl(path: string, query?: Record<string, QueryValue>): stri
   return `${API_BASE_URL}${path}${qs ? `?${qs}` : ''}`;
 }
 
-/** fetch() with NetworkError instead of a bare TypeError. */
+/**
+ * fetch() with NetworkError instead of a bare TypeError, and a DPoP proof (see dpop.ts) on
+ * every request where the browser has a key: the one place where requests are signed. A proof
+ * refused because this device's clock is off is signed again once, with the server's time.
+ */
 async function send(url: string, init: RequestInit): Promise<Response> {
   try {
-    return await fetch(url, init);
+    const response = await fetch(url, await withDPoP(url, init));
+    if (noteServerClock(response) && isProofRefused(response))
+      return await fetch(url, await withDPoP(url, init));
+    return response;
   } catch (cause) {
     if (cause instanceof DOMException && cause.name === 'AbortError') throw cause;
     throw new NetworkError(cause);

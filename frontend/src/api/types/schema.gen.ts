@@ -59,7 +59,7 @@ export interface paths {
         put?: never;
         /**
          * Log out: revoke this session
-         * @description Send the access or the refresh token as `Authorization: Bearer <token>`.
+         * @description Send the access or the refresh token as `Authorization: Bearer <token>` (`DPoP <token>` and a `DPoP` proof for a session bound to a key).
          */
         post: operations["auth_logout_create"];
         delete?: never;
@@ -173,7 +173,7 @@ export interface paths {
         put?: never;
         /**
          * Rotate the refresh token
-         * @description Send the refresh token as `Authorization: Bearer <refresh>` and no body. The answer is a new pair; the old refresh token stops working, and presenting it again revokes the session.
+         * @description Send the refresh token as `Authorization: Bearer <refresh>` and no body. The answer is a new pair; the old refresh token stops working, and presenting it again revokes the session. A session bound to a key: `Authorization: DPoP <refresh>` and a `DPoP` proof.
          */
         post: operations["auth_refresh_create"];
         delete?: never;
@@ -649,7 +649,10 @@ export interface operations {
     auth_login_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A DPoP proof (RFC 9449) for this request: the new session is bound to its key, its tokens carry `cnf.jkt` and `token_type` is `DPoP`. An invalid proof gets 401. */
+                DPoP?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -849,7 +852,10 @@ export interface operations {
     auth_password_change_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A DPoP proof (RFC 9449) for this request: the new session is bound to its key, its tokens carry `cnf.jkt` and `token_type` is `DPoP`. An invalid proof gets 401. */
+                DPoP?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1052,7 +1058,10 @@ export interface operations {
     auth_register_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A DPoP proof (RFC 9449) for this request: the new session is bound to its key, its tokens carry `cnf.jkt` and `token_type` is `DPoP`. An invalid proof gets 401. */
+                DPoP?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1077,6 +1086,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description The body is not JSON. */
