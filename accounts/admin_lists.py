@@ -129,11 +129,16 @@ def _is_user_id(value):
     return re.fullmatch(r"[0-9]{1,18}", value) is not None
 
 
+# Long enough for most addresses; a longer one is cut, whole on hover, so the row keeps its columns.
+EMAIL_COLUMN_LENGTH = 26
+
+
 def user_filter_link(user_id, email, changelist):
     """Return a link to ``changelist`` (a URL name) filtered by the user ``user_id``."""
     if user_id is None:
         return None
-    return format_html('<a href="{}?user={}">{}</a>', reverse(changelist), user_id, email)
+    short = Truncator(email or "").chars(EMAIL_COLUMN_LENGTH)
+    return format_html('<a href="{}?user={}" title="{}">{}</a>', reverse(changelist), user_id, email, short)
 
 
 def search_q(term, *, ip_field, id_field, text_fields=()):

@@ -667,3 +667,13 @@ def test_lists_fit_with_short_headers_compact_dates_and_truncated_user_agents(ad
     content = events_page.content.decode()
     assert f'title="{session.pk}">{str(session.pk)[:8]}…</span>' in content
     assert "192.0.2.1" in content
+
+
+def test_lists_leave_room_for_their_columns_at_1280_px(admin_client):
+    """No app sidebar beside the lists, and a long email is cut (whole on hover) rather than widening the row."""
+    user = UserFactory(email="ada.lovelace.with.a.rather.long.address@example.com")
+    DeviceSessionFactory(user=user)
+    content = admin_client.get(SESSIONS).content.decode()
+    assert 'id="nav-sidebar"' not in content
+    assert 'title="ada.lovelace.with.a.rather.long.address@example.com"' in content
+    assert ">ada.lovelace.with.a.rathe…<" in content
