@@ -312,7 +312,8 @@ SPECTACULAR_SETTINGS = {
 CORS_URLS_REGEX = r"^/api/.*$"
 # Tokens travel in the Authorization header (allowed by default), never in cookies.
 CORS_ALLOW_CREDENTIALS = False
-CORS_EXPOSE_HEADERS = ["Retry-After", "WWW-Authenticate"]
+# Date: a DPoP client corrects its clock from it (frontend/src/api/dpop.ts), cross-origin too.
+CORS_EXPOSE_HEADERS = ["Retry-After", "WWW-Authenticate", "Date"]
 
 # --- Security headers ------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -64,6 +64,7 @@ def test_a_request_from_an_allowed_origin_gets_the_header(auth_client, cors_orig
     assert response.status_code == 200
     assert response["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
     assert "Retry-After" in response["Access-Control-Expose-Headers"]
+    assert "Date" in response["Access-Control-Expose-Headers"]  # the DPoP client corrects its clock by it
 
 
 @pytest.mark.parametrize(
