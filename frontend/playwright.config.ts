@@ -47,5 +47,8 @@ export default defineConfig({
     timeout: 240_000,
     stdout: 'ignore',
     stderr: 'pipe',
+    // SIGTERM (not Playwright's default SIGKILL), so e2e/server.mjs stops Django and removes
+    // the database and the mail directory it made in /tmp.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
   },
 });
