@@ -6,7 +6,8 @@ from functools import cache
 import redis
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
 from django.views.defaults import page_not_found, server_error
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -52,6 +53,17 @@ def web_client_missing(request):
         '<p>The API lives under <a href="/api/docs/">/api/</a>; the admin at <a href="/admin/">/admin/</a>.</p>',
         status=503,
     )
+
+
+def password_reset_link(request):
+    """Send the mailed reset link (``PASSWORD_RESET_URL``, ``/reset-password?uid=...&token=...``) to the web client.
+
+    The client routes by the URL hash, so the link's query moves into the hash:
+    ``/#/reset-password?uid=...&token=...``, the page that sets a new password. The fragment is
+    never sent to a server again, nor in a ``Referer``. The target is fixed: no open redirect.
+    """
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponseRedirect(reverse("web-client") + "#/reset-password" + (f"?{query}" if query else ""))
 
 
 @cache

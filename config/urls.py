@@ -1,11 +1,11 @@
 """URL configuration: the API under /api/, the admin under /admin/."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from accounts.views_keys import JWKSView
 from common.docs import SchemaView, SwaggerView
-from common.views import HealthView, api_not_found, web_client_missing
+from common.views import HealthView, api_not_found, password_reset_link, web_client_missing
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
     path(".well-known/jwks.json", JWKSView.as_view(), name="jwks"),
+    # The link of the password reset mail (PASSWORD_RESET_URL's default): on to the client's page.
+    re_path(r"^reset-password/?$", password_reset_link, name="password-reset-link"),
     # Reached only while frontend/dist has no index.html (WhiteNoise serves it otherwise).
     path("", web_client_missing, name="web-client"),
 ]

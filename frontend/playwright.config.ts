@@ -6,6 +6,8 @@ import { defineConfig } from '@playwright/test';
 // One port for the run, chosen by the main process and inherited by the workers.
 process.env.E2E_PORT ??= String(20000 + (process.pid % 20000));
 const baseURL = `http://127.0.0.1:${process.env.E2E_PORT}`;
+// Where the test server writes its mails (one file each), read by the specs (e2e/mail.ts).
+process.env.E2E_MAIL_DIR ??= `/tmp/e2e-frontend-mail-${process.pid}`;
 
 export default defineConfig({
   testDir: 'e2e',
@@ -45,5 +47,8 @@ export default defineConfig({
     timeout: 240_000,
     stdout: 'ignore',
     stderr: 'pipe',
+    // SIGTERM (not Playwright's default SIGKILL), so e2e/server.mjs stops Django and removes
+    // the database and the mail directory it made in /tmp.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
   },
 });

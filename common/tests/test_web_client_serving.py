@@ -34,3 +34,19 @@ def test_without_a_build_the_root_explains_how_to_get_one(settings, tmp_path):
     response = Client().get("/")
     assert response.status_code == 503
     assert b"make run" in response.content
+
+
+@pytest.mark.parametrize("path", ["/reset-password", "/reset-password/"])
+def test_the_reset_link_lands_on_the_clients_reset_page_with_its_query(built_client, path):
+    response = built_client.get(path, {"uid": "MQ", "token": "c4x-0a1b2c"})
+    assert response.status_code == 302
+    assert response["Location"] == "/#/reset-password?uid=MQ&token=c4x-0a1b2c"
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    # The redirect's target serves the client.
+    assert built_client.get(response["Location"].split("#")[0]).status_code == 200
+
+
+def test_the_reset_link_redirect_is_fixed_whatever_the_query(built_client):
+    response = built_client.get("/reset-password?next=https://evil.example/&uid=x")
+    assert response["Location"] == "/#/reset-password?next=https://evil.example/&uid=x"
+    assert response["Location"].startswith("/#")

@@ -66,6 +66,28 @@ for (const theme of THEMES) {
       await page.getByRole('button', { name: 'Create account' }).click();
       await expect(page.getByText('A user with this email already exists.')).toBeVisible();
       await scanAndShoot(page, 'register-errors', theme);
+
+      // Forgot password: the form with its error, then the neutral confirmation.
+      await page.goto('/#/forgot-password');
+      await page.getByRole('button', { name: 'Send me a link' }).click();
+      await expect(page.getByText('Enter your email address.')).toBeVisible();
+      await scanAndShoot(page, 'forgot-password-error', theme);
+      await page.getByLabel('Email').fill('nobody@example.com');
+      await page.getByRole('button', { name: 'Send me a link' }).click();
+      await expect(page.getByTestId('reset-requested')).toBeVisible();
+      await scanAndShoot(page, 'forgot-password-sent', theme);
+
+      // Set a new password: the client's errors, then a dead link.
+      await page.goto('/#/reset-password?uid=MQ&token=not-a-token');
+      await page.getByLabel('New password', { exact: true }).fill('short');
+      await page.getByRole('button', { name: 'Set password' }).click();
+      await expect(page.getByText('Use at least 8 characters.')).toBeVisible();
+      await scanAndShoot(page, 'reset-password-errors', theme);
+      await page.getByLabel('New password', { exact: true }).fill('Long-enough-password-1');
+      await page.getByLabel('Confirm new password').fill('Long-enough-password-1');
+      await page.getByRole('button', { name: 'Set password' }).click();
+      await expect(page.getByTestId('reset-link-invalid')).toBeVisible();
+      await scanAndShoot(page, 'reset-password-invalid-link', theme);
     });
 
     test(`signed-in pages pass axe (${theme})`, async ({ page, baseURL }) => {
@@ -89,6 +111,16 @@ for (const theme of THEMES) {
       await expect(page.getByTestId('session')).toHaveCount(2);
       await page.getByRole('button', { name: 'End session on Old desktop' }).click();
       await scanAndShoot(page, 'sessions', theme);
+
+      // Renaming in place (with the form's error) and the log-out-others question.
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      await page.getByRole('button', { name: 'Rename Laptop (this device)' }).click();
+      await page.getByLabel('New name for Laptop').fill('');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await expect(page.getByText('Give the device a name.')).toBeVisible();
+      await page.getByRole('button', { name: 'Log out all other devices' }).click();
+      await expect(page.getByText('Sign out 1 other device? This device stays signed in.')).toBeVisible();
+      await scanAndShoot(page, 'sessions-rename-others', theme);
     });
   });
 }

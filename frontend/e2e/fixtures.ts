@@ -4,6 +4,8 @@
  * `test` here fails any test during which a page of its browser contexts reported a script
  * error or a Content-Security-Policy violation (the app runs under Django's strict CSP).
  */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   expect,
   test as base,
@@ -317,4 +319,36 @@ export async function clickReloadTogether(pages: Page[]) {
     ),
   );
   await sleep(Math.max(0, at - Date.now()) + 50);
+}
+
+// --- Mail -------------------------------------------------------------------------------------
+// The test server writes every mail to a file of E2E_MAIL_DIR (Django's file backend, several
+// mails per file possible), synchronously, before the request answers.
+
+function mailsTo(address: string): { file: string; text: string; mtime: number }[] {
+  const dir = process.env.E2E_MAIL_DIR;
+  if (!dir) throw new Error('E2E_MAIL_DIR is not set (playwright.config.ts sets it)');
+  return readdirSync(dir)
+    .map((name) => join(dir, name))
+    .map((file) => ({ file, text: readFileSync(file, 'utf8'), mtime: statSync(file).mtimeMs }))
+    .filter((mail) => mail.text.includes(address));
+}
+
+/** The link of the newest password-reset mail sent to `address` (waits a little for it). */
+export async function resetLinkFor(address: string, timeoutMs = 5_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const links = mailsTo(address)
+      .sort((a, b) => b.mtime - a.mtime || b.file.localeCompare(a.file))
+      .map((mail) => mail.text.match(/https?:\/\/\S+\/reset-password\?uid=[^\s&"<>]+&token=[^\s"<>&]+/)?.[0])
+      .filter((link): link is string => !!link);
+    if (links[0]) return links[0];
+    if (Date.now() > deadline) throw new Error(`no reset mail to ${address} in ${process.env.E2E_MAIL_DIR}`);
+    await sleep(100);
+  }
+}
+
+/** How many mails with a reset link went to `address`. */
+export function resetMailCount(address: string): number {
+  return mailsTo(address).filter((mail) => mail.text.includes('/reset-password?uid=')).length;
 }

@@ -1,7 +1,9 @@
 // The server the browser tests run against (started by playwright.config.ts's webServer):
 // builds the app (skip with E2E_SKIP_BUILD=1), migrates a fresh SQLite file in /tmp and runs
 // `manage.py runserver` on E2E_PORT with 2-second access tokens and no login throttling.
-// The database goes when the server is stopped; the log is test-artifacts/django-server.log.
+// Mails are written, one file each and before the request answers, to E2E_MAIL_DIR (set by
+// playwright.config.ts), and reset links point at this server's /reset-password.
+// The database and the mails go when the server is stopped; the log is test-artifacts/django-server.log.
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -13,6 +15,9 @@ const ARTIFACTS = resolve(FRONTEND, 'test-artifacts');
 const PYTHON = process.env.E2E_PYTHON ?? resolve(ROOT, '.venv/bin/python');
 const PORT = process.env.E2E_PORT;
 if (!PORT) throw new Error('E2E_PORT is not set (playwright.config.ts sets it)');
+const MAIL_DIR = process.env.E2E_MAIL_DIR;
+if (!MAIL_DIR?.startsWith('/'))
+  throw new Error('E2E_MAIL_DIR is not an absolute path (playwright.config.ts sets it)');
 if (!existsSync(PYTHON)) throw new Error(`no Python at ${PYTHON} (run \`make install\`, or set E2E_PYTHON)`);
 mkdirSync(ARTIFACTS, { recursive: true });
 
@@ -22,8 +27,10 @@ if (process.env.E2E_SKIP_BUILD !== '1') {
 }
 
 const dbFile = `/tmp/e2e-frontend-${process.pid}-${Date.now()}.sqlite3`;
+mkdirSync(MAIL_DIR, { recursive: true });
 const removeDb = () => {
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(dbFile + suffix, { force: true });
+  rmSync(MAIL_DIR, { recursive: true, force: true });
 };
 const env = {
   ...process.env,
@@ -33,6 +40,10 @@ const env = {
   DJANGO_DEBUG: 'true',
   DJANGO_ALLOWED_HOSTS: '127.0.0.1,localhost',
   CORS_ALLOWED_ORIGINS: `http://127.0.0.1:${PORT}`,
+  // django-environ's form: filemail:// then the absolute path (hence the four slashes).
+  EMAIL_URL: `filemail:///${MAIL_DIR}`,
+  EMAIL_SEND_IN_BACKGROUND: 'false',
+  PASSWORD_RESET_URL: `http://127.0.0.1:${PORT}/reset-password`,
   PYTHONUNBUFFERED: '1',
 };
 for (const args of [['migrate', '--noinput'], ['createcachetable']]) {

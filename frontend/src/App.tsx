@@ -4,7 +4,9 @@ import { useIsAuthenticated, useSessionUserId } from './api/resources/auth/hooks
 import { Header } from './components/Header';
 import { navigate, useHashRoute } from './hooks/useHashRoute';
 import { AuthPage } from './pages/AuthPage';
+import { ForgotPasswordPage } from './pages/ForgotPasswordPage';
 import { ProfilePage } from './pages/ProfilePage';
+import { ResetPasswordPage } from './pages/ResetPasswordPage';
 import { SessionsPage } from './pages/SessionsPage';
 import { TodosPage } from './pages/TodosPage';
 import { clearSignOutNotice, pendingSignOutNotice, signOutNotice } from './signOutNotice';
@@ -44,7 +46,20 @@ export function App() {
     previousUserId.current = userId;
   }, [userId, queryClient]);
 
+  // The mailed link works whether or not this browser is signed in (a reset ends every session).
+  if (route === 'reset-password') {
+    return (
+      <ResetPasswordPage
+        onDone={() => {
+          setNotice(pendingSignOutNotice());
+          navigate('login');
+        }}
+      />
+    );
+  }
+
   if (!authenticated) {
+    if (route === 'forgot-password') return <ForgotPasswordPage />;
     return (
       <AuthPage key={route ?? 'login'} mode={route === 'register' ? 'register' : 'login'} notice={notice} />
     );

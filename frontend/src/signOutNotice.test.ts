@@ -3,6 +3,7 @@ import { apiRequest } from './api/client';
 import {
   clearSignOutNotice,
   expectSignOut,
+  notePasswordReset,
   pendingSignOutNotice,
   reasonFromServer,
   recordSessionEnd,
@@ -26,6 +27,18 @@ describe('reasonFromServer', () => {
     );
     expect(reasonFromServer({ codes: ['token_not_valid'], reason: 'admin' })).toBe('admin');
     expect(reasonFromServer({ codes: ['session_expired'] })).toBe('expired');
+  });
+
+  it('reads the account-protection reasons: reset, log out other devices, the session cap', () => {
+    expect(reasonFromServer({ codes: ['session_revoked'], reason: 'password_reset' })).toBe('password_reset');
+    expect(reasonFromServer({ codes: ['token_not_valid'], reason: 'logout_others' })).toBe(
+      'others_logged_out',
+    );
+    expect(reasonFromServer({ codes: ['session_revoked'], reason: 'session_limit' })).toBe('session_limit');
+    // Not mistaken for a logout this tab asked for (whose 401s are ignored).
+    recordSessionEnd({ codes: ['session_revoked'], reason: 'logout_others' });
+    recordSessionEnd({ codes: ['session_revoked'], reason: 'password_reset' });
+    expect(signOutNotice()).toMatch(/password was changed with a reset link/);
   });
 
   it('session_revoked (what the server sends today) means ended elsewhere', () => {
@@ -66,6 +79,13 @@ describe('the stored notice', () => {
     expectSignOut('logged_out_everywhere');
     recordSessionEnd({ codes: ['session_revoked'] });
     expect(signOutNotice()).toBe('You have been logged out on every device.');
+  });
+
+  it('a password set from a reset link tells the sign-in page to use the new password', () => {
+    notePasswordReset();
+    expect(pendingSignOutNotice()).toBe(
+      'Your password was changed with a reset link, which signs out every device. Log in with the new password.',
+    );
   });
 
   it('is not shown once a day old', () => {

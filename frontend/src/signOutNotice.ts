@@ -20,6 +20,9 @@ export type SignOutReason =
   | 'logged_out_everywhere'
   | 'session_deleted'
   | 'password_changed'
+  | 'password_reset'
+  | 'others_logged_out'
+  | 'session_limit'
   | 'reuse_detected'
   | 'expired'
   | 'admin'
@@ -34,6 +37,12 @@ const MESSAGES: Record<SignOutReason, string> = {
   logged_out_everywhere: 'You have been logged out on every device.',
   session_deleted: 'You were signed out: this device’s session was ended from another device.',
   password_changed: 'You were signed out because your password was changed. Log in with the new password.',
+  password_reset:
+    'Your password was changed with a reset link, which signs out every device. Log in with the new password.',
+  others_logged_out:
+    'You were signed out: “Log out all other devices” was chosen on another of your devices.',
+  session_limit:
+    'You were signed out: your account has more devices signed in than it may, and this one was used least recently.',
   reuse_detected:
     'You were signed out for safety: an old sign-in token of this device was used again, which can mean it was copied. Log in again, and change your password if this was not you.',
   expired: 'Your session expired. Please log in again.',
@@ -48,6 +57,9 @@ const BY_SERVER_WORD: Record<string, SignOutReason> = {
   session_deleted: 'session_deleted',
   session_revoked: 'revoked',
   password_changed: 'password_changed',
+  password_reset: 'password_reset',
+  logout_others: 'others_logged_out',
+  session_limit: 'session_limit',
   reuse_detected: 'reuse_detected',
   refresh_token_reused: 'reuse_detected',
   session_expired: 'expired',
@@ -122,6 +134,11 @@ function read(): Stored | null {
 /** Called just before logging out on purpose (this device, or every device). */
 export function expectSignOut(reason: 'logged_out' | 'logged_out_everywhere'): void {
   write(reason);
+}
+
+/** The password was just set from a reset link: every session ended, this device's included. */
+export function notePasswordReset(): void {
+  write('password_reset');
 }
 
 /** The purposeful logout did not happen (the call failed): forget its reason. */

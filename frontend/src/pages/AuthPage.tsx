@@ -64,6 +64,11 @@ export function AuthPage({ mode, notice }: Props) {
             autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
             hint={mode === 'register' ? 'At least 8 characters, not too common.' : undefined}
           />
+          {mode === 'login' && (
+            <p className="forgot">
+              <a href="#/forgot-password">Forgot password?</a>
+            </p>
+          )}
           {mode === 'register' && (
             <div className="row">
               <Field label="First name" binding={form.field('first_name')} autoComplete="given-name" />

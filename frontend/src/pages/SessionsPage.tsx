@@ -1,13 +1,41 @@
-import { useState } from 'react';
-import { useLogout, useLogoutAll, useRevokeSession, useSessions } from '../api/resources/auth/hooks';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import {
+  useLogout,
+  useLogoutAll,
+  useLogoutOthers,
+  useRenameSession,
+  useRevokeSession,
+  useSessions,
+} from '../api/resources/auth/hooks';
 import type { Session } from '../api/types/auth';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { Field, FormErrors } from '../components/Field';
 import { describeUserAgent, formatDateTime, formatRelative } from '../components/format';
 import { Pager } from '../components/Pager';
+import { useForm } from '../components/useForm';
 import { cancelExpectedSignOut, expectSignOut } from '../signOutNotice';
 
 const PAGE_SIZE = 20;
+export const DEVICE_NAME_MAX = 100;
+
+/** Client check of a device name: 1 to 100 characters once trimmed (as the server counts). */
+export function validateDeviceName(values: { device_name: string }) {
+  const name = values.device_name.trim();
+  if (!name) return { device_name: ['Give the device a name.'] };
+  if (name.length > DEVICE_NAME_MAX)
+    return { device_name: [`Use at most ${DEVICE_NAME_MAX} characters (now ${name.length}).`] };
+  return { device_name: [] };
+}
+
+/** "Log out all other devices" asks about this many: every live session but the caller's. */
+export function otherDevices(total: number): number {
+  return Math.max(0, total - 1);
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
 
 /** The current device first, then the others as the server ordered them. */
 export function currentFirst(sessions: readonly Session[]): Session[] {
@@ -23,11 +51,56 @@ function When({ value }: { value: string | null | undefined }) {
   );
 }
 
+/** The inline rename form of a session: the name's input, Save and Cancel (Escape cancels too). */
+function RenameSession({ session, label, onDone }: { session: Session; label: string; onDone: () => void }) {
+  const rename = useRenameSession();
+  const formRef = useRef<HTMLFormElement>(null);
+  const form = useForm({ device_name: session.device_name }, { validate: validateDeviceName });
+  useEffect(() => formRef.current?.querySelector('input')?.select(), []);
+
+  const escapeCancels = (event: KeyboardEvent) => {
+    if (event.key === 'Escape') onDone();
+  };
+  const onSubmit = form.onSubmit(async (v) => {
+    await rename.mutateAsync({ id: session.id, device_name: v.device_name.trim() });
+    onDone();
+  });
+  return (
+    <form ref={formRef} className="session-rename" onSubmit={onSubmit} noValidate>
+      <Field
+        label={`New name for ${label}`}
+        binding={form.field('device_name')}
+        hint={`1 to ${DEVICE_NAME_MAX} characters.`}
+        required
+        onKeyDown={escapeCancels}
+      />
+      <FormErrors messages={form.general} />
+      <div className="actions">
+        <button type="submit" className="btn btn-small btn-primary" disabled={form.pending}>
+          {form.pending ? 'Saving…' : 'Save'}
+        </button>
+        <button type="button" className="btn btn-small" onKeyDown={escapeCancels} onClick={onDone}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
 function SessionRow({ session }: { session: Session }) {
   const revoke = useRevokeSession();
   const logout = useLogout();
+  const [renaming, setRenaming] = useState(false);
+  const renameRef = useRef<HTMLButtonElement>(null);
+  const wasRenaming = useRef(false);
   const device = describeUserAgent(session.user_agent);
   const name = session.device_name || device || 'Unknown device';
+
+  // Back from the rename form: focus returns to the button that opened it.
+  useEffect(() => {
+    if (!renaming && wasRenaming.current) renameRef.current?.focus();
+    wasRenaming.current = renaming;
+  }, [renaming]);
   const times = [
     ['Signed in', session.created_at],
     ['Last used', session.last_used_at],
@@ -42,8 +115,23 @@ function SessionRow({ session }: { session: Session }) {
   return (
     <li className={`session${session.current ? ' current' : ''}`} data-testid="session">
       <div className="session-main">
-        <strong className="session-device">{name}</strong>
-        {session.current && <span className="badge">This device</span>}
+        {renaming ? (
+          <RenameSession session={session} label={name} onDone={() => setRenaming(false)} />
+        ) : (
+          <>
+            <strong className="session-device">{name}</strong>
+            {session.current && <span className="badge">This device</span>}
+            <button
+              ref={renameRef}
+              type="button"
+              className="btn btn-small"
+              aria-label={`Rename ${name}${session.current ? ' (this device)' : ''}`}
+              onClick={() => setRenaming(true)}
+            >
+              Rename
+            </button>
+          </>
+        )}
         <span className="session-ua" title={session.user_agent}>
           {device && device !== name ? device : session.user_agent || 'Unknown browser'}
         </span>
@@ -90,6 +178,7 @@ export function SessionsPage() {
   const [page, setPage] = useState(1);
   const sessions = useSessions({ page, page_size: PAGE_SIZE });
   const logoutAll = useLogoutAll();
+  const logoutOthers = useLogoutOthers();
 
   function onLogoutAll() {
     expectSignOut('logged_out_everywhere');
@@ -97,6 +186,7 @@ export function SessionsPage() {
   }
 
   const data = sessions.data;
+  const others = data ? otherDevices(data.count) : 0;
   return (
     <main className="page">
       <h1>Your sessions</h1>
@@ -113,6 +203,29 @@ export function SessionsPage() {
         </ul>
       )}
       <Pager page={page} pageSize={PAGE_SIZE} list={data} onPage={setPage} />
+      <section className="card danger-zone" aria-labelledby="others-title">
+        <h2 id="others-title">Log out all other devices</h2>
+        <p>Ends every session but this one. This device stays signed in.</p>
+        <ErrorMessage error={logoutOthers.error} />
+        {logoutOthers.isSuccess && (
+          <p className="alert alert-success" role="status">
+            Every other device has been signed out.
+          </p>
+        )}
+        {data && others === 0 && !logoutOthers.isSuccess && (
+          <p className="muted">No other device is signed in.</p>
+        )}
+        {others > 0 && (
+          <ConfirmButton
+            label="Log out all other devices"
+            className="btn btn-danger"
+            question={`Sign out ${plural(others, 'other device')}? This device stays signed in.`}
+            confirmLabel="Yes, log them out"
+            pending={logoutOthers.isPending}
+            onConfirm={() => logoutOthers.mutate()}
+          />
+        )}
+      </section>
       <section className="card danger-zone" aria-labelledby="everywhere-title">
         <h2 id="everywhere-title">Log out everywhere</h2>
         <p>Ends every session, this one included. You will need to log in again on each device.</p>

@@ -17,6 +17,8 @@ import {
   useIsAuthenticated,
   useLogin,
   useLogout,
+  useLogoutOthers,
+  useRenameSession,
   useRevokeSession,
   useSessionUserId,
   useSessions,
@@ -161,6 +163,71 @@ describe('auth hooks', () => {
       '/api/auth/sessions/sess-2/',
     ]);
     expect(queryClient.getQueryState(authKeys.sessions())?.status).toBe('success');
+  });
+});
+
+describe('account protection hooks', () => {
+  it('useLogoutOthers ends the other sessions, keeps the tokens and refetches the list', async () => {
+    loggedIn();
+    let sessions = [
+      { id: 'sess-1', current: true },
+      { id: 'sess-2', current: false },
+      { id: 'sess-3', current: false },
+    ];
+    const api = installFetch((call) => {
+      if (call.path === '/api/auth/logout-others/') {
+        sessions = sessions.filter((s) => s.current);
+        return jsonResponse(204);
+      }
+      return jsonResponse(200, page(sessions));
+    });
+    const { wrapper } = createTestQueryClient();
+    const { result } = renderHook(() => ({ list: useSessions(), others: useLogoutOthers() }), { wrapper });
+    await waitFor(() => expect(result.current.list.data?.count).toBe(3));
+
+    await act(() => result.current.others.mutateAsync());
+
+    await waitFor(() => expect(result.current.list.data?.count).toBe(1));
+    expect(api.callsTo('/api/auth/logout-others/')).toHaveLength(1);
+    expect(tokenStorage.hasSession()).toBe(true);
+  });
+
+  it('useRenameSession patches the name and refetches the list', async () => {
+    loggedIn();
+    const sessions = [{ id: 'sess-1', current: true, device_name: 'Laptop' }];
+    const api = installFetch((call) => {
+      if (call.method === 'PATCH') {
+        sessions[0]!.device_name = JSON.parse(call.body ?? '{}').device_name;
+        return jsonResponse(200, sessions[0]);
+      }
+      return jsonResponse(200, page(sessions));
+    });
+    const { wrapper } = createTestQueryClient();
+    const { result } = renderHook(() => ({ list: useSessions(), rename: useRenameSession() }), { wrapper });
+    await waitFor(() => expect(result.current.list.data?.results[0]?.device_name).toBe('Laptop'));
+
+    await act(() => result.current.rename.mutateAsync({ id: 'sess-1', device_name: 'Work laptop' }));
+
+    await waitFor(() => expect(result.current.list.data?.results[0]?.device_name).toBe('Work laptop'));
+    expect(api.calls.filter((c) => c.method === 'PATCH').map((c) => c.path)).toEqual([
+      '/api/auth/sessions/sess-1/',
+    ]);
+  });
+
+  it('useRenameSession leaves a 400 to the form and the list untouched', async () => {
+    loggedIn();
+    installFetch((call) =>
+      call.method === 'PATCH'
+        ? jsonResponse(400, { device_name: ['Ensure this field has no more than 100 characters.'] })
+        : jsonResponse(200, page([{ id: 'sess-1', current: true, device_name: 'Laptop' }])),
+    );
+    const { wrapper } = createTestQueryClient();
+    const { result } = renderHook(() => ({ list: useSessions(), rename: useRenameSession() }), { wrapper });
+    await waitFor(() => expect(result.current.list.data?.count).toBe(1));
+    const error = await result.current.rename
+      .mutateAsync({ id: 'sess-1', device_name: 'x'.repeat(101) })
+      .catch((e: unknown) => e);
+    expect((error as ValidationError).fieldErrors.device_name).toHaveLength(1);
   });
 });
 

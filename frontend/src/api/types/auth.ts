@@ -12,3 +12,10 @@ export type RegisterRequest = Schemas['RegisterRequest'];
 export type PasswordChangeRequest = Schemas['PasswordChangeRequest'];
 /** One item of GET /api/auth/sessions/: a device login (`current` is the caller's). */
 export type Session = Schemas['DeviceSession'];
+/** Body of POST /api/auth/password/reset/ (202 whatever the address). */
+export type PasswordResetRequest = Schemas['PasswordResetRequestRequest'];
+export type PasswordResetAccepted = Schemas['PasswordResetAccepted'];
+/** Body of POST /api/auth/password/reset/confirm/: the link's uid and token, and the new password. */
+export type PasswordResetConfirmRequest = Schemas['PasswordResetConfirmRequest'];
+/** Body of PATCH /api/auth/sessions/{id}/. */
+export type SessionRenameRequest = Schemas['PatchedSessionRenameRequest'];

@@ -1,7 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TOKENS_KEY, tokenStorage, ValidationError } from '../../client';
 import { installFetch, jsonResponse, makeJwt, storeTokens, storedTokens } from '../../../test/helpers';
-import { changePassword, login, logout, logoutAll, register, revokeSession } from './api';
+import { RateLimitError } from '../../client';
+import {
+  changePassword,
+  confirmPasswordReset,
+  login,
+  logout,
+  logoutAll,
+  logoutOthers,
+  register,
+  renameSession,
+  requestPasswordReset,
+  revokeSession,
+} from './api';
 
 const tokenResponse = (access: string, refresh: string) => ({
   access,
@@ -128,5 +140,86 @@ describe('sessions', () => {
       method: 'DELETE',
       path: '/api/auth/sessions/0190f3a4-5b6c-7d8e-9f00-112233445566/',
     });
+  });
+});
+
+describe('account protection', () => {
+  it('logout-others posts with the access token and keeps this device signed in', async () => {
+    const access = makeJwt('access', 300);
+    storeTokens(access, makeJwt('refresh', 3600));
+    const api = installFetch(() => jsonResponse(204));
+    await expect(logoutOthers()).resolves.toBeUndefined();
+    expect(api.calls[0]).toMatchObject({
+      method: 'POST',
+      path: '/api/auth/logout-others/',
+      authorization: `Bearer ${access}`,
+      body: null,
+    });
+    expect(tokenStorage.hasSession()).toBe(true);
+  });
+
+  it('renames a session with PATCH {device_name} and returns it', async () => {
+    storeTokens(makeJwt('access', 300), makeJwt('refresh', 3600));
+    const renamed = { id: 'sess-2', device_name: 'Kitchen tablet', current: false };
+    const api = installFetch(() => jsonResponse(200, renamed));
+    await expect(renameSession('sess-2', { device_name: 'Kitchen tablet' })).resolves.toEqual(renamed);
+    expect(api.calls[0]).toMatchObject({ method: 'PATCH', path: '/api/auth/sessions/sess-2/' });
+    expect(JSON.parse(api.calls[0]?.body ?? '')).toEqual({ device_name: 'Kitchen tablet' });
+  });
+
+  it('a reset request needs no session, sends no token, and answers the neutral 202 body', async () => {
+    storeTokens(makeJwt('access', 300), makeJwt('refresh', 3600)); // even when signed in
+    const api = installFetch(() => jsonResponse(202, { detail: 'If an account exists, a link was sent.' }));
+    await expect(requestPasswordReset({ email: 'a@example.com' })).resolves.toEqual({
+      detail: 'If an account exists, a link was sent.',
+    });
+    expect(api.calls[0]).toMatchObject({
+      method: 'POST',
+      path: '/api/auth/password/reset/',
+      authorization: null,
+    });
+    expect(JSON.parse(api.calls[0]?.body ?? '')).toEqual({ email: 'a@example.com' });
+  });
+
+  it('a throttled reset request is a RateLimitError with the wait', async () => {
+    installFetch(() => jsonResponse(429, { detail: 'Request was throttled.' }, { 'Retry-After': '42' }));
+    const error = await requestPasswordReset({ email: 'a@example.com' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect((error as RateLimitError).retryAfter).toBe(42);
+  });
+
+  it('confirm posts uid, token and the new password without Authorization; 204 resolves', async () => {
+    const api = installFetch(() => jsonResponse(204));
+    await expect(
+      confirmPasswordReset({ uid: 'MQ', token: 'abc-123', new_password: 'a-new-long-password' }),
+    ).resolves.toBeUndefined();
+    expect(api.calls[0]).toMatchObject({
+      method: 'POST',
+      path: '/api/auth/password/reset/confirm/',
+      authorization: null,
+    });
+    expect(JSON.parse(api.calls[0]?.body ?? '')).toEqual({
+      uid: 'MQ',
+      token: 'abc-123',
+      new_password: 'a-new-long-password',
+    });
+  });
+
+  it('confirm: a dead link and a weak password are field errors', async () => {
+    installFetch((call) =>
+      JSON.parse(call.body ?? '{}').token === 'used'
+        ? jsonResponse(400, { token: ['The reset link is invalid or has expired.'] })
+        : jsonResponse(400, { new_password: ['This password is too common.'] }),
+    );
+    const dead = await confirmPasswordReset({ uid: 'MQ', token: 'used', new_password: 'x' }).catch(
+      (e: unknown) => e,
+    );
+    expect((dead as ValidationError).fieldErrors).toEqual({
+      token: ['The reset link is invalid or has expired.'],
+    });
+    const weak = await confirmPasswordReset({ uid: 'MQ', token: 'ok', new_password: 'password' }).catch(
+      (e: unknown) => e,
+    );
+    expect((weak as ValidationError).fieldErrors.new_password).toEqual(['This password is too common.']);
   });
 });

@@ -4,8 +4,12 @@ import type { Paginated, PageParams } from '../../types/common';
 import type {
   LoginRequest,
   PasswordChangeRequest,
+  PasswordResetAccepted,
+  PasswordResetConfirmRequest,
+  PasswordResetRequest,
   RegisterRequest,
   Session,
+  SessionRenameRequest,
   TokenResponse,
 } from '../../types/auth';
 
@@ -67,6 +71,35 @@ export async function changePassword(body: PasswordChangeRequest): Promise<Token
   );
 }
 
+/**
+ * POST /api/auth/logout-others/ → 204: every session of the user but this one is revoked.
+ * This device keeps its tokens.
+ */
+export function logoutOthers(): Promise<void> {
+  return apiRequest<void>('/api/auth/logout-others/', { method: 'POST' });
+}
+
+/**
+ * POST /api/auth/password/reset/ → 202, the same answer whether or not the address has an
+ * account (only an active one is mailed a link). 400 for a malformed address, 429 throttled.
+ */
+export function requestPasswordReset(body: PasswordResetRequest): Promise<PasswordResetAccepted> {
+  return apiRequest<PasswordResetAccepted>('/api/auth/password/reset/', {
+    method: 'POST',
+    body,
+    auth: 'none',
+  });
+}
+
+/**
+ * POST /api/auth/password/reset/confirm/ → 204: the password is set and every session of the
+ * user is revoked (this browser holds none: the user logs in next). 400 `token` for a link that
+ * is invalid, used or expired; 400 `new_password` for a weak password (the link stays usable).
+ */
+export function confirmPasswordReset(body: PasswordResetConfirmRequest): Promise<void> {
+  return apiRequest<void>('/api/auth/password/reset/confirm/', { method: 'POST', body, auth: 'none' });
+}
+
 export function listSessions(params: PageParams = {}): Promise<Paginated<Session>> {
   return apiRequest<Paginated<Session>>('/api/auth/sessions/', { query: { ...params } });
 }
@@ -74,4 +107,12 @@ export function listSessions(params: PageParams = {}): Promise<Paginated<Session
 /** DELETE /api/auth/sessions/{id}/ → 204; that device's tokens stop working at once. */
 export function revokeSession(id: Session['id']): Promise<void> {
   return apiRequest<void>(`/api/auth/sessions/${encodeURIComponent(String(id))}/`, { method: 'DELETE' });
+}
+
+/** PATCH /api/auth/sessions/{id}/ {device_name} → 200 the renamed session (1 to 100 characters). */
+export function renameSession(id: Session['id'], body: SessionRenameRequest): Promise<Session> {
+  return apiRequest<Session>(`/api/auth/sessions/${encodeURIComponent(String(id))}/`, {
+    method: 'PATCH',
+    body,
+  });
 }

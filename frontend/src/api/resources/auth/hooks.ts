@@ -3,7 +3,7 @@ import { useSyncExternalStore } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { decodeJwtPayload, tokenStorage } from '../../client';
 import type { PageParams } from '../../types/common';
-import type { TokenResponse } from '../../types/auth';
+import type { Session, TokenResponse } from '../../types/auth';
 import { userKeys } from '../users/hooks';
 import * as api from './api';
 
@@ -89,4 +89,32 @@ export function useRevokeSession() {
     mutationFn: api.revokeSession,
     onSettled: () => queryClient.invalidateQueries({ queryKey: authKeys.allSessions }),
   });
+}
+
+/** Ends every session but this one; the list then shows this device alone. */
+export function useLogoutOthers() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: api.logoutOthers,
+    onSettled: () => queryClient.invalidateQueries({ queryKey: authKeys.allSessions }),
+  });
+}
+
+export function useRenameSession() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, device_name }: { id: Session['id']; device_name: string }) =>
+      api.renameSession(id, { device_name }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: authKeys.allSessions }),
+  });
+}
+
+/** Asks for a reset link (needs no session). */
+export function useRequestPasswordReset() {
+  return useMutation({ mutationFn: api.requestPasswordReset });
+}
+
+/** Sets a new password from a reset link (needs no session). */
+export function useConfirmPasswordReset() {
+  return useMutation({ mutationFn: api.confirmPasswordReset });
 }

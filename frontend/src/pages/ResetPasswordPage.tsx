@@ -1,0 +1,113 @@
+import { useState } from 'react';
+import { tokenStorage, ValidationError } from '../api/client';
+import { useConfirmPasswordReset } from '../api/resources/auth/hooks';
+import { Field, FormErrors } from '../components/Field';
+import { required, useForm } from '../components/useForm';
+import { hashQuery } from '../hooks/useHashRoute';
+import { notePasswordReset } from '../signOutNotice';
+
+const EMPTY = { new_password: '', confirm_password: '' };
+type ResetValues = typeof EMPTY;
+
+/** Client checks: a password is typed, at least 8 characters, and typed the same twice. */
+export function validateNewPassword(values: ResetValues) {
+  return {
+    new_password:
+      values.new_password && values.new_password.length < 8
+        ? ['Use at least 8 characters.']
+        : required(values.new_password, 'Enter a new password.'),
+    confirm_password: !values.confirm_password
+      ? ['Type the new password again.']
+      : values.confirm_password !== values.new_password
+        ? ['The new passwords do not match.']
+        : [],
+  };
+}
+
+/** Whether a 400 is about the link itself (invalid, used or expired) rather than the password. */
+export function isDeadLink(error: unknown): boolean {
+  return error instanceof ValidationError && ('token' in error.fieldErrors || 'uid' in error.fieldErrors);
+}
+
+function DeadLink({ incomplete }: { incomplete: boolean }) {
+  return (
+    <div className="alert alert-error" role="alert" data-testid="reset-link-invalid">
+      <p>
+        {incomplete
+          ? 'This reset link is incomplete: open the whole link from the mail.'
+          : 'This reset link is invalid or has expired. A link works once, for a limited time.'}
+      </p>
+      <p>
+        <a href="#/forgot-password">Request a new link</a>
+      </p>
+    </div>
+  );
+}
+
+interface Props {
+  /** The password is set (every session ended): on to the sign-in page, with its notice. */
+  onDone: () => void;
+}
+
+/** "Set a new password", reached from the mailed link (uid and token in the route's query). */
+export function ResetPasswordPage({ onDone }: Props) {
+  const [link] = useState(() => {
+    const query = hashQuery();
+    return { uid: query.get('uid') ?? '', token: query.get('token') ?? '' };
+  });
+  const [dead, setDead] = useState(false);
+  const confirm = useConfirmPasswordReset();
+  const form = useForm(EMPTY, { validate: validateNewPassword });
+  const incomplete = !link.uid || !link.token;
+
+  const onSubmit = form.onSubmit(async (values) => {
+    try {
+      await confirm.mutateAsync({ ...link, new_password: values.new_password });
+    } catch (error) {
+      if (!isDeadLink(error)) throw error; // a weak password: its messages go under the field
+      setDead(true);
+      return;
+    }
+    // The server ended every session of the account, this browser's too if it had one.
+    notePasswordReset();
+    tokenStorage.clear();
+    onDone();
+  });
+
+  return (
+    <main className="auth">
+      <h1 className="brand">Todos</h1>
+      <section className="card" aria-labelledby="reset-title">
+        <h2 id="reset-title">Set a new password</h2>
+        {incomplete || dead ? (
+          <DeadLink incomplete={incomplete} />
+        ) : (
+          <form onSubmit={onSubmit} noValidate>
+            <Field
+              label="New password"
+              binding={form.field('new_password')}
+              type="password"
+              autoComplete="new-password"
+              required
+              hint="At least 8 characters, not too common. Every device will be signed out."
+            />
+            <Field
+              label="Confirm new password"
+              binding={form.field('confirm_password')}
+              type="password"
+              autoComplete="new-password"
+              required
+            />
+            <FormErrors messages={form.general} />
+            <button type="submit" className="btn btn-primary btn-block" disabled={form.pending}>
+              {form.pending ? 'Please wait…' : 'Set password'}
+            </button>
+          </form>
+        )}
+        <p className="switch">
+          <a href="#/login">Back to log in</a>
+        </p>
+      </section>
+    </main>
+  );
+}
