@@ -13,19 +13,12 @@ import sys
 import pytest
 
 from accounts.tests.dpop_helpers import ClientKey
-from testing.faults import RedisServer
 from testing.servers import ROOT, Gunicorn, migrate, request, scratch_database, server_env
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 PASSWORD = "cross-Process-passw0rd"
 HOST = "api.test"
 BASE = f"http://{HOST}"
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    with RedisServer(tmp_path_factory.mktemp("redis")) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,6 @@ from accounts.models import DeviceSession, User
 from accounts.tests.factories import PASSWORD, UserFactory
 from accounts.tests.helpers import bearer, get_sessions, refresh
 from common import failsafe
-from testing.faults import RedisServer
 
 pytestmark = pytest.mark.django_db
 
@@ -27,33 +26,15 @@ CACHE_SECONDS = 2
 REQUEST_BUDGET_SECONDS = 1.0
 
 
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    with RedisServer(tmp_path_factory.mktemp("redis")) as server:
-        yield server
-
-
 @pytest.fixture
-def redis(redis_server, settings):
+def redis(fresh_redis, settings):
     """Point the cache and the session state at the private server, started afresh and empty."""
-    redis_server.stop()
-    redis_server.start()
-    settings.REDIS_URL = redis_server.url
-    settings.SESSION_STATE_REDIS_URL = redis_server.url
+    settings.REDIS_URL = fresh_redis.url
+    settings.SESSION_STATE_REDIS_URL = fresh_redis.url
     settings.SESSION_STATE_CACHE = None
-    settings.CACHES = {
-        "default": {"BACKEND": "common.cache.FailSafeRedisCache", "LOCATION": redis_server.url}
-    }
-    settings.REDIS_TIMEOUT_SECONDS = 0.25
-    settings.REDIS_RETRY_SECONDS = 0.3
+    settings.CACHES = {"default": {"BACKEND": "common.cache.FailSafeRedisCache", "LOCATION": fresh_redis.url}}
     settings.SESSION_CACHE_SECONDS = CACHE_SECONDS
-    failsafe.breaker.reset()
-    session_cache._pending.clear()
-    yield redis_server
-    redis_server.stop()
-    redis_server.start()
-    failsafe.breaker.reset()
-    session_cache._pending.clear()
+    return fresh_redis
 
 
 def timed(call):
