@@ -8,8 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts import dpop_replay
 from accounts.models import DPoPProofUse
-from accounts.tests.dpop_helpers import ClientKey
-from accounts.tests.factories import PASSWORD
+from accounts.tests.dpop_helpers import ClientKey, login_bound
 
 pytestmark = pytest.mark.django_db
 
@@ -27,14 +26,7 @@ def redis(fresh_redis, settings):
 @pytest.fixture
 def bound(api_client, user, redis):
     key = ClientKey()
-    response = api_client.post(
-        "/api/auth/login/",
-        {"email": user.email, "password": PASSWORD},
-        format="json",
-        HTTP_DPOP=key.proof("POST", "/api/auth/login/"),
-    )
-    assert response.status_code == 200
-    return key, response.json()
+    return key, login_bound(api_client, user, key)
 
 
 def test_the_record_is_one_redis_command_with_an_expiry(redis, bound, api_client):
