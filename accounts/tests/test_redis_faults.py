@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts import session_cache
 from accounts.models import DeviceSession, User
 from accounts.tests.factories import PASSWORD, UserFactory
-from accounts.tests.helpers import bearer, get_sessions, refresh
+from accounts.tests.helpers import bearer, change_password, get_sessions, refresh
 from common import failsafe
 
 pytestmark = pytest.mark.django_db
@@ -78,14 +78,7 @@ def every_endpoint(api_client, user):
     ]:  # fmt: skip
         response, took = timed(call)
         results.append((name, response.status_code, took))
-    password = timed(
-        lambda: api_client.post(
-            "/api/auth/password/change/",
-            {"current_password": PASSWORD, "new_password": "another-Passw0rd-ok"},
-            format="json",
-            **bearer(tokens["access"]),
-        )
-    )
+    password = timed(lambda: change_password(api_client, tokens["access"], "another-Passw0rd-ok"))
     results.append(("password change", password[0].status_code, password[1]))
     new_access = password[0].json()["access"]
     response, took = timed(lambda: api_client.post("/api/auth/logout/", **bearer(new_access)))
@@ -153,12 +146,7 @@ def test_password_change_while_redis_is_unreachable_still_revokes(api_client, us
     assert todos(api_client, tokens["access"]).status_code == 200  # cached in Redis
     redis.freeze()
     if how == "api":
-        response = api_client.post(
-            "/api/auth/password/change/",
-            {"current_password": PASSWORD, "new_password": "another-Passw0rd-ok"},
-            format="json",
-            **bearer(tokens["access"]),
-        )
+        response = change_password(api_client, tokens["access"], "another-Passw0rd-ok")
         assert response.status_code == 200
     elif how == "set_password":
         user.set_password("another-Passw0rd-ok")
