@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import PASSWORD, UserFactory
 from common import failsafe
+from testing.faults import RedisServer
 
 
 @pytest.fixture(autouse=True)
@@ -55,6 +56,13 @@ def _commit_hooks_run_as_after_a_commit(monkeypatch):
 
     monkeypatch.setattr(BaseDatabaseWrapper, "on_commit", on_commit)
     monkeypatch.setattr(transaction.Atomic, "__exit__", exit_block)
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    """A private redis-server for the module's tests, to point settings at and to break."""
+    with RedisServer(tmp_path_factory.mktemp("redis")) as server:
+        yield server
 
 
 @pytest.fixture

@@ -10,11 +10,17 @@ from accounts.models import DeviceSession, User
 RESET_LINK_INVALID = "The reset link is invalid, used or expired."
 
 
-def _validate_password(password, user):
+def _validate_password(password, user, field=None):
+    """Return ``password`` if Django's validators accept it for ``user``; raise their messages otherwise.
+
+    With ``field`` (from a serializer's ``validate``) the messages are raised under that
+    field's name, so that the 400 names the field.
+    """
     try:
         password_validation.validate_password(password, user)
     except DjangoValidationError as exc:
-        raise serializers.ValidationError(list(exc.messages)) from exc
+        messages = list(exc.messages)
+        raise serializers.ValidationError({field: messages} if field else messages) from exc
     return password
 
 
@@ -37,10 +43,7 @@ class RegisterSerializer(serializers.Serializer):
             first_name=attrs.get("first_name", ""),
             last_name=attrs.get("last_name", ""),
         )
-        try:
-            _validate_password(attrs["password"], candidate)
-        except serializers.ValidationError as exc:
-            raise serializers.ValidationError({"password": exc.detail}) from exc
+        _validate_password(attrs["password"], candidate, field="password")
         return attrs
 
 
@@ -82,10 +85,7 @@ class PasswordResetConfirmSerializer(serializers.Serializer):
         user = services.password_reset_user_check(uid=attrs["uid"], token=attrs["token"])
         if user is None:
             raise serializers.ValidationError({"token": [RESET_LINK_INVALID]}, code="invalid")
-        try:
-            _validate_password(attrs["new_password"], user)
-        except serializers.ValidationError as exc:
-            raise serializers.ValidationError({"new_password": exc.detail}) from exc
+        _validate_password(attrs["new_password"], user, field="new_password")
         return attrs
 
 

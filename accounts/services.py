@@ -68,6 +68,15 @@ class IssuedTokens:
         return self.refresh.access_token
 
 
+@dataclass(frozen=True)
+class SessionClient:
+    """The client opening a session, as the session records it: User-Agent, IP, and the DPoP key to bind to."""
+
+    user_agent: str
+    ip_address: str | None
+    dpop_jkt: str | None = None
+
+
 # Who is acting, for the security log, when a revocation is triggered indirectly
 # (the password-change signal cannot know whether an admin or the user saved the user).
 _actor = contextvars.ContextVar("accounts_actor", default=(None, "system"))
@@ -133,15 +142,13 @@ def user_register(
     email: str,
     password: str,
     device_name: str,
-    user_agent: str,
-    ip_address: str | None,
+    client: SessionClient,
     first_name: str = "",
     last_name: str = "",
-    dpop_jkt: str | None = None,
 ) -> "IssuedTokens":
     """Create a user and open their first session; raise EmailTaken when the email is in use (also under a race).
 
-    ``dpop_jkt`` binds the session to that key (accounts.dpop), as for the two below.
+    ``client.dpop_jkt`` binds the session to that key (accounts.dpop), as for the two below.
     """
     try:
         with transaction.atomic():
@@ -150,9 +157,7 @@ def user_register(
             )
     except IntegrityError as exc:
         raise EmailTaken(email) from exc
-    return session_create(
-        user=user, device_name=device_name, user_agent=user_agent, ip_address=ip_address, dpop_jkt=dpop_jkt
-    )
+    return session_create(user=user, device_name=device_name, client=client)
 
 
 def user_login(
@@ -161,9 +166,7 @@ def user_login(
     email: str,
     password: str,
     device_name: str,
-    user_agent: str,
-    ip_address: str | None,
-    dpop_jkt: str | None = None,
+    client: SessionClient,
 ) -> "IssuedTokens":
     """Check the credentials and open a session; raise LoginFailed the same way for every failure."""
     # Django's backend runs the hasher for unknown emails too, so timing tells nothing.
@@ -173,20 +176,14 @@ def user_login(
         security_event_record(
             type=SecurityEvent.Type.LOGIN_FAILED,
             user_id=User.objects.filter(email=email).values_list("pk", flat=True).first(),
-            ip_address=ip_address,
+            ip_address=client.ip_address,
             email=email[:254],
         )
         raise LoginFailed
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     with transaction.atomic():
-        new_device = device_is_new(user=user, user_agent=user_agent)
-        issued = session_create(
-            user=user,
-            device_name=device_name,
-            user_agent=user_agent,
-            ip_address=ip_address,
-            dpop_jkt=dpop_jkt,
-        )
+        new_device = device_is_new(user=user, user_agent=client.user_agent)
+        issued = session_create(user=user, device_name=device_name, client=client)
         if new_device:
             _new_device_notify(session=issued.session)
     return issued
@@ -233,9 +230,7 @@ def user_change_password(
     user: User,
     new_password: str,
     session_id: str,
-    user_agent: str,
-    ip_address: str | None,
-    dpop_jkt: str | None = None,
+    client: SessionClient,
 ) -> "IssuedTokens":
     """Set a new password, which revokes every session, then open a new one for this device."""
     device_name = (
@@ -245,13 +240,7 @@ def user_change_password(
     with acting_as(user, "api"), transaction.atomic():
         user.set_password(new_password)
         user.save()  # The post_save receiver revokes every session of the user.
-        return session_create(
-            user=user,
-            device_name=device_name,
-            user_agent=user_agent,
-            ip_address=ip_address,
-            dpop_jkt=dpop_jkt,
-        )
+        return session_create(user=user, device_name=device_name, client=client)
 
 
 # --- Password reset -------------------------------------------------------------------------
@@ -358,25 +347,18 @@ def _duration_words(seconds: int) -> str:
 # --- Sessions -------------------------------------------------------------------------------
 
 
-def session_create(
-    *,
-    user: User,
-    device_name: str,
-    user_agent: str,
-    ip_address: str | None,
-    dpop_jkt: str | None = None,
-) -> IssuedTokens:
-    """Open a session for ``user`` and return its first token pair, bound to the key ``dpop_jkt`` if given."""
+def session_create(*, user: User, device_name: str, client: SessionClient) -> IssuedTokens:
+    """Open a session for ``user`` and return its first token pair, bound to the key ``client.dpop_jkt`` if given."""
     now = timezone.now()
     session = DeviceSession(
         user=user,
         device_name=device_name,
-        user_agent=user_agent,
-        ip_address=ip_address,
+        user_agent=client.user_agent,
+        ip_address=client.ip_address,
         created_at=now,
         last_used_at=now,
         absolute_expires_at=now + settings.SESSION_MAX_LIFETIME,
-        dpop_jkt=dpop_jkt,
+        dpop_jkt=client.dpop_jkt,
     )
     session.expires_at = new_refresh_expiry(now=now, absolute_expires_at=session.absolute_expires_at)
     # The primary key is made here, so the token exists before the row and one INSERT does.
@@ -386,14 +368,17 @@ def session_create(
         expires_at=session.expires_at,
         session_expires_at=session.absolute_expires_at,
     )
-    dpop.bind(refresh, dpop_jkt)
+    dpop.bind(refresh, client.dpop_jkt)
     session.refresh_jti = refresh["jti"]
     with transaction.atomic():
         if settings.SESSION_MAX_PER_USER:
-            _session_room_make(user=user, ip_address=ip_address)
+            _session_room_make(user=user, ip_address=client.ip_address)
         session.save(force_insert=True)
         security_event_record(
-            type=SecurityEvent.Type.LOGIN, user_id=user.pk, session_id=session.pk, ip_address=ip_address
+            type=SecurityEvent.Type.LOGIN,
+            user_id=user.pk,
+            session_id=session.pk,
+            ip_address=client.ip_address,
         )
     return IssuedTokens(refresh=refresh, session=session)
 

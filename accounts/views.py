@@ -84,14 +84,18 @@ def token_response_data(issued, user):
     }
 
 
-def device_of(request, data):
-    """Return what a new session records about the device: its name, User-Agent and IP."""
-    agent = user_agent(request)
-    return {
-        "device_name": data.get("device_name") or device_name_from_user_agent(agent),
-        "user_agent": agent,
-        "ip_address": client_ip(request),
-    }
+def session_client(request):
+    """Return what a session opened by ``request`` records about its client; refuse a bad DPoP proof (401)."""
+    return services.SessionClient(
+        user_agent=user_agent(request),
+        ip_address=client_ip(request),
+        dpop_jkt=dpop.jkt_for_new_session(request),
+    )
+
+
+def device_name_of(data, client):
+    """Return the device name the client gave, or one made from its User-Agent."""
+    return data.get("device_name") or device_name_from_user_agent(client.user_agent)
 
 
 class PublicAuthView(APIView):
@@ -136,15 +140,15 @@ class RegisterView(PublicAuthView):
     )
     def post(self, request):
         data = self.validated(RegisterSerializer, request)
-        dpop_jkt = dpop.jkt_for_new_session(request)
+        client = session_client(request)
         try:
             issued = services.user_register(
                 email=data["email"],
                 password=data["password"],
                 first_name=data.get("first_name", ""),
                 last_name=data.get("last_name", ""),
-                dpop_jkt=dpop_jkt,
-                **device_of(request, data),
+                device_name=device_name_of(data, client),
+                client=client,
             )
         except services.EmailTaken:
             return Response(
@@ -166,14 +170,14 @@ class LoginView(PublicAuthView):
     )
     def post(self, request):
         data = self.validated(LoginSerializer, request)
-        dpop_jkt = dpop.jkt_for_new_session(request)
+        client = session_client(request)
         try:
             issued = services.user_login(
                 request=request,
                 email=data["email"],
                 password=data["password"],
-                dpop_jkt=dpop_jkt,
-                **device_of(request, data),
+                device_name=device_name_of(data, client),
+                client=client,
             )
         except services.LoginFailed as exc:
             raise AuthenticationFailed(
@@ -324,14 +328,11 @@ class PasswordChangeView(APIView):
     def post(self, request):
         serializer = PasswordChangeSerializer(data=request.data, context={"user": request.user})
         serializer.is_valid(raise_exception=True)
-        dpop_jkt = dpop.jkt_for_new_session(request)
         issued = services.user_change_password(
             user=request.user,
             new_password=serializer.validated_data["new_password"],
             session_id=request.auth.session_id,
-            user_agent=user_agent(request),
-            ip_address=client_ip(request),
-            dpop_jkt=dpop_jkt,
+            client=session_client(request),
         )
         return Response(token_response_data(issued, request.user), headers=NO_STORE)
 

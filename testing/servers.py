@@ -235,6 +235,28 @@ class Gunicorn:
             os.killpg(self.process.pid, signal.SIGKILL)
 
 
+@contextlib.contextmanager
+def two_servers(base_url, suffix, directory, **env):
+    """Yield servers A and B (one sync worker each) sharing a migrated scratch database; stop them after.
+
+    The database is ``scratch_database(base_url, suffix, directory)``, dropped afterwards; the
+    servers log to ``a.log`` and ``b.log`` in ``directory``, and ``env`` goes to ``server_env``.
+    """
+    started = []
+    with scratch_database(base_url, suffix, directory) as database_url:
+        try:
+            environment = server_env(database_url=database_url, **env)
+            migrate(environment)
+            for name in ("a", "b"):
+                server = Gunicorn(environment, workers=1, log=Path(directory) / f"{name}.log")
+                started.append(server)  # before start(), so that a half-started one is stopped too
+                server.start()
+            yield started
+        finally:
+            for server in started:
+                server.stop()
+
+
 # --- HTTP -----------------------------------------------------------------------------------
 
 

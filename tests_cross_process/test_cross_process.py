@@ -9,15 +9,7 @@ import os
 
 import pytest
 
-from testing.servers import (
-    Gunicorn,
-    is_postgres,
-    migrate,
-    redis_url_with_db,
-    request,
-    scratch_database,
-    server_env,
-)
+from testing.servers import is_postgres, redis_url_with_db, request, two_servers
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -36,20 +28,10 @@ pytestmark = [
 def servers(tmp_path_factory):
     """Start servers A and B (one sync worker each) on a dedicated database; stop them after."""
     redis_url = redis_url_with_db(REDIS_URL, 15)
-    started = []
-    with scratch_database(DATABASE_URL, "xproc", tmp_path_factory.mktemp("db")) as database_url:
-        try:
-            env = server_env(database_url=database_url, redis_url=redis_url)
-            migrate(env)
-            logs = tmp_path_factory.mktemp("servers")
-            for name in ("a", "b"):
-                server = Gunicorn(env, workers=1, log=logs / f"{name}.log")
-                started.append(server)
-                server.start()
-            yield started
-        finally:
-            for server in started:
-                server.stop()
+    with two_servers(
+        DATABASE_URL, "xproc", tmp_path_factory.mktemp("servers"), redis_url=redis_url
+    ) as started:
+        yield started
 
 
 def register(server, email):

@@ -13,8 +13,7 @@ import sys
 import pytest
 
 from accounts.tests.dpop_helpers import ClientKey
-from testing.faults import RedisServer
-from testing.servers import ROOT, Gunicorn, migrate, request, scratch_database, server_env
+from testing.servers import ROOT, request, two_servers
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 PASSWORD = "cross-Process-passw0rd"
@@ -23,32 +22,16 @@ BASE = f"http://{HOST}"
 
 
 @pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    with RedisServer(tmp_path_factory.mktemp("redis")) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def servers(tmp_path_factory, redis_server):
-    started = []
-    with scratch_database(DATABASE_URL, "dpop", tmp_path_factory.mktemp("db")) as database_url:
-        try:
-            env = server_env(
-                database_url=database_url,
-                redis_url=redis_server.url,
-                DJANGO_ALLOWED_HOSTS=f"{HOST},127.0.0.1",
-                REDIS_RETRY_SECONDS="0.5",
-            )
-            migrate(env)
-            logs = tmp_path_factory.mktemp("servers")
-            for name in ("a", "b"):
-                server = Gunicorn(env, workers=1, log=logs / f"{name}.log")
-                started.append(server)
-                server.start()
-            yield started
-        finally:
-            for server in started:
-                server.stop()
+    with two_servers(
+        DATABASE_URL,
+        "dpop",
+        tmp_path_factory.mktemp("servers"),
+        redis_url=redis_server.url,
+        DJANGO_ALLOWED_HOSTS=f"{HOST},127.0.0.1",
+        REDIS_RETRY_SECONDS="0.5",
+    ) as started:
+        yield started
 
 
 def call(server, method, path, *, key, token=None, body=None, proof=None):

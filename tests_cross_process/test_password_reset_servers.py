@@ -14,7 +14,7 @@ import urllib.parse
 
 import pytest
 
-from testing.servers import Gunicorn, migrate, request, scratch_database, server_env
+from testing.servers import request, two_servers
 
 PASSWORD = "cross-Process-passw0rd"
 NEW_PASSWORD = "Reset-across-servers-42"
@@ -25,26 +25,14 @@ RESET_URL = "http://app.example.test/reset-password"
 def servers(tmp_path_factory):
     """Start servers A and B on one database, mailing into one directory; yield (a, b, mail dir)."""
     mailbox = tmp_path_factory.mktemp("mail")
-    started = []
-    with scratch_database(
-        os.environ.get("DATABASE_URL", ""), "reset", tmp_path_factory.mktemp("db")
-    ) as database_url:
-        try:
-            env = server_env(
-                database_url=database_url,
-                EMAIL_URL=f"filemail:///{mailbox}",  # django-environ drops one slash
-                PASSWORD_RESET_URL=RESET_URL,
-            )
-            migrate(env)
-            logs = tmp_path_factory.mktemp("servers")
-            for name in ("a", "b"):
-                server = Gunicorn(env, workers=1, log=logs / f"{name}.log")
-                started.append(server)
-                server.start()
-            yield started[0], started[1], mailbox
-        finally:
-            for server in started:
-                server.stop()
+    with two_servers(
+        os.environ.get("DATABASE_URL", ""),
+        "reset",
+        tmp_path_factory.mktemp("servers"),
+        EMAIL_URL=f"filemail:///{mailbox}",  # django-environ drops one slash
+        PASSWORD_RESET_URL=RESET_URL,
+    ) as (a, b):
+        yield a, b, mailbox
 
 
 def text_of(path):

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from testing.faults import RedisServer
-from testing.servers import Gunicorn, migrate, request, scratch_database, server_env
+from testing.servers import request, two_servers
 
 PASSWORD = "redis-Outage-passw0rd"
 CACHE_SECONDS = 3
@@ -24,26 +24,19 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     directory = tmp_path_factory.mktemp("redis-outage")
-    servers = []
     with (
-        scratch_database(DATABASE_URL, "redis", directory) as database_url,
         RedisServer(directory / "redis") as redis,
+        two_servers(
+            DATABASE_URL,
+            "redis",
+            directory,
+            redis_url=redis.url,
+            SESSION_CACHE_SECONDS=CACHE_SECONDS,
+            REDIS_RETRY_SECONDS=0.5,
+            AUTH_THROTTLE_RATE="1000/min",
+        ) as servers,
     ):
-        try:
-            env = server_env(
-                database_url=database_url,
-                redis_url=redis.url,
-                SESSION_CACHE_SECONDS=CACHE_SECONDS,
-                REDIS_RETRY_SECONDS=0.5,
-                AUTH_THROTTLE_RATE="1000/min",
-            )
-            migrate(env)
-            for name in ("a", "b"):
-                servers.append(Gunicorn(env, workers=1, log=directory / f"{name}.log").start())
-            yield redis, servers
-        finally:
-            for server in servers:
-                server.stop()
+        yield redis, servers
 
 
 class Timed:

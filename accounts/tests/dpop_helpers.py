@@ -7,8 +7,10 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from accounts.dpop import b64url_sha256, thumbprint
+from accounts.tests.factories import PASSWORD
 
 BASE = "http://testserver"
+LOGIN = "/api/auth/login/"
 DROP = object()  # as an override: leave the member out
 
 
@@ -56,3 +58,12 @@ class ClientKey:
         if token is not None:
             result["HTTP_AUTHORIZATION"] = f"DPoP {token}"
         return result
+
+
+def login_bound(client, user, key):
+    """Log ``user`` in with a proof of ``key``, so that the session is bound to it; return the token response."""
+    response = client.post(
+        LOGIN, {"email": user.email, "password": PASSWORD}, format="json", HTTP_DPOP=key.proof("POST", LOGIN)
+    )
+    assert response.status_code == 200, response.content
+    return response.json()

@@ -4,10 +4,12 @@ import jwt
 
 from accounts import keyring
 from accounts import token_backend as keyring_backend
+from accounts.tests.factories import PASSWORD
 
 REFRESH_URL = "/api/auth/refresh/"
 LOGOUT_URL = "/api/auth/logout/"
 SESSIONS_URL = "/api/auth/sessions/"
+PASSWORD_CHANGE_URL = "/api/auth/password/change/"
 
 
 def bearer(token):
@@ -21,6 +23,16 @@ def refresh(client, token):
 
 def get_sessions(client, access):
     return client.get(SESSIONS_URL, **bearer(access))
+
+
+def change_password(client, access, new_password, current_password=PASSWORD):
+    """POST the password change with ``access`` as the Bearer credential (the factories' password as the current one)."""
+    return client.post(
+        PASSWORD_CHANGE_URL,
+        {"current_password": current_password, "new_password": new_password},
+        format="json",
+        **bearer(access),
+    )
 
 
 def assert_dead(client, tokens):

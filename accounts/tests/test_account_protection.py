@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 from accounts import notifications
 from accounts.models import DeviceSession, RevokeReason, SecurityEvent
 from accounts.tests.factories import PASSWORD, DeviceSessionFactory, UserFactory
-from accounts.tests.helpers import assert_alive, assert_dead, bearer, get_sessions, refresh
+from accounts.tests.helpers import assert_alive, assert_dead, bearer, change_password, get_sessions, refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -352,18 +352,24 @@ def test_logout_others_keeps_only_the_callers_session(user):
     )
 
 
-def test_logout_others_needs_an_access_token(user):
-    tokens = logged_in(user)
-    client = APIClient()
-    assert client.post(LOGOUT_OTHERS_URL).status_code == 401
-    response = client.post(LOGOUT_OTHERS_URL, **bearer(tokens["refresh"]))
+def assert_needs_an_access_token(method, url, tokens, *, data, not_json):
+    """Assert that ``method`` on ``url`` wants the access token and a JSON body.
+
+    401 (a Bearer challenge) without a token or with the refresh token; 415 for the
+    ``not_json`` body, a (data, content type) pair, with the access token.
+    """
+    send = getattr(APIClient(), method)
+    assert send(url, data, format="json").status_code == 401
+    response = send(url, data, format="json", **bearer(tokens["refresh"]))
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Bearer")
-    assert (
-        client.post(
-            LOGOUT_OTHERS_URL, "a=b", content_type="text/plain", **bearer(tokens["access"])
-        ).status_code
-        == 415
+    body, content_type = not_json
+    assert send(url, body, content_type=content_type, **bearer(tokens["access"])).status_code == 415
+
+
+def test_logout_others_needs_an_access_token(user):
+    assert_needs_an_access_token(
+        "post", LOGOUT_OTHERS_URL, logged_in(user), data=None, not_json=("a=b", "text/plain")
     )
 
 
@@ -430,17 +436,12 @@ def test_rename_answers_404_for_another_users_an_unknown_or_an_ended_session(use
 
 def test_rename_needs_an_access_token(user):
     tokens = logged_in(user)
-    client = APIClient()
-    url = session_url(tokens["session"]["id"])
-    assert client.patch(url, {"device_name": "x"}, format="json").status_code == 401
-    assert (
-        client.patch(url, {"device_name": "x"}, format="json", **bearer(tokens["refresh"])).status_code == 401
-    )
-    assert (
-        client.patch(
-            url, "device_name=x", content_type="application/x-www-form-urlencoded", **bearer(tokens["access"])
-        ).status_code
-        == 415
+    assert_needs_an_access_token(
+        "patch",
+        session_url(tokens["session"]["id"]),
+        tokens,
+        data={"device_name": "x"},
+        not_json=("device_name=x", "application/x-www-form-urlencoded"),
     )
 
 
@@ -523,12 +524,7 @@ def test_password_change_under_a_cap_of_one_still_answers_a_session(settings, us
     settings.SESSION_MAX_PER_USER = 1
     settings.SESSION_LIMIT_POLICY = "deny"
     tokens = logged_in(user)
-    response = APIClient().post(
-        "/api/auth/password/change/",
-        {"current_password": PASSWORD, "new_password": "An0ther-long-passphrase"},
-        format="json",
-        **bearer(tokens["access"]),
-    )
+    response = change_password(APIClient(), tokens["access"], "An0ther-long-passphrase")
     assert response.status_code == 200
     assert live_sessions(user).count() == 1
 

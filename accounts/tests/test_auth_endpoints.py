@@ -5,7 +5,7 @@ from django.core.cache import cache
 
 from accounts.models import DeviceSession, RevokeReason, SecurityEvent, User
 from accounts.tests.factories import PASSWORD, UserFactory
-from accounts.tests.helpers import LOGOUT_URL, bearer, claims, get_sessions, refresh
+from accounts.tests.helpers import LOGOUT_URL, bearer, change_password, claims, get_sessions, refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -240,11 +240,8 @@ def test_password_change_is_throttled_per_user(api_client, user, login, settings
     tokens = login(user)
     statuses = []
     for _ in range(4):
-        response = api_client.post(
-            "/api/auth/password/change/",
-            {"current_password": "a-wrong-guess", "new_password": "another-Passw0rd-ok"},
-            format="json",
-            **bearer(tokens["access"]),
+        response = change_password(
+            api_client, tokens["access"], "another-Passw0rd-ok", current_password="a-wrong-guess"
         )
         statuses.append(response.status_code)
     assert statuses == [400, 400, 400, 429]
@@ -252,11 +249,8 @@ def test_password_change_is_throttled_per_user(api_client, user, login, settings
     # Per user, not per IP: another user from the same address is not held back.
     other = UserFactory()
     other_tokens = login(other)
-    response = api_client.post(
-        "/api/auth/password/change/",
-        {"current_password": "a-wrong-guess", "new_password": "another-Passw0rd-ok"},
-        format="json",
-        **bearer(other_tokens["access"]),
+    response = change_password(
+        api_client, other_tokens["access"], "another-Passw0rd-ok", current_password="a-wrong-guess"
     )
     assert response.status_code == 400
 
@@ -264,12 +258,7 @@ def test_password_change_is_throttled_per_user(api_client, user, login, settings
 def test_api_events_all_say_source_api(api_client, user, login):
     tokens = login(user)
     api_client.post(LOGIN_URL, {"email": user.email, "password": "bad"}, format="json")
-    api_client.post(
-        "/api/auth/password/change/",
-        {"current_password": PASSWORD, "new_password": "another-Passw0rd-ok"},
-        format="json",
-        **bearer(tokens["access"]),
-    )
+    change_password(api_client, tokens["access"], "another-Passw0rd-ok")
     events = SecurityEvent.objects.order_by("pk")
     assert [(e.type, e.source) for e in events] == [
         ("login", "api"),
@@ -395,12 +384,7 @@ def test_logout_all_needs_an_access_token(api_client, user, login):
 def test_password_change_revokes_every_session_and_opens_a_new_one(api_client, user, login):
     this_device = login(user, device_name="this one")
     other_device = login(user, device_name="other one")
-    response = api_client.post(
-        "/api/auth/password/change/",
-        {"current_password": PASSWORD, "new_password": "a-brand-new-Passw0rd"},
-        format="json",
-        **bearer(this_device["access"]),
-    )
+    response = change_password(api_client, this_device["access"], "a-brand-new-Passw0rd")
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     body = response.json()

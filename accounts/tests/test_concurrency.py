@@ -1,26 +1,19 @@
 """Concurrent refreshes with one token, on PostgreSQL with real connections (one per thread)."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from accounts.models import DeviceSession
+from accounts.tests.concurrency import ON_POSTGRESQL, all_at_once
 from accounts.tests.factories import PASSWORD, UserFactory
 from accounts.tests.helpers import LOGOUT_URL, bearer, claims, get_sessions, refresh
 
 THREADS = 20
 ROUNDS = 5
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL (CI does)"
-    ),
-]
+pytestmark = ON_POSTGRESQL
 
 
 def login_once():
@@ -33,26 +26,13 @@ def login_once():
 
 
 def refresh_all_at_once(token):
-    """Fire THREADS refreshes with ``token`` at the same moment; return the responses."""
-    barrier = threading.Barrier(THREADS)
-    results = [None] * THREADS
+    """Fire THREADS refreshes with ``token`` at the same moment; return (status, body) of each."""
 
-    def worker(index):
-        client = APIClient()
-        try:
-            barrier.wait(timeout=30)
-            response = refresh(client, token)
-            results[index] = (response.status_code, response.json() if response.content else None)
-        finally:
-            connections.close_all()  # this thread's own connection
+    def one(_index):
+        response = refresh(APIClient(), token)
+        return response.status_code, response.json() if response.content else None
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert all(result is not None for result in results), "a worker did not finish"
-    return results
+    return all_at_once(THREADS, one)
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
@@ -103,20 +83,8 @@ def test_grace_mode_hands_every_caller_the_same_chain(round_, settings):
 def test_concurrent_rotation_of_different_sessions_do_not_interfere(settings):
     settings.AUTH_THROTTLE_RATE = "none"
     sessions = [login_once() for _ in range(THREADS)]
-    barrier = threading.Barrier(THREADS)
-    statuses = [None] * THREADS
-
-    def worker(index):
-        try:
-            barrier.wait(timeout=30)
-            statuses[index] = refresh(APIClient(), sessions[index]["refresh"]).status_code
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    statuses = all_at_once(
+        THREADS, lambda index: refresh(APIClient(), sessions[index]["refresh"]).status_code
+    )
     assert statuses == [200] * THREADS
     assert not DeviceSession.objects.filter(revoked_at__isnull=False).exists()

@@ -18,7 +18,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from accounts import dpop
 from accounts.models import DeviceSession, DPoPProofUse
-from accounts.tests.dpop_helpers import BASE, DROP, ClientKey
+from accounts.tests.dpop_helpers import BASE, DROP, ClientKey, login_bound
 from accounts.tests.factories import PASSWORD
 from accounts.tests.helpers import bearer, claims
 
@@ -41,11 +41,7 @@ def key():
 @pytest.fixture
 def bound(api_client, user, key):
     """Log ``user`` in with a proof of ``key``; return the token response."""
-    response = api_client.post(
-        LOGIN, {"email": user.email, "password": PASSWORD}, format="json", HTTP_DPOP=key.proof("POST", LOGIN)
-    )
-    assert response.status_code == 200, response.content
-    return response.json()
+    return login_bound(api_client, user, key)
 
 
 def assert_dpop_401(response, error="invalid_dpop_proof"):
@@ -216,11 +212,7 @@ def _other_alg_key(name):
 def test_other_asymmetric_algorithms_work(api_client, user, algorithm):
     private = _other_alg_key(algorithm)
     key = ClientKey(private, algorithm=algorithm)
-    response = api_client.post(
-        LOGIN, {"email": user.email, "password": PASSWORD}, format="json", HTTP_DPOP=key.proof("POST", LOGIN)
-    )
-    assert response.status_code == 200, response.content
-    tokens = response.json()
+    tokens = login_bound(api_client, user, key)
     assert claims(tokens["access"])["cnf"]["jkt"] == key.jkt
     ok = api_client.get(SESSIONS, **key.headers("GET", SESSIONS, tokens["access"]))
     assert ok.status_code == 200, ok.content

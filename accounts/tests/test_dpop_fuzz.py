@@ -8,8 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts.tests.dpop_helpers import ClientKey
-from accounts.tests.factories import PASSWORD
+from accounts.tests.dpop_helpers import ClientKey, login_bound
 
 pytestmark = pytest.mark.django_db
 
@@ -39,10 +38,7 @@ def key():
 
 @pytest.fixture
 def bound(api_client, user, key):
-    response = api_client.post(
-        LOGIN, {"email": user.email, "password": PASSWORD}, format="json", HTTP_DPOP=key.proof("POST", LOGIN)
-    )
-    return response.json()
+    return login_bound(api_client, user, key)
 
 
 @FUZZ

@@ -8,10 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts import dpop_replay
 from accounts.models import DPoPProofUse
-from accounts.tests.dpop_helpers import ClientKey
-from accounts.tests.factories import PASSWORD
-from common import failsafe
-from testing.faults import RedisServer
+from accounts.tests.dpop_helpers import ClientKey, login_bound
 
 pytestmark = pytest.mark.django_db
 
@@ -19,38 +16,17 @@ SESSIONS = "/api/auth/sessions/"
 REQUEST_BUDGET_SECONDS = 1.0
 
 
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    with RedisServer(tmp_path_factory.mktemp("redis")) as server:
-        yield server
-
-
 @pytest.fixture
-def redis(redis_server, settings):
+def redis(fresh_redis, settings):
     """Point the replay record (only) at the private server, started afresh and empty."""
-    redis_server.stop()
-    redis_server.start()
-    settings.DPOP_REPLAY_REDIS_URL = redis_server.url
-    settings.REDIS_TIMEOUT_SECONDS = 0.25
-    settings.REDIS_RETRY_SECONDS = 0.3
-    failsafe.breaker.reset()
-    yield redis_server
-    redis_server.stop()
-    redis_server.start()
-    failsafe.breaker.reset()
+    settings.DPOP_REPLAY_REDIS_URL = fresh_redis.url
+    return fresh_redis
 
 
 @pytest.fixture
 def bound(api_client, user, redis):
     key = ClientKey()
-    response = api_client.post(
-        "/api/auth/login/",
-        {"email": user.email, "password": PASSWORD},
-        format="json",
-        HTTP_DPOP=key.proof("POST", "/api/auth/login/"),
-    )
-    assert response.status_code == 200
-    return key, response.json()
+    return key, login_bound(api_client, user, key)
 
 
 def test_the_record_is_one_redis_command_with_an_expiry(redis, bound, api_client):

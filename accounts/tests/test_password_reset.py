@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import DeviceSession, RevokeReason, SecurityEvent
 from accounts.tests.factories import PASSWORD, UserFactory
-from accounts.tests.helpers import assert_alive, assert_dead, bearer
+from accounts.tests.helpers import assert_alive, assert_dead, change_password
 
 pytestmark = pytest.mark.django_db
 
@@ -228,12 +228,7 @@ def test_the_mail_says_how_long_the_link_lives(settings, user):
 def test_a_link_dies_with_any_other_password_change(user, login):
     uid, token = reset_link_for(user)
     tokens = login(user)
-    changed = APIClient().post(
-        "/api/auth/password/change/",
-        {"current_password": PASSWORD, "new_password": "Changed-by-the-user-9"},
-        format="json",
-        **bearer(tokens["access"]),
-    )
+    changed = change_password(APIClient(), tokens["access"], "Changed-by-the-user-9")
     assert changed.status_code == 200
     assert confirm(uid, token).json() == INVALID_LINK
 

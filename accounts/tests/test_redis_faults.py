@@ -16,9 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from accounts import session_cache
 from accounts.models import DeviceSession, User
 from accounts.tests.factories import PASSWORD, UserFactory
-from accounts.tests.helpers import bearer, get_sessions, refresh
+from accounts.tests.helpers import bearer, change_password, get_sessions, refresh
 from common import failsafe
-from testing.faults import RedisServer
 
 pytestmark = pytest.mark.django_db
 
@@ -27,33 +26,15 @@ CACHE_SECONDS = 2
 REQUEST_BUDGET_SECONDS = 1.0
 
 
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    with RedisServer(tmp_path_factory.mktemp("redis")) as server:
-        yield server
-
-
 @pytest.fixture
-def redis(redis_server, settings):
+def redis(fresh_redis, settings):
     """Point the cache and the session state at the private server, started afresh and empty."""
-    redis_server.stop()
-    redis_server.start()
-    settings.REDIS_URL = redis_server.url
-    settings.SESSION_STATE_REDIS_URL = redis_server.url
+    settings.REDIS_URL = fresh_redis.url
+    settings.SESSION_STATE_REDIS_URL = fresh_redis.url
     settings.SESSION_STATE_CACHE = None
-    settings.CACHES = {
-        "default": {"BACKEND": "common.cache.FailSafeRedisCache", "LOCATION": redis_server.url}
-    }
-    settings.REDIS_TIMEOUT_SECONDS = 0.25
-    settings.REDIS_RETRY_SECONDS = 0.3
+    settings.CACHES = {"default": {"BACKEND": "common.cache.FailSafeRedisCache", "LOCATION": fresh_redis.url}}
     settings.SESSION_CACHE_SECONDS = CACHE_SECONDS
-    failsafe.breaker.reset()
-    session_cache._pending.clear()
-    yield redis_server
-    redis_server.stop()
-    redis_server.start()
-    failsafe.breaker.reset()
-    session_cache._pending.clear()
+    return fresh_redis
 
 
 def timed(call):
@@ -97,14 +78,7 @@ def every_endpoint(api_client, user):
     ]:  # fmt: skip
         response, took = timed(call)
         results.append((name, response.status_code, took))
-    password = timed(
-        lambda: api_client.post(
-            "/api/auth/password/change/",
-            {"current_password": PASSWORD, "new_password": "another-Passw0rd-ok"},
-            format="json",
-            **bearer(tokens["access"]),
-        )
-    )
+    password = timed(lambda: change_password(api_client, tokens["access"], "another-Passw0rd-ok"))
     results.append(("password change", password[0].status_code, password[1]))
     new_access = password[0].json()["access"]
     response, took = timed(lambda: api_client.post("/api/auth/logout/", **bearer(new_access)))
@@ -172,12 +146,7 @@ def test_password_change_while_redis_is_unreachable_still_revokes(api_client, us
     assert todos(api_client, tokens["access"]).status_code == 200  # cached in Redis
     redis.freeze()
     if how == "api":
-        response = api_client.post(
-            "/api/auth/password/change/",
-            {"current_password": PASSWORD, "new_password": "another-Passw0rd-ok"},
-            format="json",
-            **bearer(tokens["access"]),
-        )
+        response = change_password(api_client, tokens["access"], "another-Passw0rd-ok")
         assert response.status_code == 200
     elif how == "set_password":
         user.set_password("another-Passw0rd-ok")

@@ -1,55 +1,35 @@
 """The session cap under concurrent logins of one user, on PostgreSQL with one connection per thread."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import DeviceSession, RevokeReason
+from accounts.tests.concurrency import ON_POSTGRESQL, all_at_once
 from accounts.tests.factories import PASSWORD, UserFactory
 
 THREADS = 12
 ROUNDS = 3
 CAP = 3
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL (CI does)"
-    ),
-]
+pytestmark = ON_POSTGRESQL
 
 
 def log_in_all_at_once(user):
     """Log ``user`` in from THREADS threads at the same moment; return the status codes."""
-    barrier = threading.Barrier(THREADS)
-    statuses = [None] * THREADS
 
-    def worker(index):
-        try:
-            barrier.wait(timeout=30)
-            statuses[index] = (
-                APIClient()
-                .post(
-                    "/api/auth/login/",
-                    {"email": user.email, "password": PASSWORD, "device_name": f"device {index}"},
-                    format="json",
-                )
-                .status_code
+    def one(index):
+        return (
+            APIClient()
+            .post(
+                "/api/auth/login/",
+                {"email": user.email, "password": PASSWORD, "device_name": f"device {index}"},
+                format="json",
             )
-        finally:
-            connections.close_all()  # this thread's own connection
+            .status_code
+        )
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert all(status is not None for status in statuses), "a worker did not finish"
-    return statuses
+    return all_at_once(THREADS, one)
 
 
 def live_count(user):

@@ -1,0 +1,41 @@
+"""Concurrency tests on PostgreSQL: requests released together from threads, one connection each."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+# The module marks of a concurrency test: SQLite serialises writers, so only PostgreSQL shows a race.
+ON_POSTGRESQL = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL (CI does)"
+    ),
+]
+
+_UNFINISHED = object()
+
+
+def all_at_once(count, call):
+    """Run ``call(index)`` in ``count`` threads released at the same moment; return the results in order.
+
+    Each thread closes its own database connection when done, and every thread must finish.
+    """
+    barrier = threading.Barrier(count)
+    results = [_UNFINISHED] * count
+
+    def worker(index):
+        try:
+            barrier.wait(timeout=30)
+            results[index] = call(index)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert all(result is not _UNFINISHED for result in results), "a worker did not finish"
+    return results
