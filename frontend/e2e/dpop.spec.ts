@@ -6,6 +6,7 @@ import { createHash, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import {
   accountLoggedIn,
   addTodo,
+  addTodoAfterAccessExpiry,
   expect,
   expectTodosPage,
   jwtPayload,
@@ -13,8 +14,6 @@ import {
   todoItem,
   tokens,
   trackApi,
-  waitForAccessExpiry,
-  waitForApiIdle,
 } from './fixtures';
 
 const b64url = (data: string | Buffer) => Buffer.from(data).toString('base64url');
@@ -138,11 +137,7 @@ test('stolen tokens are useless outside the page that holds the key; the page ke
   await page.reload();
   await expectTodosPage(page);
   await expect(todoItem(page, 'Bound to this browser')).toBeVisible();
-  await waitForApiIdle(api);
-  api.reset();
-  await waitForAccessExpiry(page);
-  await addTodo(page, 'Still mine after a refresh');
-  await waitForApiIdle(api);
+  await addTodoAfterAccessExpiry(page, api, 'Still mine after a refresh');
   expect(api.refreshRequests, api.timeline()).toBe(1);
   expect(
     api.calls.filter((c) => c.status >= 400),

@@ -352,3 +352,12 @@ export async function resetLinkFor(address: string, timeoutMs = 5_000): Promise<
 export function resetMailCount(address: string): number {
   return mailsTo(address).filter((mail) => mail.text.includes('/reset-password?uid=')).length;
 }
+
+/** Lets the page's access token expire, then adds a todo, which makes the page refresh first. */
+export async function addTodoAfterAccessExpiry(page: Page, api: ReturnType<typeof trackApi>, title: string) {
+  await waitForApiIdle(api);
+  api.reset();
+  await waitForAccessExpiry(page);
+  await addTodo(page, title);
+  await waitForApiIdle(api);
+}

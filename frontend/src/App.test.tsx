@@ -1,5 +1,5 @@
-import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 import { App } from './App';
 import { TOKENS_KEY } from './api/client';
 import {
@@ -10,7 +10,7 @@ import {
   storeTokens,
   tokenResponse,
 } from './test/helpers';
-import { createTestQueryClient } from './test/render';
+import { createTestQueryClient, startEachTestOnACleanPage } from './test/render';
 
 const ME = { id: 1, email: 'ada@example.com', first_name: 'Ada', last_name: 'Lovelace' };
 const empty = { count: 0, next: null, previous: null, results: [] };
@@ -30,14 +30,7 @@ const TODO = {
 };
 const oneTodo = { count: 1, next: null, previous: null, results: [TODO] };
 
-beforeEach(() => {
-  localStorage.clear();
-  window.location.hash = '';
-});
-afterEach(() => {
-  cleanup();
-  localStorage.clear();
-});
+startEachTestOnACleanPage();
 
 describe('App', () => {
   it('shows the login form when no tokens are stored', () => {

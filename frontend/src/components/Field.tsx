@@ -55,3 +55,43 @@ export function FormErrors({ messages }: { messages: string[] }) {
     </div>
   );
 }
+
+/** The primary button of a form: says it is working, and cannot be pressed twice, while pending. */
+export function SubmitButton({ pending, label }: { pending: boolean; label: string }) {
+  return (
+    <button type="submit" className="btn btn-primary btn-block" disabled={pending}>
+      {pending ? 'Please wait…' : label}
+    </button>
+  );
+}
+
+/** A new password typed twice, as `new_password` and `confirm_password` of the form. */
+export function NewPasswordFields({
+  binding,
+  confirmBinding,
+  hint,
+}: {
+  binding: FieldBinding;
+  confirmBinding: FieldBinding;
+  hint?: string;
+}) {
+  return (
+    <>
+      <Field
+        label="New password"
+        binding={binding}
+        type="password"
+        autoComplete="new-password"
+        required
+        {...(hint ? { hint } : {})}
+      />
+      <Field
+        label="Confirm new password"
+        binding={confirmBinding}
+        type="password"
+        autoComplete="new-password"
+        required
+      />
+    </>
+  );
+}

@@ -1,5 +1,5 @@
 import { useLogin, useRegister } from '../api/resources/auth/hooks';
-import { Field, FormErrors } from '../components/Field';
+import { Field, FormErrors, SubmitButton } from '../components/Field';
 import { email, required, useForm } from '../components/useForm';
 import { navigate } from '../hooks/useHashRoute';
 
@@ -82,9 +82,7 @@ export function AuthPage({ mode, notice }: Props) {
             hint="Shown in “Your sessions”."
           />
           <FormErrors messages={form.general} />
-          <button type="submit" className="btn btn-primary btn-block" disabled={form.pending}>
-            {form.pending ? 'Please wait…' : mode === 'login' ? 'Log in' : 'Create account'}
-          </button>
+          <SubmitButton pending={form.pending} label={mode === 'login' ? 'Log in' : 'Create account'} />
         </form>
         <p className="switch">
           {mode === 'login' ? (

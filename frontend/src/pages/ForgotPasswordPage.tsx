@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useRequestPasswordReset } from '../api/resources/auth/hooks';
-import { Field, FormErrors } from '../components/Field';
+import { Field, FormErrors, SubmitButton } from '../components/Field';
 import { email, useForm } from '../components/useForm';
 
 /**
@@ -36,9 +36,7 @@ export function ForgotPasswordPage() {
             <p className="muted">Enter the email address of your account: we will mail it a link.</p>
             <Field label="Email" binding={form.field('email')} type="email" autoComplete="email" required />
             <FormErrors messages={form.general} />
-            <button type="submit" className="btn btn-primary btn-block" disabled={form.pending}>
-              {form.pending ? 'Please wait…' : 'Send me a link'}
-            </button>
+            <SubmitButton pending={form.pending} label="Send me a link" />
           </form>
         )}
         <p className="switch">

@@ -3,7 +3,7 @@ import { useChangePassword } from '../api/resources/auth/hooks';
 import { useMe, useUpdateMe } from '../api/resources/users/hooks';
 import type { User } from '../api/types/user';
 import { ErrorMessage } from '../components/ErrorMessage';
-import { Field, FormErrors } from '../components/Field';
+import { Field, FormErrors, NewPasswordFields } from '../components/Field';
 import { required, useForm } from '../components/useForm';
 
 function NamesForm({ user }: { user: User }) {
@@ -79,19 +79,9 @@ function PasswordForm() {
           autoComplete="current-password"
           required
         />
-        <Field
-          label="New password"
+        <NewPasswordFields
           binding={form.field('new_password')}
-          type="password"
-          autoComplete="new-password"
-          required
-        />
-        <Field
-          label="Confirm new password"
-          binding={form.field('confirm_password')}
-          type="password"
-          autoComplete="new-password"
-          required
+          confirmBinding={form.field('confirm_password')}
         />
         <FormErrors messages={form.general} />
         {done && !form.invalid && (

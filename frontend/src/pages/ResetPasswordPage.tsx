@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { tokenStorage, ValidationError } from '../api/client';
 import { useConfirmPasswordReset } from '../api/resources/auth/hooks';
-import { Field, FormErrors } from '../components/Field';
+import { FormErrors, NewPasswordFields, SubmitButton } from '../components/Field';
 import { required, useForm } from '../components/useForm';
 import { hashQuery } from '../hooks/useHashRoute';
 import { notePasswordReset } from '../signOutNotice';
@@ -83,25 +83,13 @@ export function ResetPasswordPage({ onDone }: Props) {
           <DeadLink incomplete={incomplete} />
         ) : (
           <form onSubmit={onSubmit} noValidate>
-            <Field
-              label="New password"
+            <NewPasswordFields
               binding={form.field('new_password')}
-              type="password"
-              autoComplete="new-password"
-              required
+              confirmBinding={form.field('confirm_password')}
               hint="At least 8 characters, not too common. Every device will be signed out."
             />
-            <Field
-              label="Confirm new password"
-              binding={form.field('confirm_password')}
-              type="password"
-              autoComplete="new-password"
-              required
-            />
             <FormErrors messages={form.general} />
-            <button type="submit" className="btn btn-primary btn-block" disabled={form.pending}>
-              {form.pending ? 'Please wait…' : 'Set password'}
-            </button>
+            <SubmitButton pending={form.pending} label="Set password" />
           </form>
         )}
         <p className="switch">

@@ -1,10 +1,10 @@
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 import { App } from '../App';
 import { ValidationError } from '../api/client';
 import { adoptResetLink, hashQuery } from '../hooks/useHashRoute';
 import { installFetch, jsonResponse, makeJwt, storeTokens } from '../test/helpers';
-import { createTestQueryClient } from '../test/render';
+import { createTestQueryClient, startEachTestOnACleanPage } from '../test/render';
 import { isDeadLink, validateNewPassword } from './ResetPasswordPage';
 import { otherDevices, validateDeviceName } from './SessionsPage';
 
@@ -16,15 +16,7 @@ function renderApp() {
 const type = (label: string, value: string) =>
   fireEvent.change(screen.getByLabelText(label), { target: { value } });
 
-beforeEach(() => {
-  localStorage.clear();
-  window.location.hash = '';
-});
-afterEach(() => {
-  cleanup();
-  localStorage.clear();
-  window.history.replaceState(null, '', '/');
-});
+startEachTestOnACleanPage();
 
 describe('client checks', () => {
   it('a new password: required, 8 characters at least, typed the same twice', () => {
