@@ -1,7 +1,8 @@
-"""Benchmark over gunicorn: bounded load from threads with http.client keep-alive connections.
+"""Benchmark over gunicorn: bounded load from client threads, over keep-alive connections or new ones.
 
-Used by ``bench/run.py``: the server runs ``bench.settings`` on 127.0.0.1, and each
-client thread owns one keep-alive connection, its own user, sessions and refresh chains.
+Used by ``bench/run.py``: the server runs ``bench.settings`` on 127.0.0.1, and each client
+thread owns its user, sessions and refresh chains, and one keep-alive connection (or, with
+``new_connection``, a new connection for every request).
 """
 
 import http.client
@@ -18,9 +19,12 @@ PASSWORD = "bench-Passw0rd-long-enough"
 class Client:
     """One client thread's connection, user and tokens."""
 
-    def __init__(self, port, list_url):
+    def __init__(self, port, list_url, *, new_connection=False):
         self.port = port
         self.list_url = list_url
+        # Without keep-alive every request pays a TCP handshake and a worker's accept, as many
+        # real clients (and load balancers that do not pool) do.
+        self.new_connection = new_connection
         self.conn = http.client.HTTPConnection(HOST, port, timeout=60)
         self.email = f"http-{uuid.uuid4().hex[:12]}@bench.invalid"
         body = {"email": self.email, "password": PASSWORD, "device_name": "bench"}
@@ -42,6 +46,8 @@ class Client:
                 assert status == 201, status
 
     def call(self, method, path, **kwargs):
+        if self.new_connection:
+            return request(self.port, method, path, **kwargs)
         try:
             return request(self.port, method, path, conn=self.conn, **kwargs)
         except (http.client.HTTPException, OSError):
@@ -156,10 +162,20 @@ def balance(clients, workers, attempts=100):
 
 
 def run(
-    port, list_url, *, workers, connections=4, seconds=3.0, reps=3, max_requests=20000, login_seconds=None
+    port,
+    list_url,
+    *,
+    workers,
+    connections=4,
+    seconds=3.0,
+    reps=3,
+    max_requests=20000,
+    login_seconds=None,
+    new_connection=False,
 ):
-    clients = [Client(port, list_url) for _ in range(connections)]
-    spread = balance(clients, workers)
+    clients = [Client(port, list_url, new_connection=new_connection) for _ in range(connections)]
+    # New connections land on whichever worker accepts them: nothing to balance.
+    spread = {} if new_connection else balance(clients, workers)
     for operation in OPERATIONS:  # warm every worker up
         load(clients, operation, seconds=0.5, max_requests=connections * (1 if "login" in operation else 20))
     reps_by_op = {operation: [] for operation in OPERATIONS}

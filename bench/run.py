@@ -53,8 +53,16 @@ def main(argv=None):
     parser.add_argument("--http-reps", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=3.0, help="gunicorn: seconds per operation and rep")
     parser.add_argument("--connections", type=int, default=4, help="gunicorn: client threads")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn gthread workers")
-    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--worker-class", choices=("gthread", "sync"), default="gthread", help="gunicorn worker class"
+    )
+    parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
+    parser.add_argument(
+        "--new-connection",
+        action="store_true",
+        help="gunicorn: open a new connection for every request (as clients without keep-alive do)",
+    )
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--quick", action="store_true", help="tiny runs, for development")
     parser.add_argument("--json", type=Path, help="write every figure here")
@@ -108,8 +116,9 @@ def run_config(args, backend, redis):
             if not args.skip_http:
                 started = time.monotonic()
                 log = Path(tmp) / "gunicorn.log"
+                threads = args.threads if args.worker_class == "gthread" else 1
                 with Gunicorn(
-                    env, workers=args.workers, worker_class="gthread", threads=args.threads, log=log
+                    env, workers=args.workers, worker_class=args.worker_class, threads=threads, log=log
                 ) as g:
                     list_url = out["inprocess"]["list_url"]
                     out["gunicorn"] = http_load.run(
@@ -119,9 +128,12 @@ def run_config(args, backend, redis):
                         connections=args.connections,
                         seconds=args.seconds,
                         reps=args.http_reps,
+                        new_connection=args.new_connection,
                     )
                     out["gunicorn"]["workers"] = args.workers
-                    out["gunicorn"]["threads"] = args.threads
+                    out["gunicorn"]["worker_class"] = args.worker_class
+                    out["gunicorn"]["threads"] = threads
+                    out["gunicorn"]["new_connection"] = args.new_connection
                     out["revocation"] = http_load.revocation_in_every_worker(g.port, list_url, args.workers)
                 print(f"   gunicorn: {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
             return out
@@ -284,8 +296,10 @@ def report(results):
             d_g = derived(g["timing"], "gunicorn")
             failures = {name: value["failures"] for name, value in g["timing"].items() if value["failures"]}
             out += [
-                f"### {label}, over gunicorn ({g['workers']} gthread workers x {g['threads']} threads, "
-                f"{g['connections']} keep-alive client threads, {g['seconds']:g} s per operation, "
+                f"### {label}, over gunicorn ({g['workers']} {g.get('worker_class', 'gthread')} workers "
+                f"x {g['threads']} threads, {g['connections']} client threads with "
+                f"{'a new connection per request' if g.get('new_connection') else 'keep-alive connections'}, "
+                f"{g['seconds']:g} s per operation, "
                 f"median of {g['reps']} runs)",
                 "",
                 timing_table(g["timing"]),
