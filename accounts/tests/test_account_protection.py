@@ -4,6 +4,7 @@ renaming a session, the session cap and the mail machinery's failure modes."""
 import logging
 import os
 import smtplib
+import socket
 import subprocess
 import sys
 import time
@@ -21,6 +22,7 @@ from accounts import notifications
 from accounts.models import DeviceSession, RevokeReason, SecurityEvent
 from accounts.tests.factories import PASSWORD, DeviceSessionFactory, UserFactory
 from accounts.tests.helpers import assert_alive, assert_dead, bearer, change_password, get_sessions, refresh
+from testing.servers import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -326,6 +328,55 @@ def test_in_background_a_failure_is_logged_too(settings, user, caplog):
     assert login_as(user, agent=CHROME_MAC).status_code == 200
     notifications.mail_sending_wait()
     assert "Could not send the new_device mail" in caplog.text
+
+
+@pytest.fixture
+def smtp_server_that_never_answers():
+    """A real socket that accepts SMTP connections and then says nothing: a hung mail server."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    yield listener.getsockname()[1]
+    listener.close()
+
+
+def real_smtp(settings, port, *, background):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 1
+    settings.EMAIL_SEND_IN_BACKGROUND = background
+
+
+@pytest.mark.parametrize("background", [True, False], ids=["in background", "inline"])
+def test_a_mail_server_that_refuses_connections_changes_no_answer(settings, user, caplog, background):
+    real_smtp(settings, free_port(), background=background)  # nothing listens there
+    started = time.monotonic()
+    assert login_as(user, agent=CHROME_MAC).status_code == 200
+    assert time.monotonic() - started < 1
+    notifications.mail_sending_wait()
+    assert "Could not send the new_device mail" in caplog.text
+
+
+def test_a_hung_mail_server_holds_no_answer_in_background_and_the_thread_gives_up(
+    settings, user, caplog, smtp_server_that_never_answers
+):
+    real_smtp(settings, smtp_server_that_never_answers, background=True)
+    started = time.monotonic()
+    assert login_as(user, agent=CHROME_MAC).status_code == 200
+    assert time.monotonic() - started < 0.8
+    notifications.mail_sending_wait(timeout=5)
+    assert "Could not send the new_device mail" in caplog.text  # EMAIL_TIMEOUT ended the wait
+
+
+def test_inline_a_hung_mail_server_costs_at_most_email_timeout(
+    settings, user, smtp_server_that_never_answers
+):
+    real_smtp(settings, smtp_server_that_never_answers, background=False)
+    started = time.monotonic()
+    assert login_as(user, agent=CHROME_MAC).status_code == 200
+    assert time.monotonic() - started < 1 + 1.5
 
 
 # --- Log out other devices ------------------------------------------------------------------
