@@ -18,9 +18,7 @@ import math
 import threading
 import time
 from datetime import UTC, datetime
-from functools import cache
 
-import redis
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -44,18 +42,13 @@ def proof_key(*, jkt: str, jti: str) -> str:
     return hashlib.sha256(f"{jkt}\x00{jti}".encode()).hexdigest()
 
 
-@cache
-def _redis_client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, **failsafe.connection_options())
-
-
 def first_use(*, jkt: str, jti: str, valid_until: float) -> bool:
     """Record the proof ``jti`` of key ``jkt``, valid until the epoch ``valid_until``; return whether it is new."""
     key = proof_key(jkt=jkt, jti=jti)
     url = getattr(settings, "DPOP_REPLAY_REDIS_URL", None)
     if url:
         ttl = max(1, math.ceil(valid_until - time.time()))
-        stored = failsafe.call(_redis_client(url).set, KEY_PREFIX + key, b"1", nx=True, ex=ttl)
+        stored = failsafe.call(failsafe.redis_client(url).set, KEY_PREFIX + key, b"1", nx=True, ex=ttl)
         if stored is not failsafe.UNAVAILABLE:
             return bool(stored)
     return _first_use_in_database(key, valid_until)

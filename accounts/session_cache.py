@@ -33,7 +33,6 @@ import uuid
 from datetime import datetime
 from functools import cache
 
-import redis
 from django.conf import settings
 from django.core.cache import caches
 from django.db import models, router, transaction
@@ -75,7 +74,7 @@ class _RedisStore:
     """Session state in Redis: bounded calls, errors reported as ``failsafe.UNAVAILABLE``."""
 
     def __init__(self, url: str):
-        self.client = redis.Redis.from_url(url, **failsafe.connection_options())
+        self.client = failsafe.redis_client(url)
 
     def get_many(self, keys):
         return failsafe.call(self._get_many, keys)

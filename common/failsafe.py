@@ -11,6 +11,7 @@ refusing or frozen costs one request at most one socket timeout, not one per cal
 import logging
 import threading
 import time
+from functools import cache
 
 import redis
 from django.conf import settings
@@ -36,6 +37,15 @@ def connection_options() -> dict:
         "retry": Retry(NoBackoff(), 0),
         "health_check_interval": 0,
     }
+
+
+@cache
+def redis_client(url: str) -> redis.Redis:
+    """Return this process's client of the Redis at ``url``, its calls bounded as above.
+
+    One per URL and process, shared by every user of that Redis (its pool is thread-safe).
+    """
+    return redis.Redis.from_url(url, **connection_options())
 
 
 class CircuitBreaker:

@@ -1,9 +1,7 @@
 """Error pages in the API's own shape, and the health check."""
 
 import sys
-from functools import cache
 
-import redis
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
@@ -66,11 +64,6 @@ def password_reset_link(request):
     return HttpResponseRedirect(reverse("web-client") + "#/reset-password" + (f"?{query}" if query else ""))
 
 
-@cache
-def _redis_client(url):
-    return redis.Redis.from_url(url, **failsafe.connection_options())
-
-
 def database_status() -> str:
     """Return "ok" when the default database answers a query, else "unavailable"."""
     try:
@@ -85,7 +78,7 @@ def redis_status() -> str:
     """Return "ok", "unavailable" (down, or the breaker still open) or "not_configured"."""
     if not settings.REDIS_URL:
         return "not_configured"
-    answer = failsafe.call(_redis_client(settings.REDIS_URL).ping)
+    answer = failsafe.call(failsafe.redis_client(settings.REDIS_URL).ping)
     return "ok" if answer is True else "unavailable"
 
 
