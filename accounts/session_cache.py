@@ -5,7 +5,7 @@ Enabled with ``settings.SESSION_STATE_REDIS_URL`` (set from ``REDIS_URL``), or w
 no-op and authentication always asks the database. The store must be shared by every server
 process: a per-process one would serve a session that another process revoked.
 
-An entry holds the user behind a live session and when the session ends, stamped with the
+An entry holds the user behind a live session and when the entry ends, stamped with the
 *versions* of that user and of "everybody" read before the database was. Every revocation
 rotates the version after its database commit, so an entry filled by a reader that read the
 database before the commit carries an old version and is ignored from then on.
@@ -190,7 +190,7 @@ def lookup(*, session_id, user_id):
             if (
                 entry["versions"] == versions
                 and entry["user_id"] == str(user_id)
-                and min(entry["ends"], entry["until"]) > time.time()
+                and entry["until"] > time.time()
             ):
                 return User.from_db(router.db_for_read(User), USER_FIELDS, _decode(entry["user"]))
         except (ValueError, KeyError, TypeError):
@@ -215,9 +215,8 @@ def store(*, miss: Miss, session_id, user: User, ends: datetime) -> None:
     entry = {
         "versions": miss.versions,
         "user_id": str(user.pk),
-        "ends": ends.timestamp(),
-        # The bound again, inside the entry: it holds even where a key's TTL would not (a
-        # snapshot restored with its TTLs, say, or a store without expiry).
+        # The TTL again, inside the entry (so never past the session's end either): it holds
+        # even where a key's TTL would not (a store without expiry, a clock that moved).
         "until": time.time() + timeout,
         "user": _encode(user),
     }
