@@ -86,13 +86,19 @@ DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR
 # Reuse connections across requests (gunicorn workers); health checks drop dead ones.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 # On by default: after a database restart a stale connection would otherwise fail one
-# request per process with a 500. It costs a round trip per request on PostgreSQL.
+# request per process. On PostgreSQL the check reads the socket, with no round trip.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a health check that needs no round trip (common/db/postgresql).
+    DATABASES["default"]["ENGINE"] = "common.db.postgresql"
     # A database that does not answer costs a request this long, then a 503 (not a hang).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DB_CONNECT_TIMEOUT_SECONDS", default=3)
     )
+    # The two statements of refresh and authentication are prepared per connection; a pooler
+    # that cannot keep prepared statements (PgBouncer before 1.21, transaction mode) needs false.
+    if not env.bool("DB_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers wait for the lock instead of failing at once; WAL lets readers
     # run beside the writer, and with WAL, synchronous=NORMAL is SQLite's recommended

@@ -115,3 +115,24 @@ def test_database_outage_is_503_with_retry_after_and_heals_by_itself(outage):
         assert "lost?" not in {todo["title"] for todo in page["results"]}  # it was answered 503
     assert request(port, "POST", "/api/auth/refresh/", token=tokens["refresh"])[0] == 200
     assert sorted(server.worker_pids()) == workers
+
+
+@pytest.mark.parametrize("mode", ["fast", "immediate"])
+def test_a_restart_between_requests_costs_no_request(outage, mode):
+    # Every worker holds a pooled connection that the restart ends. The health check
+    # (common/db/postgresql: the socket, not a query) sees it and connects again, so the first
+    # request after the restart is served like any other: not a 503, not a 500.
+    cluster, server = outage
+    email = f"restart-{mode}@example.com"
+    status, tokens = request(
+        port := server.port, "POST", "/api/auth/register/", body={"email": email, "password": PASSWORD}
+    )
+    assert status == 201
+    for _ in range(8):
+        assert request(port, "GET", "/api/users/me/", token=tokens["access"])[0] == 200
+    cluster.stop(mode=mode)
+    cluster.start()
+    statuses = [request(port, "GET", "/api/users/me/", token=tokens["access"])[0] for _ in range(8)]
+    assert statuses == [200] * 8
+    status, body = request(port, "POST", "/api/auth/refresh/", token=tokens["refresh"])
+    assert status == 200 and body["refresh"] != tokens["refresh"]

@@ -1,0 +1,1 @@
+"""Database backends of the project: Django's own, with the changes their modules explain."""
