@@ -25,6 +25,16 @@ def _connection(model: type[Model], *, write: bool) -> BaseDatabaseWrapper:
     return connections[router.db_for_write(model) if write else router.db_for_read(model)]
 
 
+def _cursor(connection: BaseDatabaseWrapper):
+    """Return a cursor whose statements the server prepares, where the backend offers one.
+
+    On PostgreSQL (common/db/postgresql) the two statements here are then parsed and planned
+    once per connection; other backends give their usual cursor.
+    """
+    prepared = getattr(connection, "prepared_cursor", None)
+    return prepared() if prepared is not None else connection.cursor()
+
+
 def _columns(
     connection: BaseDatabaseWrapper,
 ) -> tuple[Callable[[str], str], Callable[[str], str], Callable[[str], str]]:
@@ -90,7 +100,7 @@ def session_rotate(
         moment,
         moment,
     ]
-    with connection.cursor() as cursor:
+    with _cursor(connection) as cursor:
         cursor.execute(_rotate_sql(connection.alias), params)
         return cursor.rowcount == 1
 
@@ -148,7 +158,7 @@ def live_session_user(
     connection = _connection(User, write=False)
     moment = connection.ops.adapt_datetimefield_value(now)
     params = [DeviceSession._meta.pk.get_db_prep_value(session_id, connection), int(user_id), moment, moment]
-    with connection.cursor() as cursor:
+    with _cursor(connection) as cursor:
         cursor.execute(_live_user_sql(connection.alias), params)
         row = cursor.fetchone()
     if row is None:
