@@ -5,13 +5,25 @@ thread owns its user, sessions and refresh chains, and one keep-alive connection
 ``new_connection``, a new connection for every request).
 """
 
+import contextlib
 import http.client
 import threading
 import time
 import uuid
+from pathlib import Path
 
 from bench.stats import median_of_reps, summarize_rep
 from testing.servers import HOST, request
+
+
+def cpu_ns(pids):
+    """Return the CPU time (ns) that the processes ``pids`` have used so far (/proc/<pid>/schedstat)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            total += int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+    return total
+
 
 PASSWORD = "bench-Passw0rd-long-enough"
 
@@ -100,8 +112,13 @@ OPERATIONS = (
 )
 
 
-def load(clients, operation, *, seconds, max_requests):
-    """Run ``operation`` on every client at once for ``seconds`` (at most ``max_requests``)."""
+def load(clients, operation, *, seconds, max_requests, worker_pids=None):
+    """Run ``operation`` on every client at once for ``seconds`` (at most ``max_requests``).
+
+    With ``worker_pids`` (a callable returning the server's worker pids), also report the
+    workers' CPU time per request (``cpu_ms``): what a request costs the server, whatever
+    the client threads and the database spend beside it.
+    """
     latencies, failures = [], []
     lock = threading.Lock()
     budget = [max_requests]
@@ -133,13 +150,18 @@ def load(clients, operation, *, seconds, max_requests):
     threads = [threading.Thread(target=worker, args=(client,)) for client in clients]
     for thread in threads:
         thread.start()
+    pids = worker_pids() if worker_pids else []
+    cpu_before = cpu_ns(pids)
     deadline[0] = time.perf_counter() + seconds
     started = time.perf_counter()
     start.wait()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    cpu_used = cpu_ns(pids) - cpu_before
     result = summarize_rep(latencies, elapsed)
+    if pids and latencies:
+        result["cpu_ms"] = cpu_used / 1e6 / len(latencies)
     result["failures"] = len(failures)
     if failures:
         result["failure_sample"] = failures[:5]
@@ -172,6 +194,7 @@ def run(
     max_requests=20000,
     login_seconds=None,
     new_connection=False,
+    worker_pids=None,
 ):
     clients = [Client(port, list_url, new_connection=new_connection) for _ in range(connections)]
     # New connections land on whichever worker accepts them: nothing to balance.
@@ -182,7 +205,9 @@ def run(
     for rep in range(reps):
         for operation in OPERATIONS if rep % 2 == 0 else reversed(OPERATIONS):
             length = (login_seconds or seconds) if "login" in operation else seconds
-            reps_by_op[operation].append(load(clients, operation, seconds=length, max_requests=max_requests))
+            reps_by_op[operation].append(
+                load(clients, operation, seconds=length, max_requests=max_requests, worker_pids=worker_pids)
+            )
     timing = {}
     for operation, values in reps_by_op.items():
         timing[operation] = median_of_reps(values)

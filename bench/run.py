@@ -63,6 +63,12 @@ def main(argv=None):
         action="store_true",
         help="gunicorn: open a new connection for every request (as clients without keep-alive do)",
     )
+    parser.add_argument(
+        "--view",
+        choices=("me", "todos"),
+        default="me",
+        help="the authenticated GET: /api/users/me/ (mostly authentication) or /api/todos/ (a page of rows)",
+    )
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--quick", action="store_true", help="tiny runs, for development")
     parser.add_argument("--json", type=Path, help="write every figure here")
@@ -104,6 +110,7 @@ def run_config(args, backend, redis):
             if redis:
                 redis_flush(redis_url)
             env = server_env(database_url=database_url, redis_url=redis_url, settings="bench.settings")
+            env["BENCH_VIEW"] = args.view
             migrate(env)
             out = {"database_url": database_url, "redis_url": redis_url}
             command = inprocess.command(reps=args.reps, n=args.n, n_login=args.n_login)
@@ -129,6 +136,7 @@ def run_config(args, backend, redis):
                         seconds=args.seconds,
                         reps=args.http_reps,
                         new_connection=args.new_connection,
+                        worker_pids=g.worker_pids,
                     )
                     out["gunicorn"]["workers"] = args.workers
                     out["gunicorn"]["worker_class"] = args.worker_class
@@ -202,16 +210,23 @@ def _sql(sql):
 
 
 def timing_table(timing, sql=None):
+    cpu = all("cpu_ms" in value for value in timing.values())
+
+    def cpu_cell(value):
+        return f" {value['cpu_ms']:.2f} |" if cpu and value else (" |" if cpu else "")
+
     lines = [
-        "| operation | ours req/s | ours p50 ms | ours p95 ms | stock req/s | stock p50 ms | stock p95 ms "
-        "| ours/stock (req/s) | SQL ours | SQL stock |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
-    ]
+        "| operation | ours req/s | ours p50 ms | ours p95 ms |" + (" ours CPU ms |" if cpu else "")
+        + " stock req/s | stock p50 ms | stock p95 ms |" + (" stock CPU ms |" if cpu else "")
+        + " ours/stock (req/s) | SQL ours | SQL stock |",
+        "|---|---:|---:|---:|" + ("---:|" if cpu else "") + "---:|---:|---:|" + ("---:|" if cpu else "")
+        + "---:|---|---|",
+    ]  # fmt: skip
     for label, ours, stock in PAIRS:
         o, s = timing[ours], timing[stock]
         lines.append(
-            f"| {label} | {o['rps']:.0f} | {o['p50_ms']:.2f} | {o['p95_ms']:.2f} | {s['rps']:.0f} | "
-            f"{s['p50_ms']:.2f} | {s['p95_ms']:.2f} | **{o['rps'] / s['rps']:.2f}x** | "
+            f"| {label} | {o['rps']:.0f} | {o['p50_ms']:.2f} | {o['p95_ms']:.2f} |{cpu_cell(o)} {s['rps']:.0f} | "
+            f"{s['p50_ms']:.2f} | {s['p95_ms']:.2f} |{cpu_cell(s)} **{o['rps'] / s['rps']:.2f}x** | "
             f"{_sql((sql or {}).get(ours))} | {_sql((sql or {}).get(stock))} |"
         )
     for label, name in (
@@ -220,7 +235,7 @@ def timing_table(timing, sql=None):
     ):
         b = timing[name]
         lines.append(
-            f"| {label} | {b['rps']:.0f} | {b['p50_ms']:.2f} | {b['p95_ms']:.2f} | | | | | "
+            f"| {label} | {b['rps']:.0f} | {b['p50_ms']:.2f} | {b['p95_ms']:.2f} |{cpu_cell(b)} | | |{cpu_cell(None)} | "
             f"{_sql((sql or {}).get(name))} | |"
         )
     return "\n".join(lines)
@@ -236,7 +251,19 @@ def derived(timing, mode):
         cost = {name: 1000 / value["rps"] for name, value in timing.items()}
     ours_overhead = cost["get_ours"] - cost["get_anon"]
     stock_overhead = cost["get_stock"] - cost["get_anon"]
+    cpu = {}
+    if all("cpu_ms" in value for value in timing.values()):
+        ours_cpu = timing["get_ours"]["cpu_ms"] - timing["get_anon"]["cpu_ms"]
+        stock_cpu = timing["get_stock"]["cpu_ms"] - timing["get_anon"]["cpu_ms"]
+        cpu = {
+            "refresh_cpu_ms": timing["refresh_ours"]["cpu_ms"],
+            "stock_refresh_cpu_ms": timing["refresh_stock"]["cpu_ms"],
+            "auth_cpu_ours_ms": ours_cpu,
+            "auth_cpu_stock_ms": stock_cpu,
+            "auth_cpu_ratio": ours_cpu / stock_cpu if stock_cpu > 0 else float("nan"),
+        }
     return {
+        **cpu,
         "refresh_speedup": timing["refresh_ours"]["rps"] / timing["refresh_stock"]["rps"],
         "get_speedup": timing["get_ours"]["rps"] / timing["get_stock"]["rps"],
         "refresh_above_floor_ms": cost["refresh_ours"] - cost["floor"],
@@ -268,7 +295,7 @@ def report(results):
         out += [
             f"### {label}, in-process (django.test.Client, median of {results['args']['reps']} runs)",
             "",
-            f"List view: `{inproc['list_url']}`; hasher {inproc['hashers'][0].rsplit('.', 1)[-1]} on both sides.",
+            f"Authenticated view: `{inproc['list_url']}`; hasher {inproc['hashers'][0].rsplit('.', 1)[-1]} on both sides.",
             "",
             timing_table(inproc["timing"], inproc["sql"]),
             "",
@@ -317,10 +344,16 @@ def report(results):
                  f"{rv['refused_after']}/{rv['workers_reached']} workers (served {rv['served_before']} before)",
                  rv["refused_after"] == rv["workers_reached"] and rv["served_before"] == [200]),
             ]  # fmt: skip
-            if run["redis_url"]:
+            # Issue 17's goals, for the sync-worker, new-connection setting.
+            limit = 0.3 if run["redis_url"] else 1.0
+            targets.append(
+                (label, f"auth overhead ≤ {limit:g}x stock's, gunicorn (1/throughput)",
+                 f"{d_g['auth_overhead_ratio']:.2f}x", d_g["auth_overhead_ratio"] <= limit)
+            )  # fmt: skip
+            if "refresh_cpu_ms" in d_g:
                 targets.append(
-                    (label, "auth overhead ≤ 0.6x stock's, gunicorn (1/throughput)",
-                     f"{d_g['auth_overhead_ratio']:.2f}x", d_g["auth_overhead_ratio"] <= 0.6)
+                    (label, "worker CPU per refresh ≤ 1.9 ms, gunicorn", f"{d_g['refresh_cpu_ms']:.2f} ms",
+                     d_g["refresh_cpu_ms"] <= 1.9)
                 )  # fmt: skip
     out += ["### Targets", "", "| configuration | target | measured | met |", "|---|---|---|---|"]
     out += [f"| {c} | {t} | {v} | {'yes' if ok else '**no**'} |" for c, t, v, ok in targets]
@@ -328,11 +361,18 @@ def report(results):
 
 
 def _derived_line(d):
+    cpu = ""
+    if "refresh_cpu_ms" in d:
+        cpu = (
+            f" Worker CPU: {d['refresh_cpu_ms']:.2f} ms per refresh (stock {d['stock_refresh_cpu_ms']:.2f} ms); "
+            f"authentication {d['auth_cpu_ours_ms']:.3f} ms (stock {d['auth_cpu_stock_ms']:.3f} ms, "
+            f"ratio {d['auth_cpu_ratio']:.2f})."
+        )
     return (
         f"Refresh: {d['refresh_speedup']:.2f}x stock's throughput; {d['refresh_above_floor_ms']:+.2f} ms "
         f"({d['refresh_over_floor']:.2f}x) the floor (stock: {d['stock_refresh_over_floor']:.2f}x the floor). "
         f"Authentication overhead (GET minus unauthenticated GET): ours {d['auth_overhead_ours_ms']:.3f} ms, "
-        f"stock {d['auth_overhead_stock_ms']:.3f} ms, ratio {d['auth_overhead_ratio']:.2f}."
+        f"stock {d['auth_overhead_stock_ms']:.3f} ms, ratio {d['auth_overhead_ratio']:.2f}." + cpu
     )
 
 

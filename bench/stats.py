@@ -24,7 +24,9 @@ def summarize_rep(latencies_s, elapsed_s):
 
 def median_of_reps(reps):
     """Return the median over repetitions of each figure, and the repetitions themselves."""
+    cpu = [rep["cpu_ms"] for rep in reps if "cpu_ms" in rep]
     return {
+        **({"cpu_ms": statistics.median(cpu)} if cpu else {}),
         "rps": statistics.median(rep["rps"] for rep in reps),
         "p50_ms": statistics.median(rep["p50_ms"] for rep in reps),
         "p95_ms": statistics.median(rep["p95_ms"] for rep in reps),
