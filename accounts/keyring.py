@@ -46,6 +46,13 @@ KEY_SETTINGS = frozenset(
 _HMAC_KID_LABEL = b"refresh-sessions/jwt-kid/v1"
 
 
+class CheckedSecret(bytes):
+    """An HMAC secret that PyJWT's key checks accepted when the keyring loaded it.
+
+    accounts.token_backend signs and verifies with it as it is, without checking it again.
+    """
+
+
 class KeyringError(ImproperlyConfigured):
     """The key settings are unusable; the message says which setting or file and why."""
 
@@ -210,7 +217,7 @@ def _labelled(name: str, values: Sequence[str]) -> list[tuple[str, str]]:
 def _hmac_key(secret: bytes, label: str, *, signs: bool) -> Key:
     try:
         # PyJWT refuses a PEM or SSH public key as an HMAC secret: the classic confusion attack.
-        prepared = jwt.get_algorithm_by_name("HS256").prepare_key(secret)
+        prepared = CheckedSecret(jwt.get_algorithm_by_name("HS256").prepare_key(secret))
     except jwt.InvalidKeyError as exc:
         raise KeyringError(
             f"{label} looks like a PEM or SSH key, not an HMAC secret: with JWT_ALGORITHM=HS256 "

@@ -19,10 +19,36 @@ from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken
 
 from accounts import keyring as keyring_module
-from accounts.keyring import Key, Keyring
+from accounts.keyring import CheckedSecret, Key, Keyring
 
 # Our tokens carry these and nothing else; any other header is someone else's token.
 ALLOWED_HEADERS = frozenset({"alg", "kid", "typ"})
+
+
+class CheckedHMACAlgorithm(jwt.algorithms.HMACAlgorithm):
+    """HS256 that takes the keyring's secrets as they are, since the keyring checked each one.
+
+    PyJWT checks an HMAC secret on every call (that it is no PEM, SSH, DER or JWK key: the guard
+    against algorithm confusion), and that check costs more than the signature it guards
+    (docs/benchmarks.md). Any other key still goes through it.
+    """
+
+    def prepare_key(self, key: str | bytes) -> bytes:
+        if type(key) is CheckedSecret:
+            return key
+        return super().prepare_key(key)
+
+
+def _codec() -> jwt.PyJWT:
+    """Return a PyJWT whose HS256 is CheckedHMACAlgorithm; every other algorithm is PyJWT's own."""
+    codec = jwt.PyJWT()
+    # PyJWT signs and verifies through the PyJWS it keeps here; only its HS256 changes.
+    codec._jws.unregister_algorithm("HS256")
+    codec._jws.register_algorithm("HS256", CheckedHMACAlgorithm(CheckedHMACAlgorithm.SHA256))
+    return codec
+
+
+_jwt = _codec()
 
 
 class KeyringTokenBackend(TokenBackend):
@@ -40,7 +66,7 @@ class KeyringTokenBackend(TokenBackend):
         if self.issuer is not None:
             jwt_payload["iss"] = self.issuer
         active = self.keyring.active
-        return jwt.encode(
+        return _jwt.encode(
             jwt_payload,
             active.signing_key,
             algorithm=self.algorithm,
@@ -55,7 +81,7 @@ class KeyringTokenBackend(TokenBackend):
         """
         try:
             key = self.key_for(unverified_header(token)) if verify else None
-            return jwt.decode(
+            return _jwt.decode(
                 token,
                 key.verifying_key if key else None,
                 algorithms=[self.algorithm],

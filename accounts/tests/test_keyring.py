@@ -262,3 +262,31 @@ def test_current_keyring_follows_the_settings(settings, tmp_path, private_keys):
     settings.JWT_SIGNING_KEY = HMAC_SECRETS[0]
     settings.JWT_ALGORITHM = "HS256"
     assert keyring.current().active.kid == hmac_kid(HMAC_SECRETS[0].encode())
+
+
+# --- HS256 without checking the secret again (accounts.token_backend) ---------------------------
+
+
+def test_keyring_secrets_are_checked_once_and_signed_with_as_they_are():
+    from accounts.token_backend import CheckedHMACAlgorithm, KeyringTokenBackend
+
+    ring = load_keyring(KeyConfig(secret_key=HMAC_SECRETS[0]))
+    assert type(ring.active.signing_key) is keyring.CheckedSecret
+    algorithm = CheckedHMACAlgorithm(CheckedHMACAlgorithm.SHA256)
+    assert algorithm.prepare_key(ring.active.signing_key) is ring.active.signing_key
+    # Anything else still meets PyJWT's guard against algorithm confusion.
+    pem = pem_public(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    with pytest.raises(jwt.InvalidKeyError):
+        algorithm.prepare_key(pem)
+    # The tokens are plain HS256: stock PyJWT verifies them with the raw secret, and ours
+    # verifies what stock PyJWT signs.
+    backend = KeyringTokenBackend(ring)
+    token = backend.encode({"sub": "1", "exp": 4102444800})
+    assert jwt.decode(token, HMAC_SECRETS[0], algorithms=["HS256"])["sub"] == "1"
+    stock = jwt.encode({"sub": "2", "exp": 4102444800}, HMAC_SECRETS[0], headers={"kid": ring.active.kid})
+    assert backend.decode(stock)["sub"] == "2"
+    forged = jwt.encode(
+        {"sub": "3", "exp": 4102444800}, "another-secret-" * 3, headers={"kid": ring.active.kid}
+    )
+    with pytest.raises(Exception, match="invalid"):
+        backend.decode(forged)
