@@ -56,7 +56,7 @@ def record(pids, seconds, directory, name, rate, gil):
     for pid in pids:
         out = Path(directory) / f"{name}-{pid}.txt"
         command = [str(PY_SPY), "record", "--pid", str(pid), "--duration", str(int(seconds)),
-                   "--rate", str(rate), "--format", "raw", "--nonblocking", "--output", str(out), *(["--gil"] if gil else [])]  # fmt: skip
+                   "--rate", str(rate), "--format", "raw", "--output", str(out), *(["--gil"] if gil else [])]  # fmt: skip
         runs.append((subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE), out))  # noqa: S603
     return runs
 
