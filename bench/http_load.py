@@ -31,18 +31,21 @@ PASSWORD = "bench-Passw0rd-long-enough"
 class Client:
     """One client thread's connection, user and tokens."""
 
-    def __init__(self, port, list_url, *, new_connection=False):
+    def __init__(self, port, list_url, *, stock_port=None, new_connection=False):
         self.port = port
+        # The stock side's server (bench.stock_settings), or this one (bench.settings serves both).
+        self.stock_port = stock_port or port
         self.list_url = list_url
         # Without keep-alive every request pays a TCP handshake and a worker's accept, as many
         # real clients (and load balancers that do not pool) do.
         self.new_connection = new_connection
         self.conn = http.client.HTTPConnection(HOST, port, timeout=60)
+        self.stock_conn = http.client.HTTPConnection(HOST, self.stock_port, timeout=60)
         self.email = f"http-{uuid.uuid4().hex[:12]}@bench.invalid"
         body = {"email": self.email, "password": PASSWORD, "device_name": "bench"}
         status, ours = self.call("POST", "/api/auth/register/", body=body)
         assert status == 201, (status, ours)
-        status, stock = self.call(
+        status, stock = self.call_stock(
             "POST", "/bench/stock/token/", body={"email": self.email, "password": PASSWORD}
         )
         assert status == 200, (status, stock)
@@ -50,12 +53,6 @@ class Client:
         self.session_id = ours["session"]["id"]
         self.ours_access, self.ours_refresh = ours["access"], ours["refresh"]
         self.stock_access, self.stock_refresh = stock["access"], stock["refresh"]
-        if list_url == "/api/todos/":
-            for i in range(5):
-                status, _ = self.call(
-                    "POST", "/api/todos/", token=self.ours_access, body={"title": f"todo {i}"}
-                )
-                assert status == 201, status
 
     def call(self, method, path, **kwargs):
         if self.new_connection:
@@ -67,13 +64,25 @@ class Client:
             self.conn = http.client.HTTPConnection(HOST, self.port, timeout=60)
             raise
 
+    def call_stock(self, method, path, **kwargs):
+        if self.new_connection:
+            return request(self.stock_port, method, path, **kwargs)
+        try:
+            return request(self.stock_port, method, path, conn=self.stock_conn, **kwargs)
+        except (http.client.HTTPException, OSError):
+            self.stock_conn.close()
+            self.stock_conn = http.client.HTTPConnection(HOST, self.stock_port, timeout=60)
+            raise
+
     # The operations: each returns the status code.
     def login_ours(self):
         body = {"email": self.email, "password": PASSWORD, "device_name": "bench"}
         return self.call("POST", "/api/auth/login/", body=body)[0]
 
     def login_stock(self):
-        return self.call("POST", "/bench/stock/token/", body={"email": self.email, "password": PASSWORD})[0]
+        return self.call_stock(
+            "POST", "/bench/stock/token/", body={"email": self.email, "password": PASSWORD}
+        )[0]
 
     def refresh_ours(self):
         status, body = self.call("POST", "/api/auth/refresh/", token=self.ours_refresh)
@@ -82,7 +91,7 @@ class Client:
         return status
 
     def refresh_stock(self):
-        status, body = self.call("POST", "/bench/stock/refresh/", body={"refresh": self.stock_refresh})
+        status, body = self.call_stock("POST", "/bench/stock/refresh/", body={"refresh": self.stock_refresh})
         if status == 200:
             self.stock_refresh = body["refresh"]
         return status
@@ -91,10 +100,13 @@ class Client:
         return self.call("GET", self.list_url, token=self.ours_access)[0]
 
     def get_stock(self):
-        return self.call("GET", "/bench/stock/list/", token=self.stock_access)[0]
+        return self.call_stock("GET", "/bench/stock/list/", token=self.stock_access)[0]
 
     def get_anon(self):
         return self.call("GET", "/bench/anon/list/", headers={"X-Bench-User": str(self.user_id)})[0]
+
+    def get_anon_stock(self):
+        return self.call_stock("GET", "/bench/anon/list/", headers={"X-Bench-User": str(self.user_id)})[0]
 
     def floor(self):
         return self.call("GET", f"/bench/floor/?sid={self.session_id}")[0]
@@ -108,6 +120,7 @@ OPERATIONS = (
     "get_ours",
     "get_stock",
     "get_anon",
+    "get_anon_stock",
     "floor",
 )
 
@@ -150,7 +163,7 @@ def load(clients, operation, *, seconds, max_requests, worker_pids=None):
     threads = [threading.Thread(target=worker, args=(client,)) for client in clients]
     for thread in threads:
         thread.start()
-    pids = worker_pids() if worker_pids else []
+    pids = worker_pids() if worker_pids else []  # the workers of the server this operation calls
     cpu_before = cpu_ns(pids)
     deadline[0] = time.perf_counter() + seconds
     started = time.perf_counter()
@@ -187,6 +200,7 @@ def run(
     port,
     list_url,
     *,
+    stock_port=None,
     workers,
     connections=4,
     seconds=3.0,
@@ -196,7 +210,10 @@ def run(
     new_connection=False,
     worker_pids=None,
 ):
-    clients = [Client(port, list_url, new_connection=new_connection) for _ in range(connections)]
+    clients = [
+        Client(port, list_url, stock_port=stock_port, new_connection=new_connection)
+        for _ in range(connections)
+    ]
     # New connections land on whichever worker accepts them: nothing to balance.
     spread = {} if new_connection else balance(clients, workers)
     for operation in OPERATIONS:  # warm every worker up
@@ -205,8 +222,14 @@ def run(
     for rep in range(reps):
         for operation in OPERATIONS if rep % 2 == 0 else reversed(OPERATIONS):
             length = (login_seconds or seconds) if "login" in operation else seconds
+            side = "stock" if operation.endswith("_stock") else "ours"
+            pids = (
+                worker_pids.get(side, worker_pids.get("ours"))
+                if isinstance(worker_pids, dict)
+                else worker_pids
+            )
             reps_by_op[operation].append(
-                load(clients, operation, seconds=length, max_requests=max_requests, worker_pids=worker_pids)
+                load(clients, operation, seconds=length, max_requests=max_requests, worker_pids=pids)
             )
     timing = {}
     for operation, values in reps_by_op.items():
@@ -214,6 +237,7 @@ def run(
         timing[operation]["failures"] = sum(rep["failures"] for rep in values)
     for client in clients:
         client.conn.close()
+        client.stock_conn.close()
     return {
         "mode": "gunicorn",
         "connections_per_worker": sorted(spread.values()),

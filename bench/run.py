@@ -7,9 +7,13 @@
 For each configuration: a dedicated database (a temporary SQLite file, or the PostgreSQL
 database ``bench_tokens``, created and dropped here), a dedicated Redis DB (flushed before
 and after), migrations with ``bench.settings``, then the in-process benchmark
-(bench/inprocess.py, in a subprocess) and the gunicorn benchmark (bench/http_load.py).
-Prints Markdown tables and the targets, met or missed; ``--json`` keeps every figure.
-Everything runs on 127.0.0.1.
+(bench/inprocess.py, in a subprocess: both sides in one process with the project's settings)
+and the gunicorn benchmark (bench/http_load.py): the project's server and, beside it on the
+same database, a stock SimpleJWT deployment of its own (bench.stock_settings), each with 2 sync
+workers, loaded from client threads that open a new connection for every request (issue 17's
+setting; ``--worker-class gthread``, ``--keep-alive`` and ``--stock-conn-max-age`` change it).
+The worker CPU per request comes from /proc/<pid>/schedstat. Prints Markdown tables and the
+targets, met or missed; ``--json`` keeps every figure. Everything runs on 127.0.0.1.
 """
 
 import argparse
@@ -55,19 +59,21 @@ def main(argv=None):
     parser.add_argument("--connections", type=int, default=4, help="gunicorn: client threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument(
-        "--worker-class", choices=("gthread", "sync"), default="gthread", help="gunicorn worker class"
+        "--worker-class", choices=("gthread", "sync"), default="sync", help="gunicorn worker class"
     )
     parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
     parser.add_argument(
-        "--new-connection",
-        action="store_true",
-        help="gunicorn: open a new connection for every request (as clients without keep-alive do)",
+        "--keep-alive",
+        dest="new_connection",
+        action="store_false",
+        help="gunicorn: keep one connection per client thread (default: a new connection for every "
+        "request, as clients without keep-alive do)",
     )
     parser.add_argument(
-        "--view",
-        choices=("me", "todos"),
-        default="me",
-        help="the authenticated GET: /api/users/me/ (mostly authentication) or /api/todos/ (a page of rows)",
+        "--stock-conn-max-age",
+        type=int,
+        default=0,
+        help="gunicorn: the stock server's CONN_MAX_AGE (default 0, Django's: a database connection per request)",
     )
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--quick", action="store_true", help="tiny runs, for development")
@@ -110,7 +116,6 @@ def run_config(args, backend, redis):
             if redis:
                 redis_flush(redis_url)
             env = server_env(database_url=database_url, redis_url=redis_url, settings="bench.settings")
-            env["BENCH_VIEW"] = args.view
             migrate(env)
             out = {"database_url": database_url, "redis_url": redis_url}
             command = inprocess.command(reps=args.reps, n=args.n, n_login=args.n_login)
@@ -124,24 +129,42 @@ def run_config(args, backend, redis):
                 started = time.monotonic()
                 log = Path(tmp) / "gunicorn.log"
                 threads = args.threads if args.worker_class == "gthread" else 1
-                with Gunicorn(
-                    env, workers=args.workers, worker_class=args.worker_class, threads=threads, log=log
-                ) as g:
+                # The stock side is a stock deployment of its own (bench.stock_settings), on the
+                # same database, with as many workers of the same class.
+                stock_env = server_env(
+                    database_url=database_url,
+                    settings="bench.stock_settings",
+                    BENCH_STOCK_CONN_MAX_AGE=args.stock_conn_max_age,
+                )
+                with (
+                    Gunicorn(
+                        env, workers=args.workers, worker_class=args.worker_class, threads=threads, log=log
+                    ) as g,
+                    Gunicorn(
+                        stock_env,
+                        workers=args.workers,
+                        worker_class=args.worker_class,
+                        threads=threads,
+                        log=log,
+                    ) as stock,
+                ):
                     list_url = out["inprocess"]["list_url"]
                     out["gunicorn"] = http_load.run(
                         g.port,
                         list_url,
+                        stock_port=stock.port,
                         workers=args.workers,
                         connections=args.connections,
                         seconds=args.seconds,
                         reps=args.http_reps,
                         new_connection=args.new_connection,
-                        worker_pids=g.worker_pids,
+                        worker_pids={"ours": g.worker_pids, "stock": stock.worker_pids},
                     )
                     out["gunicorn"]["workers"] = args.workers
                     out["gunicorn"]["worker_class"] = args.worker_class
                     out["gunicorn"]["threads"] = threads
                     out["gunicorn"]["new_connection"] = args.new_connection
+                    out["gunicorn"]["stock_conn_max_age"] = args.stock_conn_max_age
                     out["revocation"] = http_load.revocation_in_every_worker(g.port, list_url, args.workers)
                 print(f"   gunicorn: {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
             return out
@@ -231,8 +254,11 @@ def timing_table(timing, sql=None):
         )
     for label, name in (
         ("unauthenticated GET (same view)", "get_anon"),
+        ("unauthenticated GET, stock's server", "get_anon_stock"),
         ("floor: GET + 1-row UPDATE", "floor"),
     ):
+        if name not in timing:
+            continue
         b = timing[name]
         lines.append(
             f"| {label} | {b['rps']:.0f} | {b['p50_ms']:.2f} | {b['p95_ms']:.2f} |{cpu_cell(b)} | | |{cpu_cell(None)} | "
@@ -249,12 +275,15 @@ def derived(timing, mode):
     else:
         # Under load: server capacity spent per request, from the throughput.
         cost = {name: 1000 / value["rps"] for name, value in timing.items()}
+    # Each side's authenticated GET minus its own unauthenticated one (over gunicorn the stock
+    # side is a server of its own; in-process both sides share one).
+    stock_anon = "get_anon_stock" if "get_anon_stock" in timing else "get_anon"
     ours_overhead = cost["get_ours"] - cost["get_anon"]
-    stock_overhead = cost["get_stock"] - cost["get_anon"]
+    stock_overhead = cost["get_stock"] - cost[stock_anon]
     cpu = {}
     if all("cpu_ms" in value for value in timing.values()):
         ours_cpu = timing["get_ours"]["cpu_ms"] - timing["get_anon"]["cpu_ms"]
-        stock_cpu = timing["get_stock"]["cpu_ms"] - timing["get_anon"]["cpu_ms"]
+        stock_cpu = timing["get_stock"]["cpu_ms"] - timing[stock_anon]["cpu_ms"]
         cpu = {
             "refresh_cpu_ms": timing["refresh_ours"]["cpu_ms"],
             "stock_refresh_cpu_ms": timing["refresh_stock"]["cpu_ms"],
@@ -325,7 +354,9 @@ def report(results):
             out += [
                 f"### {label}, over gunicorn ({g['workers']} {g.get('worker_class', 'gthread')} workers "
                 f"x {g['threads']} threads, {g['connections']} client threads with "
-                f"{'a new connection per request' if g.get('new_connection') else 'keep-alive connections'}, "
+                f"{'a new connection per request' if g.get('new_connection') else 'keep-alive connections'}; "
+                f"the stock side its own server, Django's defaults, CONN_MAX_AGE "
+                f"{g.get('stock_conn_max_age', 0)}; "
                 f"{g['seconds']:g} s per operation, "
                 f"median of {g['reps']} runs)",
                 "",
