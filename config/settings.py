@@ -52,11 +52,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's own three from common.pages_middleware, skipped under /api/: tokens, not the
+    # session, authenticate there. CSRF runs everywhere (DRF's views are exempt themselves).
+    "common.pages_middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "common.pages_middleware.AuthenticationMiddleware",
+    "common.pages_middleware.MessageMiddleware",
     # Innermost: it turns a view's database outage into a 503 and tags security events' source.
     "common.middleware.DatabaseUnavailableMiddleware",
     "accounts.middleware.ApiSourceMiddleware",
