@@ -92,6 +92,11 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
     )
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        # Lists and pages show a revocation by an epoch that is not in the row yet (one
+        # subquery per row shown, not a query each).
+        return super().get_queryset(request).with_revocation()
+
     def get_ordering(self, request):
         return self.ordering_by_state.get(request.GET.get("state"), self.ordering)
 

@@ -263,7 +263,7 @@ def session_state(session, now=None):
     """Return "active", "expired" or "revoked (<reason>)"."""
     state = session.state_at(now or timezone.now())
     if state == SessionState.REVOKED:
-        return f"revoked ({session.get_revoke_reason_display() or 'no reason'})"
+        return f"revoked ({session.revocation().reason_label or 'no reason'})"
     return "active" if state == SessionState.LIVE else "expired"
 
 

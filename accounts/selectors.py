@@ -33,7 +33,12 @@ def session_end_reason(*, session_id: UUID | str, user_id: int | str) -> str | N
 
     Off the hot path: only asked after authentication already failed.
     """
-    session = DeviceSession.objects.select_related("user").filter(pk=session_id, user_id=user_id).first()
+    session = (
+        DeviceSession.objects.with_revocation()
+        .select_related("user")
+        .filter(pk=session_id, user_id=user_id)
+        .first()
+    )
     if session is None:
         return None
     if not session.user.is_active:

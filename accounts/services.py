@@ -452,7 +452,8 @@ def _refresh_not_rotated(
 ) -> IssuedTokens:
     """Tell a grace-window retry from reuse, revocation and expiry, after the UPDATE missed."""
     session = (
-        DeviceSession.objects.select_related("user")
+        DeviceSession.objects.with_revocation()
+        .select_related("user")
         .filter(pk=token.session_id, user_id=token["user_id"])
         .first()
     )
