@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts import hot_sql, session_cache
-from accounts.models import DeviceSession, RevokeReason, SecurityEvent, User
+from accounts.models import DeviceSession, RevocationEpoch, RevokeReason, SecurityEvent, User
 
 
 def session_user_get(*, session_id: UUID | str, user_id: int | str) -> tuple[User | None, datetime | None]:
@@ -78,12 +78,27 @@ def sessions_prunable(*, before: datetime, now: datetime | None = None) -> Query
 
     ``before`` is capped at ``now``, so that a live session can never be in the set. The
     idle expiry never passes the absolute one, so ``expires_at`` tells when any session ended.
+    Sessions that an unsettled epoch revoked before ``before`` are in the set too.
     """
     before = min(before, now or timezone.now())
     # Each branch matches an index: revoked_at, and the partial one on unrevoked expires_at.
-    return DeviceSession.objects.filter(
+    prunable = DeviceSession.objects.filter(
         Q(revoked_at__lt=before) | Q(revoked_at__isnull=True, expires_at__lt=before)
     )
+    if RevocationEpoch.objects.unsettled().filter(revoked_at__lt=before).exists():
+        # Rare (prune_sessions settles first), and with no index to use: only then.
+        prunable = prunable | DeviceSession.objects.revoked(before=before)
+    return prunable
+
+
+def revocation_epochs_unsettled() -> list[RevocationEpoch]:
+    """Return the revocations of every session that settling has not written into the rows yet, earliest first."""
+    return list(RevocationEpoch.objects.unsettled().order_by("revoked_at", "pk"))
+
+
+def sessions_to_settle(*, epoch: RevocationEpoch) -> QuerySet[DeviceSession]:
+    """Return the sessions ``epoch`` revoked whose rows do not say so yet."""
+    return DeviceSession.objects.to_settle(epoch)
 
 
 def security_events_prunable(*, before: datetime) -> QuerySet[SecurityEvent]:

@@ -24,7 +24,9 @@ def days_argument(value):
 class Command(BaseCommand):
     help = (
         "Revoke device sessions in bulk: their refresh and access tokens stop working at once. "
-        "Each criterion is one UPDATE and one security event; given together, criteria add up."
+        "Each criterion is one write and one security event; given together, criteria add up. "
+        "--all writes one revocation epoch, whatever the number of sessions; prune_sessions "
+        "later writes it into the sessions' rows."
     )
 
     def add_arguments(self, parser):
@@ -67,9 +69,7 @@ class Command(BaseCommand):
                 (
                     "of every user",
                     DeviceSession.objects.live(timezone.now()),
-                    lambda: services.sessions_revoke_matching(
-                        queryset=DeviceSession.objects.all(), reason=RevokeReason.COMMAND, criterion="all"
-                    ),
+                    lambda: services.sessions_revoke_everybody(reason=RevokeReason.COMMAND, criterion="all"),
                 )
             )
         if emails:
