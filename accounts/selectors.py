@@ -67,6 +67,16 @@ def sessions_live_of_users(*, user_ids: list[int], now: datetime | None = None) 
     return DeviceSession.objects.live(now or timezone.now()).filter(user_id__in=user_ids)
 
 
+def sessions_live_created_by(*, now: datetime | None = None) -> QuerySet[DeviceSession]:
+    """Return the sessions live at ``now`` and created at or before it: those an epoch at ``now`` revokes.
+
+    A session dated after ``now`` (by a server whose clock is ahead) is live, but no epoch at
+    ``now`` covers it.
+    """
+    now = now or timezone.now()
+    return DeviceSession.objects.live(now).filter(created_at__lte=now)
+
+
 def sessions_inactive(*, days: int, now: datetime | None = None) -> QuerySet[DeviceSession]:
     """Return the live sessions not used (refreshed) for ``days`` days."""
     now = now or timezone.now()

@@ -24,7 +24,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from accounts import dpop, hot_sql, notifications, session_cache
 from accounts.devices import device_name_from_user_agent
 from accounts.models import DeviceSession, RevocationEpoch, RevokeReason, SecurityEvent, SessionState, User
-from accounts.selectors import security_events_prunable, sessions_prunable
+from accounts.selectors import security_events_prunable, sessions_live_created_by, sessions_prunable
 from accounts.tokens import SessionAccessToken, SessionRefreshToken, new_refresh_expiry
 
 # One line per security event, for operators (the admin shows the same events from the table).
@@ -666,13 +666,13 @@ def sessions_revoke_everybody(*, reason: str, ip_address: str | None = None, **c
 
     One row written whatever the number of sessions: the session rule reads the epoch, so every
     process refuses those sessions once this commits, and ``revocation_epochs_settle`` writes
-    the epoch into their rows later. The count is of the sessions live when it ran; a login
-    still in flight then (created before the epoch, committed after the count) is revoked too
-    without being counted. Nothing is written when no session is live.
+    the epoch into their rows later. The count is of the sessions the epoch revokes among those
+    committed when it ran; a login still in flight then (dated before the epoch, committed after
+    the count) is revoked too without being counted. Nothing is written when none is live.
     """
     now = timezone.now()
     with transaction.atomic():
-        count = DeviceSession.objects.live(now).count()
+        count = sessions_live_created_by(now=now).count()
         if count:
             RevocationEpoch.objects.create(revoked_at=now, reason=reason)
             security_event_record(

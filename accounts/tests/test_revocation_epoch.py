@@ -254,3 +254,16 @@ def test_revoke_everybody_counts_only_the_live(user):
     assert services.sessions_revoke_everybody(reason=RevokeReason.COMMAND) == 2
     assert services.sessions_revoke_everybody(reason=RevokeReason.COMMAND) == 0  # nothing live is left
     assert RevocationEpoch.objects.count() == 1
+
+
+def test_a_session_dated_after_the_epoch_is_neither_revoked_nor_counted(user):
+    """Its server's clock ran ahead of the command's: the epoch does not cover it, and says so."""
+    now = timezone.now()
+    DeviceSessionFactory(user=user)
+    ahead = DeviceSessionFactory(user=user, created_at=now + HOUR)
+
+    from accounts.tests.test_commands import run
+
+    assert "Would revoke 1 session(s) of every user." in run("revoke_sessions", "--all", "--dry-run")
+    assert "Revoked 1 session(s) of every user." in run("revoke_sessions", "--all")
+    assert list(DeviceSession.objects.live(now + 2 * HOUR).filter(user=user)) == [ahead]

@@ -4,10 +4,9 @@ import argparse
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import timezone
 
 from accounts import selectors, services
-from accounts.models import DeviceSession, RevokeReason
+from accounts.models import RevokeReason
 
 
 def days_argument(value):
@@ -68,7 +67,7 @@ class Command(BaseCommand):
             criteria.append(
                 (
                     "of every user",
-                    DeviceSession.objects.live(timezone.now()),
+                    selectors.sessions_live_created_by(),
                     lambda: services.sessions_revoke_everybody(reason=RevokeReason.COMMAND, criterion="all"),
                 )
             )
