@@ -7,7 +7,9 @@ end), seeds ``--sessions`` live sessions, then times the authentication join and
 ``UPDATE`` of accounts/hot_sql.py as they are, without the epoch condition, and with the two
 other ways of writing it, with 0, 1 and ``--epochs`` epochs in the table (all older than every
 session, so every session stays live). Prints microseconds per statement (median of ``--reps``
-rounds of ``-n`` statements, the variants interleaved) and each variant's plan.
+rounds of ``-n`` statements, the variants interleaved): sent as Django sends them (planned on
+every run), then prepared once per connection; then PostgreSQL's own planning and execution
+times of the unprepared ones, and each variant's plan.
 """
 
 import argparse
@@ -19,6 +21,7 @@ import statistics
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -84,6 +87,7 @@ def main(argv=None):
 def run(args):
     from django.core.management import call_command
     from django.db import connection, transaction
+    from django.db.backends.postgresql import base as postgresql_base
     from django.utils import timezone
 
     from accounts import hot_sql
@@ -115,22 +119,43 @@ def run(args):
     def extra(name):
         return [no_epoch] if "COALESCE" in name else []
 
-    def time_live(name, now):
+    @contextmanager
+    def cursor_of(prepared):
+        """Yield a cursor as Django's (bound on the client, planned on every run), or prepared per connection.
+
+        Prepared: parameters bound on the server and the statement prepared at its first run,
+        what the main branch's backend now does for the two hot statements.
+        """
+        if not prepared:
+            with connection.cursor() as cursor:
+                yield cursor
+            return
+        connection.ensure_connection()
+        raw = connection.connection
+        factory, threshold = raw.cursor_factory, raw.prepare_threshold
+        raw.cursor_factory, raw.prepare_threshold = postgresql_base.ServerBindingCursor, 0
+        try:
+            with connection.cursor() as cursor:
+                yield cursor
+        finally:
+            raw.cursor_factory, raw.prepare_threshold = factory, threshold
+
+    def time_live(name, now, prepared=False):
         statement, extra_params = live_sql[name], extra(name)
         rows = random.sample(sample, args.n)
-        with connection.cursor() as cursor:
+        with cursor_of(prepared) as cursor:
             started = time.perf_counter()
             for pk, user_id, _ in rows:
                 cursor.execute(statement, [pk, user_id, now, now, *extra_params])
                 assert cursor.fetchone() is not None
             return (time.perf_counter() - started) / args.n * 1e6
 
-    def time_rotate(name, now):
+    def time_rotate(name, now, prepared=False):
         statement, extra_params = rotate_sql[name], extra(name)
         rows = random.sample(sample, args.n)
         expires = adapt(timezone.now() + timedelta(days=7))
         # One transaction, rolled back: the statement's own cost, not a commit's WAL flush each.
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(), cursor_of(prepared) as cursor:
             started = time.perf_counter()
             for pk, user_id, _ in rows:
                 new = uuid.uuid4().hex
@@ -177,15 +202,21 @@ def run(args):
         )
         sql("ANALYZE accounts_revocationepoch")
         now = adapt(timezone.now())
-        for label, timer in (("authentication join", time_live), ("rotation UPDATE", time_rotate)):
+        timers = [
+            ("authentication join", time_live, False),
+            ("rotation UPDATE", time_rotate, False),
+            ("authentication join, prepared", time_live, True),
+            ("rotation UPDATE, prepared", time_rotate, True),
+        ]
+        for label, timer, prepared in timers:
             names = list(live_sql)
-            for name in names:  # warm-up
-                timer(name, now)
+            for name in names:  # warm-up (and, prepared, the PREPARE itself)
+                timer(name, now, prepared)
             times = {name: [] for name in names}
             for _ in range(args.reps):
                 random.shuffle(names)
                 for name in names:
-                    times[name].append(timer(name, now))
+                    times[name].append(timer(name, now, prepared))
             cells = " | ".join(f"{statistics.median(times[name]):.1f}" for name in live_sql)
             print(f"| {epochs} | {label}, round trip | {cells} |", flush=True)
         expires = adapt(timezone.now() + timedelta(days=7))
