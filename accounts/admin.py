@@ -8,9 +8,11 @@ load every user into a filter (see UserListFilter).
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import F
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
@@ -24,6 +26,7 @@ from accounts.admin_lists import (
     CONFIRMED,
     EventSourceFilter,
     LargeTablePaginator,
+    RevokeReasonFilter,
     ScalableListMixin,
     SessionRevokeActionsMixin,
     SessionStateFilter,
@@ -44,6 +47,24 @@ from common.net import client_ip
 admin.site.enable_nav_sidebar = False
 
 
+# Newest revocation first; rows with no revoked_at among revoked ones are those an unsettled
+# epoch revoked, usually the newest revocation: first too, on every database (PostgreSQL's
+# own order for DESC, and what scanning session_revoked_idx backwards gives).
+NEWEST_REVOCATION_FIRST = F("revoked_at").desc(nulls_first=True)
+
+
+class SessionChangeList(ChangeList):
+    def get_ordering(self, request, queryset):
+        ordering = super().get_ordering(request, queryset)
+        # Without the primary key Django adds to break ties: a bulk revocation (or a settled
+        # epoch) leaves up to millions of rows with one revoked_at, and breaking that tie sorts
+        # them all before the first page. The index's own order (by row position) breaks it
+        # instead, the same from one page to the next.
+        if ordering[-1:] == ["-pk"] and all(each == NEWEST_REVOCATION_FIRST for each in ordering[:-1]):
+            return [NEWEST_REVOCATION_FIRST]
+        return ordering
+
+
 @admin.register(DeviceSession)
 class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.ModelAdmin):
     # Short headers, compact dates and a truncated device keep every column on a 1280 px screen.
@@ -61,7 +82,7 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
     list_select_related = ("user",)
     list_filter = (
         SessionStateFilter,
-        "revoke_reason",
+        RevokeReasonFilter,
         ("created_at", admin.DateFieldListFilter),
         ("last_used_at", admin.DateFieldListFilter),
         UserListFilter,
@@ -72,7 +93,8 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
     ordering = ("-created_at",)
     # Revoked and expired sessions are mostly old: newest first by the time they ended
     # walks one index from its end, where newest by creation would walk past every live one.
-    ordering_by_state = {"revoked": ("-revoked_at",), "expired": ("-expires_at",)}
+    # The sessions of one revoke reason are revoked ones: the same order as "revoked".
+    ordering_by_state = {"revoked": (NEWEST_REVOCATION_FIRST,), "expired": ("-expires_at",)}
     raw_id_fields = ("user",)
     actions = ["revoke_selected"]
     change_form_template = "admin/accounts/devicesession/change_form.html"
@@ -87,13 +109,23 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
         "rotated_at",
         "expires_at",
         "absolute_expires_at",
-        "revoked_at",
-        "revoke_reason",
+        "state",
+        "revocation_time",
+        "revocation_reason",
     )
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        # Lists and pages show a revocation by an epoch that is not in the row yet (one
+        # subquery per row shown, not a query each).
+        return super().get_queryset(request).with_revocation()
+
     def get_ordering(self, request):
-        return self.ordering_by_state.get(request.GET.get("state"), self.ordering)
+        state = "revoked" if request.GET.get("revoke_reason") else request.GET.get("state")
+        return self.ordering_by_state.get(state, self.ordering)
+
+    def get_changelist(self, request, **kwargs):
+        return SessionChangeList
 
     @admin.display(description="user")
     def user_email(self, session):
@@ -130,7 +162,20 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
 
     @admin.display(description="revoked", ordering="revoked_at")
     def revoked(self, session):
-        return compact_date(session.revoked_at)
+        revocation = session.revocation()
+        return compact_date(revocation.at if revocation else None)
+
+    # The page's "revoked at" and "revoke reason": the row's, or the epoch's that revoked it.
+
+    @admin.display(description="revoked at")
+    def revocation_time(self, session):
+        revocation = session.revocation()
+        return revocation.at if revocation else None
+
+    @admin.display(description="revoke reason")
+    def revocation_reason(self, session):
+        revocation = session.revocation()
+        return revocation.reason_label if revocation else None
 
     # --- Revoking one session from its own page ---------------------------------------------
 
@@ -148,7 +193,12 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
         if not self.has_revoke_permission(request):
             raise PermissionDenied
         try:
-            session = DeviceSession.objects.select_related("user").filter(pk=unquote(object_id)).first()
+            session = (
+                DeviceSession.objects.with_revocation()
+                .select_related("user")
+                .filter(pk=unquote(object_id))
+                .first()
+            )
         except (ValueError, DjangoValidationError):
             session = None
         if session is None:
@@ -159,7 +209,7 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
             next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
             next_url = ""
-        if session.revoked_at is not None:
+        if session.revocation() is not None:
             self.message_user(request, "This session was already revoked.", messages.WARNING)
             return HttpResponseRedirect(next_url or change_url)
         if request.method == "POST" and request.POST.get(CONFIRMED) == "yes":
@@ -187,7 +237,7 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         context["can_revoke"] = (
-            obj is not None and obj.revoked_at is None and self.has_revoke_permission(request)
+            obj is not None and obj.revocation() is None and self.has_revoke_permission(request)
         )
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
@@ -210,7 +260,7 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
         if request.POST.get(CONFIRMED) != "yes":
             across = request.POST.get("select_across") == "1"
             # "Select all" may match millions: the paginator's count never scans them all.
-            count = LargeTablePaginator(queryset.filter(revoked_at__isnull=True), 1).count
+            count = LargeTablePaginator(queryset.live(timezone.now()), 1).count
             return confirmation_page(
                 request,
                 self,

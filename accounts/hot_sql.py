@@ -18,7 +18,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 from django.db.models.expressions import Col
 
-from accounts.models import DeviceSession, User
+from accounts.models import DeviceSession, RevocationEpoch, User
 
 
 def _connection(model: type[Model], *, write: bool) -> BaseDatabaseWrapper:
@@ -50,6 +50,23 @@ def _columns(
     return quote, s, u
 
 
+def _no_epoch_after_creation(connection: BaseDatabaseWrapper) -> str:
+    """Return the SQL of "no unsettled revocation epoch came at or after the session's creation" (live()'s epoch part).
+
+    NOT EXISTS measured cheaper here than comparing with the latest epoch (docs/admin-at-scale.md).
+    """
+    quote, s, _ = _columns(connection)
+    epoch = RevocationEpoch._meta
+
+    def e(name: str) -> str:
+        return f"{quote(epoch.db_table)}.{quote(epoch.get_field(name).column)}"
+
+    return (
+        f"NOT EXISTS (SELECT 1 FROM {quote(epoch.db_table)} "
+        f"WHERE {e('settled_at')} IS NULL AND {e('revoked_at')} >= {s('created_at')})"
+    )
+
+
 @cache
 def _rotate_sql(alias: str) -> str:
     connection = connections[alias]
@@ -60,6 +77,7 @@ def _rotate_sql(alias: str) -> str:
         f"UPDATE {quote(DeviceSession._meta.db_table)} SET {', '.join(f'{c} = %s' for c in bare)} "
         f"WHERE {s('id')} = %s AND {s('user')} = %s AND {s('refresh_jti')} = %s "
         f"AND {s('revoked_at')} IS NULL AND {s('expires_at')} > %s AND {s('absolute_expires_at')} > %s "
+        f"AND {_no_epoch_after_creation(connection)} "
         f"AND EXISTS (SELECT 1 FROM {quote(User._meta.db_table)} "
         f"WHERE {u('id')} = {s('user')} AND {u('is_active')})"
     )
@@ -117,7 +135,8 @@ def _live_user_sql(alias: str) -> str:
         f"SELECT {columns} FROM {quote(User._meta.db_table)} "
         f"INNER JOIN {quote(DeviceSession._meta.db_table)} ON {s('user')} = {u('id')} "
         f"WHERE {s('id')} = %s AND {s('user')} = %s AND {s('revoked_at')} IS NULL "
-        f"AND {s('expires_at')} > %s AND {s('absolute_expires_at')} > %s AND {u('is_active')}"
+        f"AND {s('expires_at')} > %s AND {s('absolute_expires_at')} > %s AND {u('is_active')} "
+        f"AND {_no_epoch_after_creation(connection)}"
     )
 
 

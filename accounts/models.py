@@ -1,13 +1,14 @@
 """The custom user, the per-device session and the security event log."""
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import NamedTuple
 
 import uuid6
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models, router, transaction
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Greatest, Lower
 from django.utils import timezone
 
 
@@ -119,31 +120,195 @@ class SessionState(models.TextChoices):
     REVOKED = "revoked", "Revoked"
 
 
+class RevocationEpochQuerySet(models.QuerySet):
+    def unsettled(self) -> "RevocationEpochQuerySet":
+        """Return the epochs the session rule reads: those whose revocation is not in the sessions' rows yet."""
+        return self.filter(settled_at__isnull=True)
+
+
+class RevocationEpoch(models.Model):
+    """Every session created at or before ``revoked_at`` and live then is revoked, at that moment, for ``reason``.
+
+    ``revoke_sessions --all`` writes one of these instead of updating a million rows. While it
+    is unsettled, the session rule (DeviceSessionQuerySet, and its SQL twin in
+    accounts/hot_sql.py) reads it, so every process refuses those sessions once it is
+    committed. Settling (``services.revocation_epochs_settle``, run by ``prune_sessions``) then
+    writes ``revoked_at`` and ``reason`` into their rows, in short batches, and sets
+    ``settled_at``: from then on the rows say it, and the rule no longer needs the epoch. Every
+    read says the same before and after.
+    """
+
+    revoked_at = models.DateTimeField()
+    reason = models.CharField(max_length=32, choices=RevokeReason.choices)
+    settled_at = models.DateTimeField(
+        null=True, blank=True, help_text="When every session it revoked had it written into its row."
+    )
+
+    objects = RevocationEpochQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "revocation of every session"
+        verbose_name_plural = "revocations of every session"
+        indexes = [
+            # What the session rule probes on every refresh and authentication: usually empty.
+            models.Index(
+                fields=["revoked_at"], condition=Q(settled_at__isnull=True), name="epoch_unsettled_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"every session at {self.revoked_at:%Y-%m-%d %H:%M:%S} ({self.reason})"
+
+
+# What "the latest epoch" is when there is none: before every session, so that the
+# comparisons with it stay plain ones (SQLite has no '-infinity').
+NO_EPOCH = datetime(1, 1, 1, tzinfo=UTC)
+
+
+def _latest_epoch():
+    """Return the time of the latest unsettled epoch, or NO_EPOCH, as a scalar subquery (run once per statement)."""
+    latest = RevocationEpoch.objects.unsettled().order_by("-revoked_at").values("revoked_at")[:1]
+    return Coalesce(Subquery(latest), Value(NO_EPOCH, output_field=models.DateTimeField()))
+
+
+def _epochs_revoking(*, before: datetime | None = None, reason: str | None = None) -> RevocationEpochQuerySet:
+    """Return the unsettled epochs that revoke the outer query's session: at or after its creation, while it was live.
+
+    ``before``: only epochs before that moment. ``reason``: only the earliest of them, the one
+    that says when and why, and only if it has that reason.
+    """
+    epochs = (
+        RevocationEpoch.objects.unsettled()
+        .filter(revoked_at__gte=OuterRef("created_at"), revoked_at__lt=OuterRef("expires_at"))
+        .filter(revoked_at__lt=OuterRef("absolute_expires_at"))
+    )
+    if before is not None:
+        epochs = epochs.filter(revoked_at__lt=before)
+    if reason is not None:
+        earlier = RevocationEpoch.objects.unsettled().filter(
+            revoked_at__gte=OuterRef(OuterRef("created_at")), revoked_at__lt=OuterRef("revoked_at")
+        )
+        epochs = epochs.filter(~Exists(earlier), reason=reason)
+    return epochs
+
+
 class DeviceSessionQuerySet(models.QuerySet):
     """The one statement of when a session is live, and its complements.
 
     A session is *live* at ``now`` while it is not revoked, its refresh token has not expired
-    (idle expiry, ``expires_at``) and it is within its absolute lifetime. Rotation never sets
-    ``expires_at`` past ``absolute_expires_at``, so "expired" needs one column (and one index).
-    The hot-path SQL of ``accounts/hot_sql.py`` spells the same condition out; a test proves
-    that both agree on every state.
+    (idle expiry, ``expires_at``), it is within its absolute lifetime, and no unsettled
+    revocation epoch (RevocationEpoch: ``revoke_sessions --all``) came at or after its creation.
+    An epoch counts whatever time ``now`` is: it refuses at once on every server, whatever that
+    server's clock says.
+
+    A session is *revoked* when its row says so, or when an unsettled epoch came at or after its
+    creation while it was live (before ``expires_at`` and ``absolute_expires_at``): the earliest
+    such epoch says when and why (``with_revocation()``, ``DeviceSession.revocation()``) until
+    settling writes it into the row. A session that had expired before the epoch stays *expired*.
+    Settling writes every session an epoch revoked before it marks the epoch settled, so the
+    rule says the same of every session before and after.
+
+    Rotation never sets ``expires_at`` past ``absolute_expires_at``, and every session is
+    created before it expires, so "expired" needs one column (and one index). The hot-path SQL
+    of ``accounts/hot_sql.py`` spells "live" out; a test proves that all of these agree on every state.
     """
 
     def live(self, now: datetime) -> "DeviceSessionQuerySet":
         """Return the sessions that can be used at ``now``."""
-        return self.filter(revoked_at__isnull=True, expires_at__gt=now, absolute_expires_at__gt=now)
+        # The epoch as one comparison with a value computed once per statement: a count of
+        # every live session (revoke_sessions --all) pays nothing per row for it.
+        return self.filter(
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+            absolute_expires_at__gt=now,
+            created_at__gt=_latest_epoch(),
+        )
 
     def expired(self, now: datetime) -> "DeviceSessionQuerySet":
-        """Return the sessions not revoked but past their expiry at ``now``."""
-        return self.filter(revoked_at__isnull=True, expires_at__lte=now)
+        """Return the sessions not revoked but past their expiry at ``now`` (or at an epoch that followed them)."""
+        # Neither revoked nor live: expired by now, or created before an epoch that came after
+        # its expiry (a session is created before it expires, so that is "expired by the
+        # latest epoch"). One range on the partial expires_at index, as without epochs.
+        return self.filter(
+            ~Exists(_epochs_revoking()),
+            revoked_at__isnull=True,
+            expires_at__lte=Greatest(Value(now, output_field=models.DateTimeField()), _latest_epoch()),
+        )
 
-    def revoked(self) -> "DeviceSessionQuerySet":
-        return self.filter(revoked_at__isnull=False)
+    def revoked(
+        self, *, before: datetime | None = None, reason: str | None = None
+    ) -> "DeviceSessionQuerySet":
+        """Return the sessions revoked by their own row or by an epoch (before ``before``, for ``reason``, if given).
+
+        Builds the query after one look at the epochs: when none that matters is unsettled, the
+        rows say everything and the query is one index range on ``revoked_at``, which an
+        alternative "or an epoch revoked it" would keep the database from using.
+        """
+        by_row = Q(revoked_at__isnull=False)
+        if before is not None:
+            by_row &= Q(revoked_at__lt=before)
+        if reason is not None:
+            by_row &= Q(revoke_reason=reason)
+        relevant = RevocationEpoch.objects.unsettled()
+        if before is not None:
+            relevant = relevant.filter(revoked_at__lt=before)
+        if reason is not None:
+            relevant = relevant.filter(reason=reason)
+        if not relevant.exists():
+            return self.filter(by_row)
+        by_epoch = Q(Exists(_epochs_revoking(before=before, reason=reason)), revoked_at__isnull=True)
+        return self.filter(by_row | by_epoch)
+
+    def unrevoked(self) -> "DeviceSessionQuerySet":
+        """Return the sessions neither their row nor an epoch revoked (live or expired): those a revocation may mark."""
+        return self.filter(~Exists(_epochs_revoking()), revoked_at__isnull=True)
 
     def ended(self, now: datetime) -> "DeviceSessionQuerySet":
         """Return the sessions that cannot be used at ``now`` (revoked or expired)."""
-        # Each branch matches an index: revoked_at, and the partial one on unrevoked expires_at.
-        return self.filter(Q(revoked_at__isnull=False) | Q(revoked_at__isnull=True, expires_at__lte=now))
+        # Each branch matches an index: revoked_at, the partial one on unrevoked expires_at,
+        # and created_at (every session an epoch ended was created at or before the latest).
+        return self.filter(
+            Q(revoked_at__isnull=False)
+            | Q(revoked_at__isnull=True, expires_at__lte=now)
+            | Q(revoked_at__isnull=True, created_at__lte=_latest_epoch())
+        )
+
+    def to_settle(self, epoch: "RevocationEpoch") -> "DeviceSessionQuerySet":
+        """Return the sessions ``epoch`` revoked whose rows do not say so yet: those settling writes it into."""
+        return self.filter(
+            revoked_at__isnull=True,
+            created_at__lte=epoch.revoked_at,
+            expires_at__gt=epoch.revoked_at,
+            absolute_expires_at__gt=epoch.revoked_at,
+        )
+
+    def with_revocation(self) -> "DeviceSessionQuerySet":
+        """Annotate each session with the first unsettled epoch at or after its creation (``epoch_at``, ``epoch_reason``).
+
+        ``DeviceSession.revocation()`` and ``state_at()`` then need no query of their own: one
+        for a list, not one per row. Only unrevoked rows look the epoch up (one index probe each).
+        """
+        first = _first_epoch_since(OuterRef("created_at"))
+        return self.annotate(
+            epoch_at=Case(When(revoked_at__isnull=True, then=Subquery(first.values("revoked_at")[:1]))),
+            epoch_reason=Case(When(revoked_at__isnull=True, then=Subquery(first.values("reason")[:1]))),
+        )
+
+
+def _first_epoch_since(moment) -> RevocationEpochQuerySet:
+    """Return the unsettled epochs at or after ``moment`` (a datetime or an OuterRef), earliest first."""
+    return RevocationEpoch.objects.unsettled().filter(revoked_at__gte=moment).order_by("revoked_at")
+
+
+class Revocation(NamedTuple):
+    """When and why a session was revoked."""
+
+    at: datetime
+    reason: str
+
+    @property
+    def reason_label(self) -> str:
+        return RevokeReason(self.reason).label if self.reason in RevokeReason.values else self.reason
 
 
 class DeviceSession(models.Model):
@@ -211,22 +376,52 @@ class DeviceSession(models.Model):
     def __str__(self):
         return f"{self.device_name or 'session'} ({self.pk})"
 
+    def refresh_from_db(self, *args, **kwargs):
+        # The epoch looked up for the old row would otherwise outlive it.
+        for name in _EPOCH_ATTRIBUTES:
+            self.__dict__.pop(name, None)
+        super().refresh_from_db(*args, **kwargs)
+
+    def _first_epoch(self) -> tuple[datetime | None, str | None]:
+        """Return the time and reason of the first unsettled epoch at or after the session's creation.
+
+        From ``with_revocation()``'s annotations, else one query, remembered until ``refresh_from_db()``.
+        """
+        if "epoch_at" not in self.__dict__:
+            found = _first_epoch_since(self.created_at).values_list("revoked_at", "reason").first()
+            self.epoch_at, self.epoch_reason = found or (None, None)
+        return self.epoch_at, self.epoch_reason
+
+    def revocation(self) -> Revocation | None:
+        """Return when and why the session was revoked (by its row, else by the earliest epoch after its creation), or None."""
+        if self.revoked_at is not None:
+            return Revocation(self.revoked_at, self.revoke_reason)
+        epoch_at, reason = self._first_epoch()
+        # The first epoch after creation revokes the session if it was live then; no later one
+        # can revoke a session that had already expired.
+        if epoch_at is not None and epoch_at < self.expires_at and epoch_at < self.absolute_expires_at:
+            return Revocation(epoch_at, reason)
+        return None
+
     def end_reason_at(self, now: datetime) -> str | None:
         """Return why the session cannot be used at ``now`` (a RevokeReason or "session_expired"), or None."""
         state = self.state_at(now)
         if state == SessionState.REVOKED:
-            return self.revoke_reason or "revoked"
+            return self.revocation().reason or "revoked"
         if state == SessionState.EXPIRED:
             return "session_expired"
         return None
 
     def state_at(self, now: datetime) -> SessionState:
         """Return the session's state at ``now``, by the rule of ``DeviceSessionQuerySet``."""
-        if self.revoked_at is not None:
+        if self.revocation() is not None:
             return SessionState.REVOKED
-        if self.expires_at > now and self.absolute_expires_at > now:
+        if self.expires_at > now and self.absolute_expires_at > now and self._first_epoch()[0] is None:
             return SessionState.LIVE
         return SessionState.EXPIRED
+
+
+_EPOCH_ATTRIBUTES = ("epoch_at", "epoch_reason")
 
 
 class SecurityEvent(models.Model):

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts import hot_sql, session_cache
-from accounts.models import DeviceSession, RevokeReason, SecurityEvent, User
+from accounts.models import DeviceSession, RevocationEpoch, RevokeReason, SecurityEvent, User
 
 
 def session_user_get(*, session_id: UUID | str, user_id: int | str) -> tuple[User | None, datetime | None]:
@@ -33,7 +33,12 @@ def session_end_reason(*, session_id: UUID | str, user_id: int | str) -> str | N
 
     Off the hot path: only asked after authentication already failed.
     """
-    session = DeviceSession.objects.select_related("user").filter(pk=session_id, user_id=user_id).first()
+    session = (
+        DeviceSession.objects.with_revocation()
+        .select_related("user")
+        .filter(pk=session_id, user_id=user_id)
+        .first()
+    )
     if session is None:
         return None
     if not session.user.is_active:
@@ -62,6 +67,16 @@ def sessions_live_of_users(*, user_ids: list[int], now: datetime | None = None) 
     return DeviceSession.objects.live(now or timezone.now()).filter(user_id__in=user_ids)
 
 
+def sessions_live_created_by(*, now: datetime | None = None) -> QuerySet[DeviceSession]:
+    """Return the sessions live at ``now`` and created at or before it: those an epoch at ``now`` revokes.
+
+    A session dated after ``now`` (by a server whose clock is ahead) is live, but no epoch at
+    ``now`` covers it.
+    """
+    now = now or timezone.now()
+    return DeviceSession.objects.live(now).filter(created_at__lte=now)
+
+
 def sessions_inactive(*, days: int, now: datetime | None = None) -> QuerySet[DeviceSession]:
     """Return the live sessions not used (refreshed) for ``days`` days."""
     now = now or timezone.now()
@@ -73,12 +88,27 @@ def sessions_prunable(*, before: datetime, now: datetime | None = None) -> Query
 
     ``before`` is capped at ``now``, so that a live session can never be in the set. The
     idle expiry never passes the absolute one, so ``expires_at`` tells when any session ended.
+    Sessions that an unsettled epoch revoked before ``before`` are in the set too.
     """
     before = min(before, now or timezone.now())
     # Each branch matches an index: revoked_at, and the partial one on unrevoked expires_at.
-    return DeviceSession.objects.filter(
+    prunable = DeviceSession.objects.filter(
         Q(revoked_at__lt=before) | Q(revoked_at__isnull=True, expires_at__lt=before)
     )
+    if RevocationEpoch.objects.unsettled().filter(revoked_at__lt=before).exists():
+        # Rare (prune_sessions settles first), and with no index to use: only then.
+        prunable = prunable | DeviceSession.objects.revoked(before=before)
+    return prunable
+
+
+def revocation_epochs_unsettled() -> list[RevocationEpoch]:
+    """Return the revocations of every session that settling has not written into the rows yet, earliest first."""
+    return list(RevocationEpoch.objects.unsettled().order_by("revoked_at", "pk"))
+
+
+def sessions_to_settle(*, epoch: RevocationEpoch) -> QuerySet[DeviceSession]:
+    """Return the sessions ``epoch`` revoked whose rows do not say so yet."""
+    return DeviceSession.objects.to_settle(epoch)
 
 
 def security_events_prunable(*, before: datetime) -> QuerySet[SecurityEvent]:

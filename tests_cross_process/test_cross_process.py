@@ -1,15 +1,18 @@
 """Two stateless app servers sharing one PostgreSQL database and one Redis DB.
 
 A revocation made through server A reaches server B at once, even when B has the session
-in the shared cache; a refresh token rotated on A and replayed on B revokes the family.
+in the shared cache; a refresh token rotated on A and replayed on B revokes the family;
+``revoke_sessions --all`` is refused by both at once.
 Skipped unless DATABASE_URL names PostgreSQL and REDIS_URL is set (CI's second run).
 """
 
 import os
+import re
+import subprocess
 
 import pytest
 
-from testing.servers import is_postgres, redis_url_with_db, request, two_servers
+from testing.servers import PYTHON, ROOT, is_postgres, redis_url_with_db, request, two_servers
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -106,3 +109,42 @@ def test_refresh_rotated_on_a_and_replayed_on_b_revokes_the_family(servers):
     assert get_todos(a, newest["access"]) == 401
     assert refresh(a, newest["refresh"])[0] == 401
     assert refresh(b, newest["refresh"])[0] == 401
+
+
+def manage(server, *args):
+    """Run a management command against the servers' database and Redis; return its output."""
+    done = subprocess.run(  # noqa: S603 - a fixed command line
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=server.env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_revoke_all_is_refused_by_both_servers_at_once(servers):
+    """revoke_sessions --all writes one epoch row: both servers refuse every earlier token right
+    after the command, cached or not, and a login made afterwards works on both."""
+    a, b = servers
+    first = register(a, "everybody-a@cross.invalid")
+    second = register(b, "everybody-b@cross.invalid")
+    for server in (a, b):  # each token served, and so cached, by both servers
+        for tokens in (first, second):
+            assert get_todos(server, tokens["access"]) == 200
+            assert get_todos(server, tokens["access"]) == 200
+
+    output = manage(a, "revoke_sessions", "--all")
+
+    revoked = int(re.search(r"Revoked (\d+) session\(s\) of every user\.", output).group(1))
+    assert revoked >= 2  # these two, and whatever earlier tests of this module left live
+    for server in (a, b):
+        for tokens in (first, second):
+            assert get_todos(server, tokens["access"]) == 401
+            assert refresh(server, tokens["refresh"])[0] == 401
+    status, after = request(
+        b.port, "POST", "/api/auth/login/", body={"email": "everybody-a@cross.invalid", "password": PASSWORD}
+    )
+    assert status == 200
+    for server in (a, b):
+        assert get_todos(server, after["access"]) == 200
+    assert "Revoked 1 session(s) of every user." in manage(b, "revoke_sessions", "--all")
+    for server in (a, b):
+        assert get_todos(server, after["access"]) == 401

@@ -12,8 +12,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts import services
+from accounts.admin import NEWEST_REVOCATION_FIRST
 from accounts.admin_lists import LargeTablePaginator
-from accounts.models import DeviceSession, SecurityEvent
+from accounts.models import DeviceSession, RevocationEpoch, RevokeReason, SecurityEvent
 from accounts.tests.factories import PASSWORD, DeviceSessionFactory, UserFactory
 from accounts.tests.helpers import assert_alive, assert_dead, the_revocation_event
 
@@ -677,3 +679,104 @@ def test_lists_leave_room_for_their_columns_at_1280_px(admin_client):
     assert 'id="nav-sidebar"' not in content
     assert 'title="ada.lovelace.with.a.rather.long.address@example.com"' in content
     assert ">ada.lovelace.with.a.rathe…<" in content
+
+
+# --- Revocation epochs (revoke_sessions --all): the same truth before and after settling ------
+
+
+def epoch_revoked(user, *, settled):
+    """Sessions of ``user`` in every state, then an epoch at the moment returned (settled or not)."""
+    now = timezone.now()
+    sessions = {
+        "by epoch": DeviceSessionFactory(user=user, created_at=now - timedelta(hours=2)),
+        "by row": DeviceSessionFactory(
+            user=user, revoked_at=now - timedelta(hours=1), revoke_reason="logout"
+        ),
+        "expired": DeviceSessionFactory(user=user, created_at=now - timedelta(days=20)),
+    }
+    services.sessions_revoke_everybody(reason=RevokeReason.COMMAND)
+    if settled:
+        services.revocation_epochs_settle(older_than=timedelta(0))
+    sessions["after"] = DeviceSessionFactory(user=user)
+    return sessions, RevocationEpoch.objects.get().revoked_at
+
+
+@pytest.mark.parametrize("settled", [False, True], ids=["unsettled", "settled"])
+def test_session_list_filters_and_columns_follow_the_epoch(admin_client, user, settled):
+    sessions, at = epoch_revoked(user, settled=settled)
+    by_epoch = sessions["by epoch"]
+
+    def ids(query):
+        response = admin_client.get(SESSIONS + query)
+        assert response.status_code == 200
+        return {s.pk for s in results(response)}
+
+    assert ids("?state=active") == {sessions["after"].pk}
+    assert ids("?state=revoked") == {by_epoch.pk, sessions["by row"].pk}
+    assert ids("?state=expired") == {sessions["expired"].pk}
+    assert ids("?revoke_reason=command") == {by_epoch.pk}
+    assert ids("?revoke_reason=logout") == {sessions["by row"].pk}
+    content = admin_client.get(SESSIONS + "?revoke_reason=command").content.decode()
+    assert "revoked (Revoked by a management command)" in content
+    assert f'<time datetime="{at.isoformat()}"' in content  # the "revoked" column: the epoch's time
+    # Newest revocation first, by the revocation time alone (no tie-break by id: see SessionChangeList).
+    response = admin_client.get(SESSIONS + "?state=revoked")
+    assert [s.pk for s in results(response)] == [by_epoch.pk, sessions["by row"].pk]
+    assert response.context["cl"].queryset.query.order_by == (NEWEST_REVOCATION_FIRST,)
+
+
+@pytest.mark.parametrize("settled", [False, True], ids=["unsettled", "settled"])
+def test_session_page_of_an_epoch_revoked_session(api_client, admin_client, user, settled):
+    sessions, at = epoch_revoked(user, settled=settled)
+    session_id = sessions["by epoch"].pk
+    change_url = f"{SESSIONS}{session_id}/change/"
+
+    page = admin_client.get(change_url)
+    content = page.content.decode()
+
+    assert "Revoked by a management command" in content
+    assert f'{SESSIONS}{session_id}/revoke/"' not in content  # no Revoke button
+    response = csrf_post(
+        admin_client, f"{SESSIONS}{session_id}/revoke/", {"confirmed": "yes"}, get_url=change_url
+    )
+    assert response.status_code == 302
+    assert "This session was already revoked." in [
+        str(m) for m in admin_client.get(change_url).context["messages"]
+    ]
+    assert SecurityEvent.objects.filter(type=SecurityEvent.Type.SESSION_REVOKED).count() == 1  # the epoch's
+    assert DeviceSession.objects.with_revocation().get(pk=session_id).revocation() == (at, "command")
+
+
+@pytest.mark.parametrize("settled", [False, True], ids=["unsettled", "settled"])
+def test_revoke_selected_leaves_what_an_epoch_revoked(admin_client, user, settled):
+    sessions, at = epoch_revoked(user, settled=settled)
+    ids = [s.pk for s in sessions.values()]
+
+    page = post_action(admin_client, SESSIONS, "revoke_selected", ids, confirmed=False)
+    assert "1 live session(s) will be revoked" in page.content.decode()  # only the one made after
+    post_action(admin_client, SESSIONS, "revoke_selected", ids)
+
+    event = SecurityEvent.objects.filter(type=SecurityEvent.Type.SESSION_REVOKED).latest("pk")
+    assert (event.count, event.reason) == (1, "admin")
+    assert DeviceSession.objects.with_revocation().get(pk=sessions["by epoch"].pk).revocation() == (
+        at,
+        "command",
+    )
+
+
+@pytest.mark.parametrize("url", [SESSIONS, f"{SESSIONS}?state=revoked", f"{SESSIONS}?revoke_reason=command"])
+def test_changelist_queries_stay_flat_with_an_unsettled_epoch(admin_user, django_assert_max_num_queries, url):
+    # As test_changelist_queries_stay_flat, plus the filters' one look at the epochs.
+    bound = 10 if connection.vendor == "postgresql" else 7
+    client = Client()
+    client.force_login(admin_user)
+    DeviceSessionFactory()
+    services.sessions_revoke_everybody(reason=RevokeReason.COMMAND)
+    with django_assert_max_num_queries(bound):
+        few = changelist_queries(client, url)
+
+    DeviceSessionFactory.create_batch(20)
+    services.sessions_revoke_everybody(reason=RevokeReason.COMMAND)
+    with django_assert_max_num_queries(bound):
+        many = changelist_queries(client, url)
+    assert many == few

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import DeviceSession, SecurityEvent
+from accounts.models import DeviceSession, Revocation, RevocationEpoch, SecurityEvent
 from accounts.tests.factories import DeviceSessionFactory, UserFactory
 from accounts.tests.helpers import assert_alive, assert_dead, refresh, the_revocation_event
 
@@ -69,7 +69,7 @@ def test_revoke_several_users_is_one_update_and_one_event(api_client, user, othe
     assert event.detail == {"criterion": "users", "user_ids": sorted([user.pk, other.pk])}
 
 
-def test_revoke_all(api_client, user, other, login):
+def test_revoke_all_is_one_epoch_row_whatever_the_number_of_sessions(api_client, user, other, login):
     everyone = [login(user), login(user), login(other)]
     DeviceSessionFactory(revoked_at=timezone.now() - timedelta(days=1))  # already revoked: not counted
 
@@ -77,13 +77,39 @@ def test_revoke_all(api_client, user, other, login):
         output = run("revoke_sessions", "--all")
 
     assert "Revoked 3 session(s) of every user." in output
-    assert len(updates_of_sessions(queries)) == 1
+    assert "Revoked 3 session(s) in all." in output
+    assert updates_of_sessions(queries) == []  # no session row is written...
+    epoch = RevocationEpoch.objects.get()  # ...but one epoch
+    assert (epoch.reason, epoch.settled_at) == ("command", None)
     for tokens in everyone:
         assert_dead(api_client, tokens)
     event = SecurityEvent.objects.get(type=SecurityEvent.Type.SESSION_REVOKED)
     assert (event.count, event.source, event.reason, event.user_id) == (3, "command", "command", None)
     assert event.detail == {"criterion": "all"}
-    assert DeviceSession.objects.filter(revoke_reason="command").count() == 3
+    assert DeviceSession.objects.revoked(reason="command").count() == 3
+    revoked = DeviceSession.objects.with_revocation().filter(pk__in=[t["session"]["id"] for t in everyone])
+    assert {session.revocation() for session in revoked} == {Revocation(epoch.revoked_at, "command")}
+
+
+def test_revoke_all_with_no_live_session_writes_nothing(user):
+    DeviceSessionFactory(user=user, revoked_at=timezone.now())
+
+    output = run("revoke_sessions", "--all")
+
+    assert "Revoked 0 session(s) of every user." in output
+    assert not RevocationEpoch.objects.exists()
+    assert not SecurityEvent.objects.exists()
+
+
+def test_sessions_created_after_revoke_all_live(api_client, user, login):
+    before = login(user)
+    run("revoke_sessions", "--all")
+    after = login(user)
+
+    assert_dead(api_client, before)
+    assert_alive(api_client, after)
+    assert refresh(api_client, after["refresh"]).status_code == 200
+    assert "Revoked 1 session(s) of every user." in run("revoke_sessions", "--all")
 
 
 def test_revoke_inactive_days(api_client, user, login):

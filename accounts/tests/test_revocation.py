@@ -1,12 +1,14 @@
 """Every path that changes a password or deactivates a user revokes the user's sessions."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.management import call_command
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import DeviceSession, SecurityEvent, User
+from accounts.models import DeviceSession, RevokeReason, SecurityEvent, User
 from accounts.tests.factories import PASSWORD, UserFactory
 from accounts.tests.helpers import bearer, get_sessions, refresh
 
@@ -130,8 +132,10 @@ def test_new_user_signup_revokes_nothing(api_client):
         (lambda client, user, mine, other: (user.set_password("a-brand-new-Passw0rd"), user.save()), "password_changed"),
         (lambda client, user, mine, other: (setattr(user, "is_active", False), user.save()), "user_deactivated"),
         (lambda client, user, mine, other: refresh(client, refresh(client, mine["refresh"]).json() and mine["refresh"]), "reuse_detected"),
+        (lambda client, user, mine, other: services.sessions_revoke_everybody(reason=RevokeReason.COMMAND), "command"),
+        (lambda client, user, mine, other: (services.sessions_revoke_everybody(reason=RevokeReason.ADMIN), services.revocation_epochs_settle(older_than=timedelta(0))), "admin"),
     ],
-    ids=["ended from another device", "logged out everywhere", "password changed", "deactivated", "reuse"],
+    ids=["ended from another device", "logged out everywhere", "password changed", "deactivated", "reuse", "everybody (unsettled epoch)", "everybody (settled epoch)"],
 )  # fmt: skip
 def test_the_401_of_an_ended_session_says_why(api_client, user, login, end, reason):
     mine, other = login(user, device_name="laptop"), login(user, device_name="phone")

@@ -75,8 +75,9 @@ def test_cached_user_saves_only_what_it_loaded(user, login):
         ),
         lambda tokens, user: (user.set_password("a-brand-new-Passw0rd"), user.save()),
         lambda tokens, user: (setattr(user, "is_active", False), user.save()),
+        lambda tokens, user: services.sessions_revoke_everybody(reason=RevokeReason.COMMAND),
     ],
-    ids=["one", "all-of-user", "bulk", "password", "deactivate"],
+    ids=["one", "all-of-user", "bulk", "password", "deactivate", "everybody (epoch)"],
 )
 def test_revocation_is_seen_at_once(api_client, user, login, revoke):
     tokens = login(user)

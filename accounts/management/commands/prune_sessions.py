@@ -1,4 +1,4 @@
-"""Delete the sessions that ended long ago and the security events past their retention."""
+"""Settle the revocations of every session, then delete the sessions that ended long ago and the old security events."""
 
 import argparse
 from datetime import timedelta
@@ -32,11 +32,22 @@ def batch_size_argument(value):
     return size
 
 
+TOO_YOUNG = (
+    f"it is settled once {services.SETTLE_AFTER.total_seconds() / 60:g} minutes old, "
+    "by a later run (its sessions are refused meanwhile)."
+)
+
+
+def describe(epoch):
+    return f"the revocation of every session at {epoch.revoked_at.isoformat(timespec='seconds')} ({epoch.reason})"
+
+
 class Command(BaseCommand):
     help = (
-        "Delete the sessions that expired or were revoked more than --older-than-days ago and "
-        "the security events older than SECURITY_EVENT_RETENTION_DAYS, in short batches. "
-        "Live sessions are never touched."
+        "First write each revocation of every session (revoke_sessions --all) into the rows of the "
+        "sessions it revoked; then delete the sessions that expired or were revoked more than "
+        "--older-than-days ago and the security events older than SECURITY_EVENT_RETENTION_DAYS. "
+        "All in short batches; live sessions are never touched."
     )
 
     def add_arguments(self, parser):
@@ -81,6 +92,12 @@ class Command(BaseCommand):
 
         if dry_run:
             now = timezone.now()
+            for epoch in selectors.revocation_epochs_unsettled():
+                if epoch.revoked_at <= now - services.SETTLE_AFTER:
+                    covered = selectors.sessions_to_settle(epoch=epoch).count()
+                    self.stdout.write(f"Would settle {describe(epoch)}: write it into {covered} session(s).")
+                else:
+                    self.stdout.write(f"Would leave {describe(epoch)} unsettled: {TOO_YOUNG}")
             sessions = selectors.sessions_prunable(before=now - sessions_age).count()
             events = selectors.security_events_prunable(before=now - events_age).count()
             self.stdout.write(
@@ -91,13 +108,24 @@ class Command(BaseCommand):
             )
             return
 
-        def progress(kind):
+        def progress(kind, verb="deleted"):
             def report(count):
                 if options["verbosity"] >= 2:
-                    self.stdout.write(f"  deleted a batch of {count} {kind}")
+                    self.stdout.write(f"  {verb} a batch of {count} {kind}")
 
             return report
 
+        # First, so that the sessions an epoch revoked long enough ago are pruned like the others.
+        settled = services.revocation_epochs_settle(
+            batch_size=batch_size, on_batch=progress("sessions", "settled")
+        )
+        for each in settled:
+            self.stdout.write(f"Settled {describe(each.epoch)}: wrote it into {each.sessions} session(s).")
+        young = selectors.revocation_epochs_unsettled()
+        for epoch in young:
+            self.stdout.write(f"Left {describe(epoch)} unsettled: {TOO_YOUNG}")
+        if not settled and not young:
+            self.stdout.write("No revocation of every session to settle.")
         sessions = services.sessions_prune(
             older_than=sessions_age, batch_size=batch_size, on_batch=progress("sessions")
         )

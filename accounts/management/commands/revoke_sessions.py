@@ -4,10 +4,9 @@ import argparse
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import timezone
 
 from accounts import selectors, services
-from accounts.models import DeviceSession, RevokeReason
+from accounts.models import RevokeReason
 
 
 def days_argument(value):
@@ -24,7 +23,9 @@ def days_argument(value):
 class Command(BaseCommand):
     help = (
         "Revoke device sessions in bulk: their refresh and access tokens stop working at once. "
-        "Each criterion is one UPDATE and one security event; given together, criteria add up."
+        "Each criterion is one write and one security event; given together, criteria add up. "
+        "--all writes one revocation epoch, whatever the number of sessions; prune_sessions "
+        "later writes it into the sessions' rows."
     )
 
     def add_arguments(self, parser):
@@ -66,10 +67,8 @@ class Command(BaseCommand):
             criteria.append(
                 (
                     "of every user",
-                    DeviceSession.objects.live(timezone.now()),
-                    lambda: services.sessions_revoke_matching(
-                        queryset=DeviceSession.objects.all(), reason=RevokeReason.COMMAND, criterion="all"
-                    ),
+                    selectors.sessions_live_created_by(),
+                    lambda: services.sessions_revoke_everybody(reason=RevokeReason.COMMAND, criterion="all"),
                 )
             )
         if emails:
