@@ -1,6 +1,9 @@
-"""Small helpers for calling the auth API in tests."""
+"""Small helpers for calling the auth API and the management commands in tests."""
+
+import io
 
 import jwt
+from django.core.management import call_command
 
 from accounts import keyring
 from accounts import token_backend as keyring_backend
@@ -72,3 +75,10 @@ def the_revocation_event(**expected):
     event = SecurityEvent.objects.get(type=SecurityEvent.Type.SESSION_REVOKED)
     assert {name: getattr(event, name) for name in expected} == expected
     return event
+
+
+def run(*args):
+    """Run a management command and return what it printed."""
+    out = io.StringIO()
+    call_command(*args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()

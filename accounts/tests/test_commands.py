@@ -1,27 +1,19 @@
 """revoke_sessions and prune_sessions: their output, their effect and how they query."""
 
-import io
 import re
 from datetime import timedelta
 
 import pytest
-from django.core.management import CommandError, call_command, load_command_class
+from django.core.management import CommandError, load_command_class
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import DeviceSession, Revocation, RevocationEpoch, SecurityEvent
 from accounts.tests.factories import DeviceSessionFactory, UserFactory
-from accounts.tests.helpers import assert_alive, assert_dead, refresh, the_revocation_event
+from accounts.tests.helpers import assert_alive, assert_dead, refresh, run, the_revocation_event
 
 pytestmark = pytest.mark.django_db
-
-
-def run(*args):
-    """Run a command and return what it printed."""
-    out = io.StringIO()
-    call_command(*args, stdout=out, stderr=io.StringIO())
-    return out.getvalue()
 
 
 def updates_of_sessions(queries):

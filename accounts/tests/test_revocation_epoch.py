@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts import hot_sql, selectors, services
 from accounts.models import DeviceSession, RevocationEpoch, RevokeReason, SecurityEvent
 from accounts.tests.factories import DeviceSessionFactory, UserFactory
-from accounts.tests.helpers import assert_alive, assert_dead, bearer
+from accounts.tests.helpers import assert_alive, assert_dead, bearer, run
 
 pytestmark = pytest.mark.django_db
 
@@ -214,8 +214,6 @@ def test_prune_settles_first_then_deletes_what_an_epoch_revoked_long_ago(user):
     RevocationEpoch.objects.create(revoked_at=now - 31 * DAY, reason="command")
     kept = DeviceSessionFactory(user=user)
 
-    from accounts.tests.test_commands import run
-
     dry = run("prune_sessions", "--dry-run")
     assert "Would settle the revocation of every session at " in dry
     assert "(command): write it into 1 session(s)." in dry
@@ -234,8 +232,6 @@ def test_prune_settles_first_then_deletes_what_an_epoch_revoked_long_ago(user):
 def test_prune_leaves_a_young_epoch_for_a_later_run(api_client, user, login):
     tokens = login(user)
     services.sessions_revoke_everybody(reason=RevokeReason.COMMAND)
-
-    from accounts.tests.test_commands import run
 
     assert "Would leave the revocation of every session at " in run("prune_sessions", "--dry-run")
     output = run("prune_sessions")
@@ -261,8 +257,6 @@ def test_a_session_dated_after_the_epoch_is_neither_revoked_nor_counted(user):
     now = timezone.now()
     DeviceSessionFactory(user=user)
     ahead = DeviceSessionFactory(user=user, created_at=now + HOUR)
-
-    from accounts.tests.test_commands import run
 
     assert "Would revoke 1 session(s) of every user." in run("revoke_sessions", "--all", "--dry-run")
     assert "Revoked 1 session(s) of every user." in run("revoke_sessions", "--all")
