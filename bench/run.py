@@ -40,6 +40,9 @@ from testing.servers import (
 )
 
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/bench_tokens"
+# Issue 17's goal of 1.9 ms of worker CPU per refresh was set on a machine where stock's refresh
+# cost 7.52 ms: the same goal as a fraction of stock's cost.
+STOCK_CPU_GOAL_RATIO = 1.9 / 7.52
 DEFAULT_REDIS = "redis://127.0.0.1:6379/13"
 
 
@@ -382,10 +385,15 @@ def report(results):
                  f"{d_g['auth_overhead_ratio']:.2f}x", d_g["auth_overhead_ratio"] <= limit)
             )  # fmt: skip
             if "refresh_cpu_ms" in d_g:
-                targets.append(
+                # The same goal in units of stock's own cost, measured in the same run: on a shared
+                # host the milliseconds move with the host's speed, the ratio much less.
+                cpu_ratio = d_g["refresh_cpu_ms"] / d_g["stock_refresh_cpu_ms"]
+                targets += [
                     (label, "worker CPU per refresh ≤ 1.9 ms, gunicorn", f"{d_g['refresh_cpu_ms']:.2f} ms",
-                     d_g["refresh_cpu_ms"] <= 1.9)
-                )  # fmt: skip
+                     d_g["refresh_cpu_ms"] <= 1.9),
+                    (label, f"the same in stock's units: ≤ {STOCK_CPU_GOAL_RATIO:.3f}x stock's CPU per refresh "
+                     "(1.9 of 7.52 ms)", f"{cpu_ratio:.3f}x", cpu_ratio <= STOCK_CPU_GOAL_RATIO),
+                ]  # fmt: skip
     out += ["### Targets", "", "| configuration | target | measured | met |", "|---|---|---|---|"]
     out += [f"| {c} | {t} | {v} | {'yes' if ok else '**no**'} |" for c, t, v, ok in targets]
     return "\n".join(out)
