@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from accounts.models import DeviceSession, RevokeReason, SessionState, User
+from accounts.models import DeviceSession, RevocationEpoch, RevokeReason, SessionState, User
 
 # --- Lists at scale -------------------------------------------------------------------------
 
@@ -252,7 +252,19 @@ class SessionStateFilter(admin.SimpleListFilter):
         now = timezone.now()
         match self.value():
             case "active":
-                return queryset.live(now)
+                live = queryset.live(now)
+                # live() compares created_at with the latest unsettled epoch computed inside the
+                # statement, a value the planner cannot see. Given as a constant as well (the same
+                # condition twice, so the same rows), it lets PostgreSQL walk created_at from the
+                # epoch on, instead of every session an epoch has just revoked (a million after
+                # revoke_sessions --all: docs/admin-at-scale.md).
+                latest = (
+                    RevocationEpoch.objects.unsettled()
+                    .order_by("-revoked_at")
+                    .values_list("revoked_at", flat=True)
+                    .first()
+                )
+                return live if latest is None else live.filter(created_at__gt=latest)
             case "expired":
                 return queryset.expired(now)
             case "revoked":
