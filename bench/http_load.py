@@ -1,7 +1,8 @@
 """Benchmark over gunicorn: bounded load from client threads, over keep-alive connections or new ones.
 
-Used by ``bench/run.py``: the server runs ``bench.settings`` on 127.0.0.1, and each client
-thread owns its user, sessions and refresh chains, and one keep-alive connection (or, with
+Used by ``bench/run.py``: the project's server runs ``bench.settings`` on 127.0.0.1 (and, with
+``stock_port``, the stock side runs ``bench.stock_settings`` beside it). Each client thread owns
+its user, sessions and refresh chains, and one keep-alive connection to each server (or, with
 ``new_connection``, a new connection for every request).
 """
 
