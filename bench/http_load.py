@@ -56,23 +56,20 @@ class Client:
         self.stock_access, self.stock_refresh = stock["access"], stock["refresh"]
 
     def call(self, method, path, **kwargs):
-        if self.new_connection:
-            return request(self.port, method, path, **kwargs)
-        try:
-            return request(self.port, method, path, conn=self.conn, **kwargs)
-        except (http.client.HTTPException, OSError):
-            self.conn.close()
-            self.conn = http.client.HTTPConnection(HOST, self.port, timeout=60)
-            raise
+        return self._send("conn", self.port, method, path, **kwargs)
 
     def call_stock(self, method, path, **kwargs):
+        return self._send("stock_conn", self.stock_port, method, path, **kwargs)
+
+    def _send(self, conn_name, port, method, path, **kwargs):
+        """Send over the keep-alive connection ``conn_name`` to ``port`` (a new one after an error)."""
         if self.new_connection:
-            return request(self.stock_port, method, path, **kwargs)
+            return request(port, method, path, **kwargs)
         try:
-            return request(self.stock_port, method, path, conn=self.stock_conn, **kwargs)
+            return request(port, method, path, conn=getattr(self, conn_name), **kwargs)
         except (http.client.HTTPException, OSError):
-            self.stock_conn.close()
-            self.stock_conn = http.client.HTTPConnection(HOST, self.stock_port, timeout=60)
+            getattr(self, conn_name).close()
+            setattr(self, conn_name, http.client.HTTPConnection(HOST, port, timeout=60))
             raise
 
     # The operations: each returns the status code.

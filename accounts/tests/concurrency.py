@@ -4,6 +4,9 @@ import threading
 
 import pytest
 from django.db import connection, connections
+from rest_framework.test import APIClient
+
+from accounts.tests.factories import PASSWORD, UserFactory
 
 # The module marks of a concurrency test: SQLite serialises writers, so only PostgreSQL shows a race.
 ON_POSTGRESQL = [
@@ -39,3 +42,13 @@ def all_at_once(count, call):
         thread.join(timeout=60)
     assert all(result is not _UNFINISHED for result in results), "a worker did not finish"
     return results
+
+
+def login_once():
+    """Log a new user in once; return the login response's body (tokens, session, user)."""
+    user = UserFactory()
+    response = APIClient().post(
+        "/api/auth/login/", {"email": user.email, "password": PASSWORD}, format="json"
+    )
+    assert response.status_code == 200
+    return response.json()

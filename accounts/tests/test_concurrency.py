@@ -6,23 +6,13 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import DeviceSession
-from accounts.tests.concurrency import ON_POSTGRESQL, all_at_once
-from accounts.tests.factories import PASSWORD, UserFactory
+from accounts.tests.concurrency import ON_POSTGRESQL, all_at_once, login_once
 from accounts.tests.helpers import LOGOUT_URL, bearer, claims, get_sessions, refresh
 
 THREADS = 20
 ROUNDS = 5
 
 pytestmark = ON_POSTGRESQL
-
-
-def login_once():
-    user = UserFactory()
-    response = APIClient().post(
-        "/api/auth/login/", {"email": user.email, "password": PASSWORD}, format="json"
-    )
-    assert response.status_code == 200
-    return response.json()
 
 
 def refresh_all_at_once(token):

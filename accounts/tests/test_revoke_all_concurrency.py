@@ -8,23 +8,13 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from accounts.models import DeviceSession, RevocationEpoch, SecurityEvent
-from accounts.tests.concurrency import ON_POSTGRESQL, all_at_once
-from accounts.tests.factories import PASSWORD, UserFactory
+from accounts.tests.concurrency import ON_POSTGRESQL, all_at_once, login_once
 from accounts.tests.helpers import get_sessions, refresh
 
 pytestmark = ON_POSTGRESQL
 
 THREADS = 8
 DEADLINE_SECONDS = 30
-
-
-def login_once():
-    user = UserFactory()
-    response = APIClient().post(
-        "/api/auth/login/", {"email": user.email, "password": PASSWORD}, format="json"
-    )
-    assert response.status_code == 200
-    return response.json()
 
 
 def test_nothing_created_before_the_epoch_works_once_it_commits(settings):
