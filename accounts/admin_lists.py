@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from accounts.models import DeviceSession, RevocationEpoch, RevokeReason, SessionState, User
+from accounts import selectors
+from accounts.models import DeviceSession, RevokeReason, SessionState, User
 
 # --- Lists at scale -------------------------------------------------------------------------
 
@@ -258,13 +259,8 @@ class SessionStateFilter(admin.SimpleListFilter):
                 # condition twice, so the same rows), it lets PostgreSQL walk created_at from the
                 # epoch on, instead of every session an epoch has just revoked (a million after
                 # revoke_sessions --all: docs/admin-at-scale.md).
-                latest = (
-                    RevocationEpoch.objects.unsettled()
-                    .order_by("-revoked_at")
-                    .values_list("revoked_at", flat=True)
-                    .first()
-                )
-                return live if latest is None else live.filter(created_at__gt=latest)
+                epochs = selectors.revocation_epochs_unsettled()  # earliest first
+                return live.filter(created_at__gt=epochs[-1].revoked_at) if epochs else live
             case "expired":
                 return queryset.expired(now)
             case "revoked":

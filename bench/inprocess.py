@@ -54,15 +54,15 @@ def run(args):
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    import bench.urls as bench_urls
     from accounts.models import User
     from bench.stats import classify_sql, median_of_reps, summarize_rep
+    from bench.views import VIEW_URL
 
     client = Client()
     nonce = uuid.uuid4().hex[:8]
     user = User.objects.create_user(email=f"get-{nonce}@bench.invalid", password=PASSWORD)
     login_user = User.objects.create_user(email=f"login-{nonce}@bench.invalid", password=PASSWORD)
-    list_url = bench_urls.LIST_URL
+    list_url = VIEW_URL
 
     def post(path, body=None, token=None, expect=200):
         extra = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}

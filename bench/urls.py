@@ -26,7 +26,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.models import DeviceSession
-from bench.views import VIEW_URL, PidView, anon_view, twin
+from bench.views import PidView, anon_view, twin
 from config.urls import handler404  # noqa: F401
 from config.urls import urlpatterns as project_urlpatterns
 
@@ -41,7 +41,6 @@ class StockJWTAuthentication(JWTAuthentication):
             raise InvalidToken({"detail": str(exc)}) from exc
 
 
-LIST_URL = VIEW_URL
 stock_list_view = twin("StockAuthMeView", authentication_classes=[StockJWTAuthentication])
 
 
