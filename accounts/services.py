@@ -245,9 +245,15 @@ def user_change_password(
 
 # --- Password reset -------------------------------------------------------------------------
 
+# The web client's reset page, from the root of the origin that serves it (the client routes by hash).
+PASSWORD_RESET_CLIENT_PAGE = "/#/reset-password"
 
-def password_reset_request(*, email: str, user_agent: str, ip_address: str | None) -> None:
+
+def password_reset_request(*, email: str, user_agent: str, ip_address: str | None, origin: str) -> None:
     """Mail a single-use reset link to the active account of ``email``, if there is one.
+
+    ``origin`` (scheme and host, as the request was validated against ALLOWED_HOSTS) is where
+    the web client's reset page is when PASSWORD_RESET_URL is unset.
 
     The caller answers the same whatever happens here, and both paths do the same work (one
     lookup, one event, one rendered mail) but for handing the mail over, after the commit
@@ -259,7 +265,7 @@ def password_reset_request(*, email: str, user_agent: str, ip_address: str | Non
     recipient = user if can_reset else User(email=email, password="!")  # never saved
     now = timezone.now()
     context = {
-        "link": password_reset_link(user=recipient),
+        "link": password_reset_link(user=recipient, origin=origin),
         "ip": ip_address,
         "device": device_name_from_user_agent(user_agent),
         "time": now,
@@ -284,16 +290,29 @@ def password_reset_request(*, email: str, user_agent: str, ip_address: str | Non
                 notifications.mail_render(name=notifications.PASSWORD_RESET, user=recipient, context=context)
 
 
-def password_reset_link(*, user: User) -> str:
-    """Return PASSWORD_RESET_URL with the ``uid`` and single-use ``token`` of ``user`` appended."""
-    query = urlencode(
+def password_reset_link(*, user: User, origin: str) -> str:
+    """Return the reset page with the ``uid`` and single-use ``token`` of ``user`` in its fragment.
+
+    The page is PASSWORD_RESET_URL, else the web client's (``<origin>/#/reset-password``). Both
+    values go after the ``#``, which a browser never sends to a server (nor in a Referer): as
+    ``#uid=...&token=...``, or as the query of a fragment the page already has (a hash-routed
+    client's, such as ours).
+    """
+    secrets = urlencode(
         {
             "uid": urlsafe_base64_encode(force_bytes(user.pk)),
             "token": default_token_generator.make_token(user),
         }
     )
-    base = settings.PASSWORD_RESET_URL
-    return f"{base}{'&' if '?' in base else '?'}{query}"
+    page = settings.PASSWORD_RESET_URL or f"{origin}{PASSWORD_RESET_CLIENT_PAGE}"
+    fragment = page.partition("#")[2]
+    if "#" not in page:
+        separator = "#"
+    elif not fragment or fragment.endswith(("?", "&")):
+        separator = ""
+    else:
+        separator = "&" if "?" in fragment else "?"
+    return f"{page}{separator}{secrets}"
 
 
 def password_reset_user_check(*, uid: str, token: str, lock: bool = False) -> User | None:

@@ -277,15 +277,19 @@ class PasswordResetView(PublicAuthView):
     @extend_schema(
         summary="Ask for a password-reset link by mail",
         description="The answer is the same whether or not the address belongs to an account; an active "
-        "account gets a mail with a single-use link to `PASSWORD_RESET_URL`. Throttled per client IP and "
-        "per address.",
+        "account gets a mail with a single-use link: `PASSWORD_RESET_URL` (unset: the web client's reset "
+        "page at this origin) with `uid` and `token` after its `#`, which no server receives. Throttled "
+        "per client IP and per address.",
         request=PasswordResetRequestSerializer,
         responses={202: PasswordResetAcceptedSerializer},
     )
     def post(self, request):
         data = self.validated(PasswordResetRequestSerializer, request)
         services.password_reset_request(
-            email=data["email"], user_agent=user_agent(request), ip_address=client_ip(request)
+            email=data["email"],
+            user_agent=user_agent(request),
+            ip_address=client_ip(request),
+            origin=f"{request.scheme}://{request.get_host()}",
         )
         return Response(RESET_ACCEPTED, status=status.HTTP_202_ACCEPTED, headers=NO_STORE)
 
@@ -295,7 +299,7 @@ class PasswordResetConfirmView(PublicAuthView):
 
     @extend_schema(
         summary="Set a new password with a reset link",
-        description="`uid` and `token` come from the link's query string. Every session of the account is "
+        description="`uid` and `token` come from the link's fragment (after its `#`). Every session of the account is "
         "revoked, and the link stops working. 400 for a link that is invalid, used or expired (on `token`) "
         "and for a password Django's validators reject (on `new_password`).",
         request=PasswordResetConfirmSerializer,

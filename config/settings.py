@@ -206,9 +206,10 @@ if SESSION_LIMIT_POLICY not in ("evict_oldest", "deny"):
 NEW_DEVICE_WINDOW_DAYS = env.int("NEW_DEVICE_WINDOW_DAYS", default=90)
 if NEW_DEVICE_WINDOW_DAYS < 0:
     raise ImproperlyConfigured("NEW_DEVICE_WINDOW_DAYS must be 0 (no new-device mail) or more.")
-# The web page a reset link opens, with ?uid=...&token=... appended; Django's token generator
-# makes the tokens: single-use (they die with the password) and valid this long.
-PASSWORD_RESET_URL = env.str("PASSWORD_RESET_URL", default="http://127.0.0.1:8000/reset-password")
+# The web page a reset link opens, with uid and token after a "#" (never sent to a server); unset,
+# the web client's page at the origin the reset request came to (accounts.services). Django's
+# token generator makes the tokens: single-use (they die with the password) and valid this long.
+PASSWORD_RESET_URL = env.str("PASSWORD_RESET_URL", default="")
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=3600)
 if PASSWORD_RESET_TIMEOUT <= 0:
     raise ImproperlyConfigured("PASSWORD_RESET_TIMEOUT_SECONDS must be more than 0.")

@@ -133,7 +133,7 @@ export interface paths {
         put?: never;
         /**
          * Ask for a password-reset link by mail
-         * @description The answer is the same whether or not the address belongs to an account; an active account gets a mail with a single-use link to `PASSWORD_RESET_URL`. Throttled per client IP and per address.
+         * @description The answer is the same whether or not the address belongs to an account; an active account gets a mail with a single-use link: `PASSWORD_RESET_URL` (unset: the web client's reset page at this origin) with `uid` and `token` after its `#`, which no server receives. Throttled per client IP and per address.
          */
         post: operations["auth_password_reset_create"];
         delete?: never;
@@ -153,7 +153,7 @@ export interface paths {
         put?: never;
         /**
          * Set a new password with a reset link
-         * @description `uid` and `token` come from the link's query string. Every session of the account is revoked, and the link stops working. 400 for a link that is invalid, used or expired (on `token`) and for a password Django's validators reject (on `new_password`).
+         * @description `uid` and `token` come from the link's fragment (after its `#`). Every session of the account is revoked, and the link stops working. 400 for a link that is invalid, used or expired (on `token`) and for a password Django's validators reject (on `new_password`).
          */
         post: operations["auth_password_reset_confirm_create"];
         delete?: never;
