@@ -30,6 +30,8 @@ REUSE = "reuse"
 NEW_DEVICE = "new_device"
 PASSWORD_RESET = "password_reset"
 EXIT_WAIT_SECONDS = 5.0
+# Django's backend that prints each mail on the server's standard output (EMAIL_URL=consolemail://).
+CONSOLE_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # Threads still sending, so that tests (and a process about to exit) can wait for them.
 _sending: set[threading.Thread] = set()
@@ -50,6 +52,11 @@ def mail_render(*, name: str, user: User, context: Mapping[str, Any]) -> EmailMu
     )
     message.attach_alternative(render_to_string(f"accounts/email/{name}.html", context), "text/html")
     return message
+
+
+def console_mail_in_development() -> bool:
+    """Return whether this is a development server that prints mail instead of sending it."""
+    return settings.DEBUG and settings.EMAIL_BACKEND == CONSOLE_BACKEND
 
 
 def mail_after_commit(*, name: str, user: User, context: Mapping[str, Any]) -> None:

@@ -74,6 +74,10 @@ class PasswordResetAcceptedSerializer(serializers.Serializer):
     """The answer to a reset request: the same whether or not the address has an account."""
 
     detail = serializers.CharField()
+    console_mail = serializers.BooleanField(
+        help_text="True on a development server (`DJANGO_DEBUG` with console mail): no mail is sent, "
+        "it is printed where the server runs (the `make run` terminal). Depends on the configuration only."
+    )
 
 
 class PasswordResetConfirmSerializer(serializers.Serializer):

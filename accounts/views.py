@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts import dpop, selectors, services
+from accounts import dpop, notifications, selectors, services
 from accounts.authentication import SessionJWTAuthentication, session_ended
 from accounts.devices import device_name_from_user_agent
 from accounts.models import RevokeReason
@@ -46,9 +46,7 @@ from common.openapi import (
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 BEARER_CHALLENGE = 'Bearer realm="api"'
-RESET_ACCEPTED = {
-    "detail": "If an active account uses this address, a link to reset its password is on its way."
-}
+RESET_ACCEPTED = "If an active account uses this address, a link to reset its password is on its way."
 
 
 class SessionLimitReached(APIException):
@@ -291,7 +289,9 @@ class PasswordResetView(PublicAuthView):
             ip_address=client_ip(request),
             origin=f"{request.scheme}://{request.get_host()}",
         )
-        return Response(RESET_ACCEPTED, status=status.HTTP_202_ACCEPTED, headers=NO_STORE)
+        # console_mail depends on the configuration alone: the body is the same for every address.
+        body = {"detail": RESET_ACCEPTED, "console_mail": notifications.console_mail_in_development()}
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers=NO_STORE)
 
 
 class PasswordResetConfirmView(PublicAuthView):

@@ -23,6 +23,7 @@ CONFIRM_URL = "/api/auth/password/reset/confirm/"
 NEW_PASSWORD = "A-brand-new-passphrase-7"
 ACCEPTED = {
     "detail": "If an active account uses this address, a link to reset its password is on its way.",
+    "console_mail": False,
 }
 # The web client's reset page at the origin of the test client's requests.
 CLIENT_PAGE = "http://testserver/#/reset-password"
@@ -220,6 +221,27 @@ def test_a_host_outside_allowed_hosts_gets_400_and_no_mail(settings, user):
     response = APIClient().post(RESET_URL, {"email": user.email}, format="json", HTTP_HOST="evil.example")
     assert response.status_code == 400
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("debug", "backend", "console_mail"),
+    [
+        (True, "django.core.mail.backends.console.EmailBackend", True),
+        (False, "django.core.mail.backends.console.EmailBackend", False),
+        (True, "django.core.mail.backends.locmem.EmailBackend", False),
+        (True, "django.core.mail.backends.smtp.EmailBackend", False),
+    ],
+)
+def test_the_answer_says_console_mail_on_a_development_server_only(
+    settings, user, debug, backend, console_mail
+):
+    settings.DEBUG = debug
+    settings.EMAIL_BACKEND = backend
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = 9  # discard: nothing listens; a failing send is logged, never answered
+    settings.EMAIL_TIMEOUT = 1
+    answers = [ask_reset(email).json() for email in (user.email, "nobody@example.com")]
+    assert answers == [{**ACCEPTED, "console_mail": console_mail}] * 2
 
 
 # --- The confirmation -----------------------------------------------------------------------

@@ -132,7 +132,23 @@ describe('forgot password', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Send me a link' }));
     const done = await screen.findByTestId('reset-requested');
     expect(done.textContent).toMatch(/If an account exists for nobody@example.com, we have sent it a link/);
+    expect(done.textContent).toMatch(/Check your inbox/);
+    expect(screen.queryByTestId('console-mail')).toBeNull();
     expect(JSON.parse(api.calls[0]?.body ?? '')).toEqual({ email: 'nobody@example.com' });
+  });
+
+  it('on a development server, says the mail is printed in the make run terminal', async () => {
+    installFetch(() => jsonResponse(202, { detail: 'ok', console_mail: true }));
+    window.location.hash = '#/forgot-password';
+    renderApp();
+    type('Email', 'ada@example.com');
+    fireEvent.click(screen.getByRole('button', { name: 'Send me a link' }));
+    const done = await screen.findByTestId('reset-requested');
+    expect(done.textContent).toMatch(/If an account exists for ada@example.com/);
+    expect(screen.getByTestId('console-mail').textContent).toMatch(
+      /development server: it sends no mail, it prints it in the terminal running make run/,
+    );
+    expect(done.textContent).not.toMatch(/Check your inbox/);
   });
 
   it('a 429 says when to try again; a 400 goes under the field', async () => {

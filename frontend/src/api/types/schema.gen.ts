@@ -478,6 +478,8 @@ export interface components {
         /** @description The answer to a reset request: the same whether or not the address has an account. */
         PasswordResetAccepted: {
             detail: string;
+            /** @description True on a development server (`DJANGO_DEBUG` with console mail): no mail is sent, it is printed where the server runs (the `make run` terminal). Depends on the configuration only. */
+            console_mail: boolean;
         };
         PasswordResetConfirmRequest: {
             /** @description `uid` of the reset link. */
