@@ -115,11 +115,21 @@ class RedisServer(_OnAFreePort):
             log = _log_since(self.log, offset)
             error = PortTaken if "Address already in use" in log else RuntimeError
             raise error(f"redis-server exited with {self.process.returncode}: {log[-500:]}")
+        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        # Asked briefly and once, so that whatever holds the port is not waited on for long.
+        probe = redis.Redis(
+            host=HOST, port=self.port, socket_timeout=1, socket_connect_timeout=1, retry=Retry(NoBackoff(), 0)
+        )
         try:
             # Its own process answering, not another server that holds the port.
-            return self.client().info("server")["process_id"] == self.process.pid
+            return probe.info("server")["process_id"] == self.process.pid
         except Exception:
             return False
+        finally:
+            probe.close()
 
     def save(self):
         """Write a snapshot now (SAVE), to restore later with ``start(load_snapshot=True)``."""
