@@ -117,9 +117,10 @@ database = Outage(
 class ServiceUnavailableIsNoError(logging.Filter):
     """Log Django's line for a 503 response at DEBUG, without a traceback, instead of at ERROR.
 
-    Django logs every 5xx response as an ERROR (``django.request``). A 503 is an answer this project gives on purpose: the database is away (its
-    outage is told by ``database`` above, once), or the web client is not built. A per-request
-    ERROR would bury the log under identical lines; a bug's 500 keeps its ERROR and traceback.
+    Django logs every 5xx response as an ERROR (``django.request``). A 503 is an answer this
+    project gives on purpose: the database is away (its outage is told by ``database`` above,
+    once), or the web client is not built. A per-request ERROR would bury the log under
+    identical lines; a bug's 500 keeps its ERROR and traceback.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
