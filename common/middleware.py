@@ -8,15 +8,12 @@ from csp.constants import HEADER, HEADER_REPORT_ONLY
 from csp.utils import build_policy
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.db import connection
 from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
 
-from common.exceptions import (
-    DATABASE_UNAVAILABLE,
-    RETRY_AFTER_SECONDS,
-    ServiceUnavailable,
-    database_unavailable,
-)
+from common import outages
+from common.exceptions import RETRY_AFTER_SECONDS, ServiceUnavailable, is_database_unavailable
 
 
 @cache
@@ -67,19 +64,31 @@ class DatabaseUnavailableMiddleware:
 
     DRF views answer for themselves (``common.exceptions``); this catches the others (the admin,
     Django's own views). JSON under /api/, a plain page elsewhere.
+
+    It also ends this process's database outage (``common.outages``): while one lasts, the first
+    statement that works says the database is back. Outside an outage it costs one attribute read.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        if not outages.database.active:
+            return self.get_response(request)
+        with connection.execute_wrapper(_ends_the_outage):
+            return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, DATABASE_UNAVAILABLE):
+        if not is_database_unavailable(exception):
             return None
-        database_unavailable(exception)
+        outages.database.failed(exception)
         return service_unavailable_response(request)
+
+
+def _ends_the_outage(execute, sql, params, many, context):
+    result = execute(sql, params, many, context)
+    outages.database.ended()
+    return result
 
 
 def service_unavailable_response(request):

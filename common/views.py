@@ -13,8 +13,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common import failsafe
-from common.exceptions import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
+from common import failsafe, outages
+from common.exceptions import RETRY_AFTER_SECONDS, is_database_unavailable
 from common.middleware import service_unavailable_response
 
 
@@ -36,7 +36,9 @@ def api_server_error(request):
 
     Reached (with DEBUG off) only by errors that nothing nearer the view handled.
     """
-    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+    exc = sys.exc_info()[1]
+    if exc is not None and is_database_unavailable(exc):
+        outages.database.failed(exc)
         return service_unavailable_response(request)
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Internal server error.", "code": "server_error"}, status=500)
@@ -81,7 +83,10 @@ def database_status() -> str:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except DATABASE_UNAVAILABLE:
+    except Exception as exc:
+        if not is_database_unavailable(exc):
+            raise
+        outages.database.failed(exc)  # a 503 to the load balancer: one more request refused
         return "unavailable"
     return "ok"
 

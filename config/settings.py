@@ -381,6 +381,9 @@ LOGGING = {
             "rename_fields": {"levelname": "level", "asctime": "time", "name": "logger"},
         },
     },
+    "filters": {
+        "service_unavailable_is_no_error": {"()": "common.outages.ServiceUnavailableIsNoError"},
+    },
     "handlers": {
         "stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": LOG_FORMAT},
     },
@@ -388,6 +391,8 @@ LOGGING = {
     "loggers": {
         # Django's own handlers (mail to admins, the console only while DEBUG) are replaced.
         "django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
+        # A 503 is a deliberate answer whose cause is logged once (common.outages), not per request.
+        "django.request": {"filters": ["service_unavailable_is_no_error"]},
         # SQL with its parameters (hashes, jtis) stays out of the logs even at DEBUG.
         "django.db.backends": {"level": "WARNING"},
     },

@@ -2,6 +2,8 @@
 
 Each binds 127.0.0.1 on a free port, keeps its files in a directory of its own, and is
 always stopped. The fault tests kill (SIGKILL), freeze (SIGSTOP), restart and restore them.
+Neither server can take a socket bound for it, so a port taken between choosing and binding it
+is met by choosing another (on the first start only: afterwards clients know the port).
 """
 
 import contextlib
@@ -11,22 +13,56 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
-from testing.servers import HOST, free_port
+from testing.servers import HOST, free_port, wait_until
+
+BIND_ATTEMPTS = 5
 
 
-def _wait(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
+class PortTaken(RuntimeError):
+    """The server could not bind its port: another process took it after it was chosen."""
+
+
+def _log_since(path: Path, offset: int) -> str:
+    try:
+        with open(path, "rb") as log:
+            log.seek(offset)
+            return log.read().decode(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+class _OnAFreePort:
+    """Start a server on ``self.port``; on its first start, move to another port when that one is taken."""
+
+    port: int
+    _served = False
+
+    def _start_once(self):
+        raise NotImplementedError
+
+    def _start_on_a_free_port(self):
+        for attempt in range(BIND_ATTEMPTS):
+            try:
+                self._start_once()
+            except PortTaken:
+                if self._served or attempt == BIND_ATTEMPTS - 1:
+                    raise
+                self.port = free_port()
+                continue
+            self._served = True
             return
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} did not happen within {timeout} s")
 
 
-class RedisServer:
+class RedisServer(_OnAFreePort):
     """A redis-server of the test's own, with a snapshot file it can be restored from."""
 
     def __init__(self, directory: Path):
@@ -47,29 +83,53 @@ class RedisServer:
 
         return redis.Redis(host=HOST, port=self.port, socket_timeout=5)
 
+    @property
+    def log(self) -> Path:
+        return self.directory / "redis.log"
+
     def start(self, *, load_snapshot=False):
         """Start the server; with ``load_snapshot`` from the last SAVE, else empty."""
         snapshot = self.directory / "dump.rdb"
         if not load_snapshot:
             snapshot.unlink(missing_ok=True)
+        self._start_on_a_free_port()
+        return self
+
+    def _start_once(self):
+        offset = _size(self.log)
         self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
             [
                 self.binary,
                 "--bind", HOST, "--port", str(self.port), "--dir", str(self.directory),
                 "--dbfilename", "dump.rdb", "--save", "", "--appendonly", "no",
+                "--logfile", str(self.log),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )  # fmt: skip
-        _wait(self._answers, 10, "redis-server start")
-        return self
+        wait_until(lambda: self._answers(offset), 10, f"redis-server answering on port {self.port}")
 
-    def _answers(self):
+    def _answers(self, offset):
+        if self.process.poll() is not None:
+            log = _log_since(self.log, offset)
+            error = PortTaken if "Address already in use" in log else RuntimeError
+            raise error(f"redis-server exited with {self.process.returncode}: {log[-500:]}")
+        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        # Asked briefly and once, so that whatever holds the port is not waited on for long.
+        probe = redis.Redis(
+            host=HOST, port=self.port, socket_timeout=1, socket_connect_timeout=1, retry=Retry(NoBackoff(), 0)
+        )
         try:
-            return self.client().ping()
+            # Its own process answering, not another server that holds the port.
+            return probe.info("server")["process_id"] == self.process.pid
         except Exception:
             return False
+        finally:
+            probe.close()
 
     def save(self):
         """Write a snapshot now (SAVE), to restore later with ``start(load_snapshot=True)``."""
@@ -102,7 +162,7 @@ class RedisServer:
         self.stop()
 
 
-class PostgresCluster:
+class PostgresCluster(_OnAFreePort):
     """A PostgreSQL cluster of the test's own (initdb, pg_ctl), run as ``postgres`` when we are root."""
 
     def __init__(self):
@@ -145,15 +205,28 @@ class PostgresCluster:
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
         return self
 
+    @property
+    def log(self) -> Path:
+        return self.directory / "log"
+
     def start(self):
+        self._start_on_a_free_port()
+        return self
+
+    def _start_once(self):
         options = (
             f"-p {self.port} -c listen_addresses={HOST} -k {self.sockets} "
             "-c fsync=on -c max_connections=50 -c shared_buffers=32MB"
         )
-        self._run(
-            "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.directory / "log"), "-w", "start"
+        offset = _size(self.log)
+        # pg_ctl -w returns once the server accepts connections, or fails when it exits.
+        done = self._run(
+            "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log), "-w", "start", check=False
         )
-        return self
+        if done.returncode != 0:
+            log = _log_since(self.log, offset)
+            error = PortTaken if "Address already in use" in log else RuntimeError
+            raise error(f"pg_ctl start failed ({done.returncode}): {done.stderr[-500:]} {log[-500:]}")
 
     def stop(self, mode="immediate"):
         """Stop the server; ``immediate`` is a crash as far as clients can tell."""

@@ -9,12 +9,11 @@ import email
 import email.policy
 import os
 import re
-import time
 import urllib.parse
 
 import pytest
 
-from testing.servers import request, two_servers
+from testing.servers import request, two_servers, wait_until
 
 PASSWORD = "cross-Process-passw0rd"
 NEW_PASSWORD = "Reset-across-servers-42"
@@ -42,14 +41,15 @@ def text_of(path):
 
 def wait_for_reset_mail(mailbox, to, timeout=30):
     """Return the plain-text body of the reset mail to ``to``, once a server has written it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def reset_mail():
         for path in sorted(mailbox.iterdir()):
             recipient, body = text_of(path)
             if recipient == to and RESET_URL in body:
                 return body
-        time.sleep(0.1)
-    raise AssertionError(f"no reset mail to {to} within {timeout} s")
+        return None
+
+    return wait_until(reset_mail, timeout, f"a reset mail to {to}")
 
 
 def test_a_reset_through_one_server_ends_every_session_on_both(servers):
