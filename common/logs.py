@@ -10,6 +10,8 @@ import re
 
 from pythonjsonlogger.json import JsonFormatter
 
+from common.client_text import show_unsafe
+
 _REDACTIONS = (
     # An Authorization header's credentials, in any of the schemes clients send.
     (re.compile(r"\b(Bearer|DPoP|Basic|Token|JWT)\s+[^\s'\",}]+", re.IGNORECASE), r"\1 [redacted]"),
@@ -42,6 +44,16 @@ class RedactingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        """Return the record's line with its line breaks, controls and bidi characters as escapes.
+
+        A message may carry text a client chose (a path, a header, a device name): a line break
+        in it would start a line that reads as the server's own, with any ``key=value`` it
+        likes. Redacted first, as the escapes would hide the whitespace the patterns look for;
+        the traceback, which ``format`` appends after this, keeps its lines.
+        """
+        return show_unsafe(redact(super().formatMessage(record)))
 
 
 class RedactingJsonFormatter(JsonFormatter):
