@@ -22,6 +22,7 @@ from django.utils.text import Truncator
 
 from accounts import selectors
 from accounts.models import DeviceSession, RevokeReason, SessionState, User
+from common.client_text import show_unsafe
 
 # --- Lists at scale -------------------------------------------------------------------------
 
@@ -199,9 +200,14 @@ def compact_date(value):
 
 
 def truncated(text, length):
-    """``text`` cut to ``length`` characters with an ellipsis, the whole of it on hover."""
+    """``text`` cut to ``length`` characters with an ellipsis, the whole of it on hover.
+
+    Control, line-separator and bidi characters show as escapes (common.client_text): a cell
+    holds text a client chose, which must not reorder or break what the admin reads.
+    """
     if not text:
         return "-"
+    text = show_unsafe(text)
     short = Truncator(text).chars(length)
     if short == text:
         return text

@@ -22,7 +22,7 @@ from django.utils.http import urlencode, urlsafe_base64_decode, urlsafe_base64_e
 from rest_framework_simplejwt.exceptions import TokenError
 
 from accounts import dpop, hot_sql, notifications, session_cache
-from accounts.devices import device_name_from_user_agent
+from accounts.devices import device_name_clean, device_name_from_user_agent
 from accounts.models import DeviceSession, RevocationEpoch, RevokeReason, SecurityEvent, SessionState, User
 from accounts.selectors import security_events_prunable, sessions_live_created_by, sessions_prunable
 from accounts.tokens import SessionAccessToken, SessionRefreshToken, new_refresh_expiry
@@ -231,9 +231,13 @@ def user_change_password(
     new_password: str,
     session_id: str,
     client: SessionClient,
+    device_name: str = "",
 ) -> "IssuedTokens":
-    """Set a new password, which revokes every session, then open a new one for this device."""
-    device_name = (
+    """Set a new password, which revokes every session, then open a new one for this device.
+
+    The new session is called ``device_name``, or when that is empty what the old one was called.
+    """
+    device_name = device_name or (
         DeviceSession.objects.filter(pk=session_id, user=user).values_list("device_name", flat=True).first()
         or ""
     )
@@ -371,7 +375,7 @@ def session_create(*, user: User, device_name: str, client: SessionClient) -> Is
     now = timezone.now()
     session = DeviceSession(
         user=user,
-        device_name=device_name,
+        device_name=device_name_clean(device_name),
         user_agent=client.user_agent,
         ip_address=client.ip_address,
         created_at=now,
@@ -431,7 +435,7 @@ def session_rename(*, session_id: UUID | str, user_id: int, device_name: str) ->
     renamed = (
         DeviceSession.objects.live(timezone.now())
         .filter(pk=session_id, user_id=user_id)
-        .update(device_name=device_name)
+        .update(device_name=device_name_clean(device_name))
     )
     if not renamed:
         return None

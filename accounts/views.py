@@ -337,6 +337,7 @@ class PasswordChangeView(APIView):
             new_password=serializer.validated_data["new_password"],
             session_id=request.auth.session_id,
             client=session_client(request),
+            device_name=serializer.validated_data.get("device_name", ""),
         )
         return Response(token_response_data(issued, request.user), headers=NO_STORE)
 

@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 from pythonjsonlogger.json import JsonFormatter
 
+from common.client_text import show_unsafe
+
 
 class Redaction(NamedTuple):
     """One kind of secret a log line may hold: how to find it, and what to write instead."""
@@ -93,6 +95,16 @@ class RedactingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        """Return the record's line with its line breaks, controls and bidi characters as escapes.
+
+        A message may carry text a client chose (a path, a header, a device name): a line break
+        in it would start a line that reads as the server's own, with any ``key=value`` it
+        likes. Redacted first, as the escapes would hide the whitespace the patterns look for;
+        the traceback, which ``format`` appends after this, keeps its lines.
+        """
+        return show_unsafe(redact(super().formatMessage(record)))
 
 
 class RedactingJsonFormatter(JsonFormatter):

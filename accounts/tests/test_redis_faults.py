@@ -304,6 +304,6 @@ def test_account_protection_answers_from_the_database_while_redis_fails(
     assert max(took for _, _, took in results) < REQUEST_BUDGET_SECONDS, results
     assert DeviceSession.objects.get(pk=first["session"]["id"]).revoke_reason == "session_limit"
     assert [message.subject for message in mail.outbox][-2:] == [
-        "New sign-in to your account from curl",
+        "New sign-in to your account",
         "Reset your password",
     ]

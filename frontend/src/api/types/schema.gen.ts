@@ -424,6 +424,7 @@ export interface components {
         LoginRequest: {
             email: string;
             password: string;
+            /** @description The device's name, as the sessions list shows it: one line of at most 100 characters, without control characters (U+0000-U+001F, U+007F-U+009F), line separators (U+2028, U+2029) or bidirectional formatting (U+202A-U+202E, U+2066-U+2069), which get 400. */
             device_name?: string;
         };
         PaginatedDeviceSessionList: {
@@ -474,6 +475,8 @@ export interface components {
         PasswordChangeRequest: {
             current_password: string;
             new_password: string;
+            /** @description A new name for this device's new session; left out or blank, it keeps the current session's. The same rule as at login: one line of at most 100 characters, no control or bidirectional formatting character. */
+            device_name?: string;
         };
         /** @description The answer to a reset request: the same whether or not the address has an account. */
         PasswordResetAccepted: {
@@ -493,6 +496,7 @@ export interface components {
             email: string;
         };
         PatchedSessionRenameRequest: {
+            /** @description The device's name, as the sessions list shows it: one line of at most 100 characters, without control characters (U+0000-U+001F, U+007F-U+009F), line separators (U+2028, U+2029) or bidirectional formatting (U+202A-U+202E, U+2066-U+2069), which get 400. */
             device_name: string;
         };
         PatchedTodoRequest: {
@@ -502,7 +506,11 @@ export interface components {
             /** @description Left out: `false`. */
             completed?: boolean;
         };
-        /** @description A partial update of the caller's profile; a protected field in the body is a 400. */
+        /**
+         * @description A partial update of the caller's profile; a protected field in the body is a 400.
+         *
+         *     A name is one line: a control character, a line separator or a bidirectional override gets 400.
+         */
         PatchedUserProfileUpdateRequest: {
             first_name?: string;
             last_name?: string;
@@ -518,6 +526,7 @@ export interface components {
             /** Format: email */
             email: string;
             password: string;
+            /** @description The device's name, as the sessions list shows it: one line of at most 100 characters, without control characters (U+0000-U+001F, U+007F-U+009F), line separators (U+2028, U+2029) or bidirectional formatting (U+202A-U+202E, U+2066-U+2069), which get 400. */
             device_name?: string;
             first_name?: string;
             last_name?: string;
