@@ -105,3 +105,16 @@ def auth_client(user, login):
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
     client.tokens = tokens
     return client
+
+
+@pytest.fixture
+def behind_proxies(settings):
+    """Return a function that sets what ``NUM_PROXIES=n`` sets in config/settings.py (DRF's copy too)."""
+
+    def apply(n: int) -> None:
+        settings.NUM_PROXIES = n
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": n}
+        settings.USE_X_FORWARDED_HOST = n > 0
+        settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if n else None
+
+    return apply

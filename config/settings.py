@@ -46,6 +46,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: whatever reads the request's host or scheme (HTTPS redirect, CSRF, DPoP) sees only
+    # what NUM_PROXIES lets the proxies' X-Forwarded-Host and -Proto say.
+    "common.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Above WhiteNoise, which answers static files itself: they get these headers too.
     "common.middleware.CSPMiddleware",
@@ -184,7 +187,14 @@ if AUTH_THROTTLE_RATE.strip().lower() != "none" and not re.fullmatch(
     raise ImproperlyConfigured(
         f"AUTH_THROTTLE_RATE must look like '10/min' or be 'none', not {AUTH_THROTTLE_RATE!r}."
     )
+# Reverse proxies in front that are trusted to set X-Forwarded-For, -Host and -Proto: DRF picks
+# the client's address by it, common.middleware.TrustedProxyMiddleware the host and scheme.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured(f"NUM_PROXIES must be 0 or more, not {NUM_PROXIES}.")
+# Django's get_host() then reads X-Forwarded-Host (the middleware has reduced it to the entry
+# the outermost trusted proxy wrote) and validates it against ALLOWED_HOSTS.
+USE_X_FORWARDED_HOST = NUM_PROXIES > 0
 
 # --- Account protection (docs/account-protection.md) ----------------------------------------
 # What refresh token reuse revokes: the session whose token was replayed, or every session of its user.
@@ -355,6 +365,9 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
 # Behind a TLS-terminating proxy the request is http: trust its X-Forwarded-Proto only
 # when a proxy is declared, as NUM_PROXIES does for X-Forwarded-For.
 if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=NUM_PROXIES > 0):
+    if NUM_PROXIES == 0:
+        # With no trusted proxy the header is the client's own: the middleware drops it.
+        raise ImproperlyConfigured("DJANGO_SECURE_PROXY_SSL_HEADER=true needs NUM_PROXIES > 0.")
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Logs: to stderr whatever DJANGO_DEBUG says; never a token, password or Authorization header --

@@ -18,6 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+# The project's gunicorn settings (forwarded headers, access log), as `make run` uses them.
+GUNICORN_CONFIG = ROOT / "gunicorn.conf.py"
 HOST = "127.0.0.1"
 
 
@@ -209,6 +211,8 @@ class Gunicorn:
         self.env = env
         self.args = [
             GUNICORN,
+            "--config",
+            str(GUNICORN_CONFIG),
             "config.wsgi:application",
             "--bind",
             f"fd://{self._socket.fileno()}",

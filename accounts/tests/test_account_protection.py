@@ -715,6 +715,13 @@ def test_the_admin_filters_security_events_by_the_new_types_and_reasons(client, 
         ("SESSION_MAX_PER_USER", "-1", "SESSION_MAX_PER_USER must be 0"),
         ("PASSWORD_RESET_TIMEOUT_SECONDS", "0", "PASSWORD_RESET_TIMEOUT_SECONDS must be more than 0"),
         ("EMAIL_URL", "pigeon://loft", "Invalid email schema pigeon"),
+        ("NUM_PROXIES", "-1", "NUM_PROXIES must be 0 or more"),
+        # X-Forwarded-Proto from no trusted proxy is the client's word.
+        (
+            "DJANGO_SECURE_PROXY_SSL_HEADER",
+            "true",
+            "DJANGO_SECURE_PROXY_SSL_HEADER=true needs NUM_PROXIES > 0",
+        ),
     ],
 )
 def test_a_wrong_setting_stops_the_start_with_a_clear_message(tmp_path, variable, value, message):
