@@ -7,32 +7,28 @@ nothing it acknowledged with a 2xx. The cluster is the test's own (initdb on a f
 
 import http.client
 import re
-import shutil
 import time
-from pathlib import Path
 
 import pytest
 
-from testing.faults import PostgresCluster
-from testing.servers import HOST, Gunicorn, migrate, request, server_env
+from testing.faults import gunicorn_on_own_cluster, postgres_installed
+from testing.servers import HOST, request
 
 PASSWORD = "outage-Passw0rd-long"
 
-pytestmark = pytest.mark.skipif(
-    not (sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb")) or shutil.which("initdb")),
-    reason="needs PostgreSQL's server binaries (initdb, pg_ctl)",
-)
+pytestmark = pytest.mark.skipif(not postgres_installed(), reason="needs PostgreSQL's server binaries")
 
 
 @pytest.fixture(scope="module")
 def outage(tmp_path_factory):
     directory = tmp_path_factory.mktemp("pg-outage")
-    with PostgresCluster() as cluster:
-        database_url = cluster.create_database("outage")
-        env = server_env(database_url=database_url, DB_CONNECT_TIMEOUT_SECONDS=2)
-        migrate(env)
-        with Gunicorn(env, workers=2, log=directory / "gunicorn.log") as server:
-            yield cluster, server
+    with gunicorn_on_own_cluster(directory, "outage", DB_CONNECT_TIMEOUT_SECONDS=2) as (
+        cluster,
+        _,
+        _,
+        server,
+    ):
+        yield cluster, server
 
 
 def raw(port, method, path, headers=None, body=None):

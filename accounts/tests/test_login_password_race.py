@@ -7,7 +7,6 @@ transaction holding the user's row while the login or the other change waits on 
 """
 
 import threading
-import time
 import uuid
 
 import pytest
@@ -15,7 +14,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -23,9 +22,10 @@ from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import DeviceSession, User
-from accounts.tests.concurrency import ON_POSTGRESQL
+from accounts.tests.concurrency import ON_POSTGRESQL, database_conninfo
 from accounts.tests.factories import PASSWORD, UserFactory
 from accounts.tests.helpers import PASSWORD_CHANGE_URL, bearer
+from testing.faults import lock_waiters, wait_for
 
 pytestmark = ON_POSTGRESQL
 
@@ -36,21 +36,12 @@ CHANGER_AGENT = "the device that changed the password"
 TIMEOUT = 30
 
 
-def wait_until(predicate, what):
-    deadline = time.monotonic() + TIMEOUT
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting until {what}"
-        time.sleep(0.01)
-
-
 def waiting_on_a_lock():
-    """Return how many other backends of this database wait on a lock."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-        )
-        return cursor.fetchone()[0]
+    return lock_waiters(database_conninfo()) > 0
+
+
+def wait_until(predicate, what):
+    wait_for(predicate, TIMEOUT, what)
 
 
 class InThread:
