@@ -284,29 +284,30 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
                 action_data=action_hidden_fields(request),
                 question=f"{count} live session(s) will be revoked: their devices are logged out at once.",
             )
-        with services.acting_as(request.user, "admin"):
+
+        def revoke():
             if request.POST.get("select_across") == "1":
                 # "Select all N": whatever the filters match, revoked in one UPDATE.
-                count = services.sessions_revoke_matching(
+                return services.sessions_revoke_matching(
                     queryset=queryset,
                     reason=RevokeReason.ADMIN,
                     ip_address=client_ip(request),
                     criterion="admin_filter",
                     filters=request.GET.urlencode(),
                 )
-            else:
-                # The ticked rows, as Django already narrowed the queryset to them. A session
-                # never changes hands, so its users are known before the UPDATE.
-                rows = list(queryset.values_list("pk", "user_id"))
-                count = services.sessions_revoke_matching(
-                    queryset=DeviceSession.objects.filter(pk__in=[pk for pk, _ in rows]),
-                    users=[user_id for _, user_id in rows],
-                    reason=RevokeReason.ADMIN,
-                    ip_address=client_ip(request),
-                    criterion="selected",
-                    session_ids=[str(pk) for pk, _ in rows],
-                )
-        self.message_user(request, f"Revoked {count} session(s).", messages.SUCCESS)
+            # The ticked rows, as Django already narrowed the queryset to them. A session
+            # never changes hands, so its users are known before the UPDATE.
+            rows = list(queryset.values_list("pk", "user_id"))
+            return services.sessions_revoke_matching(
+                queryset=DeviceSession.objects.filter(pk__in=[pk for pk, _ in rows]),
+                users=[user_id for _, user_id in rows],
+                reason=RevokeReason.ADMIN,
+                ip_address=client_ip(request),
+                criterion="selected",
+                session_ids=[str(pk) for pk, _ in rows],
+            )
+
+        self.revoke_in_bulk(request, revoke)
 
 
 # --- Users ----------------------------------------------------------------------------------
@@ -424,14 +425,15 @@ class UserAdmin(SessionRevokeActionsMixin, ScalableListMixin, DjangoUserAdmin):
                 question=f"{count} live session(s) of {queryset.count()} user(s) will be revoked: "
                 "those users are logged out everywhere at once.",
             )
-        with services.acting_as(request.user, "admin"):
-            count = services.sessions_revoke_of_users(
+        self.revoke_in_bulk(
+            request,
+            lambda: services.sessions_revoke_of_users(
                 user_ids=queryset.values_list("pk", flat=True),
                 reason=RevokeReason.ADMIN,
                 ip_address=client_ip(request),
                 criterion="admin_users",
-            )
-        self.message_user(request, f"Revoked {count} session(s).", messages.SUCCESS)
+            ),
+        )
 
     # Saving a new password or unticking "active" revokes the user's sessions (the
     # post_save receiver does it): attribute those revocations to the admin.

@@ -332,13 +332,22 @@ class PasswordChangeView(APIView):
     def post(self, request):
         serializer = PasswordChangeSerializer(data=request.data, context={"user": request.user})
         serializer.is_valid(raise_exception=True)
-        issued = services.user_change_password(
-            user=request.user,
-            new_password=serializer.validated_data["new_password"],
-            session_id=request.auth.session_id,
-            client=session_client(request),
-            device_name=serializer.validated_data.get("device_name", ""),
-        )
+        try:
+            issued = services.user_change_password(
+                user=request.user,
+                new_password=serializer.validated_data["new_password"],
+                session_id=request.auth.session_id,
+                client=session_client(request),
+                device_name=serializer.validated_data.get("device_name", ""),
+            )
+        except services.PasswordChanged as exc:
+            # Another change (a reset, the admin) won the race and revoked this session with the others.
+            session_id, user_id = request.auth.session_id, request.user.pk
+            raise session_ended(
+                "The session of this token has ended.",
+                code="session_revoked",
+                reason=selectors.session_end_reason(session_id=session_id, user_id=user_id),
+            ) from exc
         return Response(token_response_data(issued, request.user), headers=NO_STORE)
 
 

@@ -5,7 +5,7 @@ from django.db import InterfaceError, OperationalError
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from common import outages
+from common import db, outages
 
 RETRY_AFTER_SECONDS = 5
 
@@ -17,6 +17,14 @@ def is_database_unavailable(exc: BaseException) -> bool:
     timed out). Every layer that answers 503 asks here, so one change reaches all of them.
     """
     return isinstance(exc, (OperationalError, InterfaceError))
+
+
+def database_refused(exc: BaseException) -> None:
+    """Tell the logs of one request refused for ``exc``: a statement cancelled past its bound, or an outage."""
+    if db.statement_cancelled(exc):
+        outages.statements_cancelled.happened(exc)
+    else:
+        outages.database.failed(exc)
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -37,7 +45,7 @@ def exception_handler(exc, context):
         # Past DATA_UPLOAD_MAX_MEMORY_SIZE: Django's own answer would be an HTML page.
         exc = PayloadTooLarge()
     elif is_database_unavailable(exc):
-        outages.database.failed(exc)
+        database_refused(exc)
         exc = ServiceUnavailable()
         exc.wait = RETRY_AFTER_SECONDS  # DRF turns ``wait`` into Retry-After
     response = drf_exception_handler(exc, context)

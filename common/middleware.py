@@ -14,7 +14,12 @@ from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
 
 from common import outages
-from common.exceptions import RETRY_AFTER_SECONDS, ServiceUnavailable, is_database_unavailable
+from common.exceptions import (
+    RETRY_AFTER_SECONDS,
+    ServiceUnavailable,
+    database_refused,
+    is_database_unavailable,
+)
 from common.net import forwarded_entry, trusted_proxies
 
 FORWARDED_HOST, FORWARDED_PROTO = "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PROTO"
@@ -117,7 +122,7 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not is_database_unavailable(exception):
             return None
-        outages.database.failed(exception)
+        database_refused(exception)
         return service_unavailable_response(request)
 
 

@@ -114,6 +114,50 @@ database = Outage(
 )
 
 
+class Bursts:
+    """Failures that are no outage, yet may come by the hundred: told at most every ``REPORT_SECONDS``.
+
+    The first is logged at once with its cause; later ones are counted, and the next one after
+    ``REPORT_SECONDS`` logs how many there were since the last line. Nothing begins or ends: the
+    service answers other requests meanwhile.
+    """
+
+    def __init__(self, what: str, *, logger: logging.Logger, level: int):
+        self.what = what  # what happened, in the plural: "statements cancelled"
+        self.logger = logger
+        self.level = level
+        self.clock = time.monotonic
+        self._lock = threading.Lock()
+        self.reset()
+
+    def happened(self, exc: BaseException) -> None:
+        """Count one (``exc`` its cause); log the count when the last line is ``REPORT_SECONDS`` old."""
+        with self._lock:
+            now = self.clock()
+            self._count += 1
+            if self._logged_at is not None and now - self._logged_at < REPORT_SECONDS:
+                return
+            count, self._count = self._count, 0
+            since = "" if self._logged_at is None else f" in the last {now - self._logged_at:.0f} s"
+            self._logged_at = now
+        self.logger.log(self.level, "%d %s%s (last cause %s)", count, self.what, since, describe(exc))
+
+    def reset(self) -> None:
+        """Forget what was counted (tests, and a changed configuration)."""
+        with self._lock:
+            self._count = 0
+            self._logged_at = None
+
+
+# A statement past DB_STATEMENT_TIMEOUT_SECONDS (common.db) is cancelled by PostgreSQL: its
+# request gets the outage's 503, but the database is up and serving everyone else.
+statements_cancelled = Bursts(
+    "statements cancelled past DB_STATEMENT_TIMEOUT_SECONDS, each answered 503",
+    logger=logging.getLogger("common.outages"),
+    level=logging.WARNING,
+)
+
+
 class ServiceUnavailableIsNoError(logging.Filter):
     """Log Django's line for a 503 response at DEBUG, without a traceback, instead of at ERROR.
 

@@ -13,8 +13,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common import failsafe, outages
-from common.exceptions import RETRY_AFTER_SECONDS, is_database_unavailable
+from common import failsafe
+from common.exceptions import RETRY_AFTER_SECONDS, database_refused, is_database_unavailable
 from common.middleware import service_unavailable_response
 
 
@@ -38,7 +38,7 @@ def api_server_error(request):
     """
     exc = sys.exc_info()[1]
     if exc is not None and is_database_unavailable(exc):
-        outages.database.failed(exc)
+        database_refused(exc)
         return service_unavailable_response(request)
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Internal server error.", "code": "server_error"}, status=500)
@@ -86,7 +86,7 @@ def database_status() -> str:
     except Exception as exc:
         if not is_database_unavailable(exc):
             raise
-        outages.database.failed(exc)  # a 503 to the load balancer: one more request refused
+        database_refused(exc)  # a 503 to the load balancer: one more request refused
         return "unavailable"
     return "ok"
 

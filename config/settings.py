@@ -104,6 +104,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # that cannot keep prepared statements (PgBouncer before 1.21, transaction mode) needs false.
     if not env.bool("DB_PREPARED_STATEMENTS", default=True):
         DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
+# The most one statement of a request may run or wait on a lock before PostgreSQL cancels it
+# and the request gets a 503 (common/db): a blocked row must not hold a worker for good. Only
+# request-serving processes apply it (config/wsgi.py); management commands run unbounded.
+DB_STATEMENT_TIMEOUT_SECONDS = env.float("DB_STATEMENT_TIMEOUT_SECONDS", default=5.0)
+# The admin's bulk revocations (one UPDATE of as many sessions as were selected) get this bound
+# instead, under gunicorn's default 30 s worker timeout; more is work for `revoke_sessions`.
+DB_ADMIN_STATEMENT_TIMEOUT_SECONDS = env.float("DB_ADMIN_STATEMENT_TIMEOUT_SECONDS", default=25.0)
+if DB_STATEMENT_TIMEOUT_SECONDS < 0 or DB_ADMIN_STATEMENT_TIMEOUT_SECONDS < 0:
+    raise ImproperlyConfigured(
+        "DB_STATEMENT_TIMEOUT_SECONDS and DB_ADMIN_STATEMENT_TIMEOUT_SECONDS must be 0 (no bound) or more."
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers wait for the lock instead of failing at once; WAL lets readers
     # run beside the writer, and with WAL, synchronous=NORMAL is SQLite's recommended

@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from testing.servers import HOST, free_port, wait_until
+from testing.servers import HOST, Gunicorn, free_port, migrate, server_env, wait_until
 
 BIND_ATTEMPTS = 5
 
@@ -252,3 +252,128 @@ class PostgresCluster(_OnAFreePort):
 
     def __exit__(self, *exc):
         self.remove()
+
+
+def postgres_installed() -> bool:
+    """Return whether PostgreSQL's server binaries (initdb, pg_ctl), which PostgresCluster runs, are here."""
+    return bool(sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb")) or shutil.which("initdb"))
+
+
+@contextlib.contextmanager
+def gunicorn_on_own_cluster(directory: Path, name: str, *, workers: int = 2, **env):
+    """Yield (cluster, its database ``name``'s URL, the server's environment, the gunicorn server).
+
+    The server (``workers`` sync workers, logging to ``directory``/gunicorn.log, ``env`` for
+    ``server_env``) runs on a migrated database of a PostgreSQL cluster of its own: the test
+    may stop, restart or lock it as it likes. Everything is stopped and removed afterwards.
+    """
+    with PostgresCluster() as cluster:
+        database_url = cluster.create_database(name)
+        environment = server_env(database_url=database_url, **env)
+        migrate(environment)
+        with Gunicorn(environment, workers=workers, log=Path(directory) / "gunicorn.log") as server:
+            yield cluster, database_url, environment, server
+
+
+class PgBouncer:
+    """A PgBouncer of the test's own in transaction pooling, in front of the PostgreSQL on ``port``."""
+
+    def __init__(self, port: int):
+        binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        if not Path(binary).exists():
+            raise RuntimeError("PgBouncer is not installed")
+        self.binary = binary
+        self.directory = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
+        self.port = free_port()
+        self.server_port = port
+        self.process = None
+
+    def url(self, database="postgres") -> str:
+        return f"postgres://postgres@{HOST}:{self.port}/{database}"
+
+    def start(self):
+        (self.directory / "users.txt").write_text('"postgres" ""\n')
+        config = self.directory / "pgbouncer.ini"
+        config.write_text(
+            f"[databases]\n* = host={HOST} port={self.server_port}\n"
+            f"[pgbouncer]\nlisten_addr = {HOST}\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {self.directory / 'users.txt'}\npool_mode = transaction\n"
+        )
+        command = [self.binary, str(config)]
+        if os.geteuid() == 0:
+            # PgBouncer refuses to run as root.
+            owner = pwd.getpwnam("postgres")
+            for path in (self.directory, *self.directory.iterdir()):
+                os.chown(path, owner.pw_uid, owner.pw_gid)
+            command = ["runuser", "-u", "postgres", "--", *command]
+        self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        wait_until(self._answers, 10, "pgbouncer start")
+        return self
+
+    def _answers(self):
+        import socket
+
+        with contextlib.suppress(OSError), socket.create_connection((HOST, self.port), timeout=1):
+            return True
+        return False
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=10)
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def __enter__(self):
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+# --- Locks held by another connection -------------------------------------------------------
+
+
+@contextlib.contextmanager
+def lock_held(conninfo: str, sql: str, params=(), *, at_most: float = 30.0):
+    """Hold the locks that ``sql`` takes (``SELECT ... FOR UPDATE``, ``LOCK TABLE``) until the block ends.
+
+    ``sql`` runs in a transaction of a PostgreSQL connection of its own (``conninfo``: a URL
+    or libpq's key=value form), which stays open, and rolled back, at the end. The server ends
+    that transaction after ``at_most`` idle seconds, so that a request which waits on the lock
+    when it should not fails its test rather than hangs it (the lock is waited on by the
+    thread that holds it, in-process).
+    """
+    import psycopg
+
+    conn = psycopg.connect(conninfo, connect_timeout=5)
+    try:
+        conn.execute("SELECT set_config('idle_in_transaction_session_timeout', %s, false)", [f"{at_most}s"])
+        conn.execute(sql, params)
+        yield conn
+    finally:
+        with contextlib.suppress(psycopg.Error):  # the server ended it after at_most
+            conn.rollback()
+        conn.close()
+
+
+def lock_waiters(conninfo: str, *, longer_than: float = 0.0) -> int:
+    """Return how many backends of the database of ``conninfo`` have waited on a lock longer than ``longer_than`` s.
+
+    Asked on a connection of its own each time: within one transaction PostgreSQL would keep
+    answering from the snapshot of its first look at pg_stat_activity.
+    """
+    import psycopg
+
+    with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock' AND clock_timestamp() - query_start > make_interval(secs => %s)",
+            [longer_than],
+        ).fetchone()[0]

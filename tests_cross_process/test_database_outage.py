@@ -9,23 +9,18 @@ cluster is the test's own (initdb on a free port).
 
 import http.client
 import re
-import shutil
 import threading
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from common.outages import REPORT_SECONDS
-from testing.faults import PostgresCluster
+from testing.faults import PostgresCluster, postgres_installed
 from testing.servers import HOST, Gunicorn, migrate, request, server_env, wait_until
 
 PASSWORD = "outage-Passw0rd-long"
 
-pytestmark = pytest.mark.skipif(
-    not (sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb")) or shutil.which("initdb")),
-    reason="needs PostgreSQL's server binaries (initdb, pg_ctl)",
-)
+pytestmark = pytest.mark.skipif(not postgres_installed(), reason="needs PostgreSQL's server binaries")
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from common import failsafe
-from common.outages import REPORT_SECONDS, Outage
+from common.outages import REPORT_SECONDS, Bursts, Outage
 
 pytestmark = pytest.mark.django_db  # the root conftest clears the cache, a table without Redis
 
@@ -155,3 +155,32 @@ def test_a_redis_outage_is_counted_while_it_lasts(
         "Redis still unavailable: 4 calls answered from the fallback in the last 10 s, 5 in 10 s "
     )
     assert end == "Redis is back after 16.0 s; 6 calls answered from the fallback meanwhile"
+
+
+def test_bursts_are_told_at_once_then_as_a_count_at_most_every_ten_seconds(clock, caplog):
+    cancelled = Bursts(
+        "statements cancelled", logger=logging.getLogger("test.outages"), level=logging.WARNING
+    )
+    cancelled.clock = clock
+    caplog.set_level(logging.DEBUG, logger="test.outages")
+
+    cancelled.happened(TimeoutError("canceling statement due to lock timeout"))
+    assert messages(caplog) == [
+        (
+            "WARNING",
+            "1 statements cancelled (last cause TimeoutError: canceling statement due to lock timeout)",
+        )
+    ]
+    for _ in range(40):
+        clock.advance(0.2)
+        cancelled.happened(TimeoutError("canceling statement due to statement timeout"))
+    assert len(messages(caplog)) == 1  # 8 s: counted, not told
+    clock.advance(REPORT_SECONDS)
+    cancelled.happened(TimeoutError("canceling statement due to statement timeout"))
+    assert messages(caplog)[1:] == [
+        (
+            "WARNING",
+            "41 statements cancelled in the last 18 s "
+            "(last cause TimeoutError: canceling statement due to statement timeout)",
+        )
+    ]
