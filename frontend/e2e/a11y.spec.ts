@@ -118,7 +118,7 @@ for (const theme of THEMES) {
       await page.getByLabel('New name for Laptop').fill('');
       await page.getByRole('button', { name: 'Save' }).click();
       await expect(page.getByText('Give the device a name.')).toBeVisible();
-      await page.getByRole('button', { name: 'Log out all other devices' }).click();
+      await page.getByRole('button', { name: 'Sign out all other devices' }).click();
       await expect(page.getByText('Sign out 1 other device? This device stays signed in.')).toBeVisible();
       await scanAndShoot(page, 'sessions-rename-others', theme);
     });

@@ -135,7 +135,7 @@ export async function expectTodosPage(page: Page) {
 }
 
 export async function expectLoginPage(page: Page) {
-  await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
 }
 
 export async function login(page: Page, user: User, device = '') {
@@ -144,7 +144,7 @@ export async function login(page: Page, user: User, device = '') {
   await page.getByLabel('Email').fill(user.email);
   await page.getByLabel('Password', { exact: true }).fill(user.password);
   await page.getByLabel('Device name (optional)').fill(device);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
 /** Logs in through the form, which must succeed: waits for the todo list. */

@@ -93,7 +93,7 @@ test('forgot password: the mailed link sets a new password and signs every devic
   await expect(other.getByRole('heading', { name: 'Reset your password' })).toBeVisible();
 });
 
-test('log out all other devices: they are told why, this one keeps working', async ({
+test('sign out all other devices: they are told why, this one keeps working', async ({
   page,
   baseURL,
   newDevice,
@@ -106,14 +106,14 @@ test('log out all other devices: they are told why, this one keeps working', asy
 
   await openSessionsPage(page);
   await expect(page.getByTestId('session')).toHaveCount(3);
-  const section = page.getByRole('region', { name: 'Log out all other devices' });
+  const section = page.getByRole('region', { name: 'Sign out all other devices' });
   await cancelThenConfirm(
     page,
     section,
     {
-      button: 'Log out all other devices',
+      button: 'Sign out all other devices',
       question: 'Sign out 2 other devices? This device stays signed in.',
-      confirm: 'Yes, log them out',
+      confirm: 'Yes, sign them out',
     },
     3,
   );
@@ -124,7 +124,7 @@ test('log out all other devices: they are told why, this one keeps working', asy
 
   for (const device of [phone, tablet]) {
     await device.reload();
-    await expectSignedOut(device, /“Log out all other devices” was chosen on another of your devices/);
+    await expectSignedOut(device, /“Sign out all other devices” was chosen on another of your devices/);
   }
 
   // This device still refreshes and works.
@@ -135,7 +135,7 @@ test('log out all other devices: they are told why, this one keeps working', asy
   await page.reload();
   await openSessionsPage(page);
   await expect(page.getByText('No other device is signed in.')).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Log out all other devices' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Sign out all other devices' })).toHaveCount(0);
 });
 
 test('rename a session in place; the name survives a reload', async ({ page, baseURL }) => {

@@ -177,7 +177,7 @@ async function refreshInsideLock(
     stored = tokenStorage.getPair();
   }
   if (!stored) {
-    throw new UnauthorizedError('You are not logged in.', 401, 'not_authenticated');
+    throw new UnauthorizedError('You are not signed in.', 401, 'not_authenticated');
   }
   if (stored.refresh !== seenRefresh && !isJwtExpired(stored.access)) {
     return stored; // someone else already refreshed: use their pair
@@ -246,7 +246,7 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
   // Read both tokens together: the refresh token is how we later tell whether a rotation
   // happened after this call started.
   let pair = tokenStorage.getPair();
-  if (!pair) throw new UnauthorizedError('You are not logged in.', 401, 'not_authenticated');
+  if (!pair) throw new UnauthorizedError('You are not signed in.', 401, 'not_authenticated');
   if (isJwtExpired(pair.access)) pair = await refreshTokens(pair.refresh);
 
   const first = await send(url, buildInit(options, pair.access));

@@ -48,7 +48,7 @@ export function AuthPage({ mode, notice }: Props) {
     <main className="auth">
       <h1 className="brand">Todos</h1>
       <section className="card" aria-labelledby="auth-title">
-        <h2 id="auth-title">{mode === 'login' ? 'Log in' : 'Create an account'}</h2>
+        <h2 id="auth-title">{mode === 'login' ? 'Sign in' : 'Create an account'}</h2>
         {notice && (
           <p className="alert alert-info" role="status" data-testid="sign-out-notice">
             {notice}
@@ -82,7 +82,7 @@ export function AuthPage({ mode, notice }: Props) {
             hint="Shown in “Your sessions”."
           />
           <FormErrors messages={form.general} />
-          <SubmitButton pending={form.pending} label={mode === 'login' ? 'Log in' : 'Create account'} />
+          <SubmitButton pending={form.pending} label={mode === 'login' ? 'Sign in' : 'Create account'} />
         </form>
         <p className="switch">
           {mode === 'login' ? (
@@ -91,7 +91,7 @@ export function AuthPage({ mode, notice }: Props) {
             </>
           ) : (
             <>
-              Already registered? <a href="#/login">Log in</a>
+              Already registered? <a href="#/login">Sign in</a>
             </>
           )}
         </p>

@@ -40,7 +40,7 @@ export function ForgotPasswordPage() {
           </form>
         )}
         <p className="switch">
-          Remembered it? <a href="#/login">Log in</a>
+          Remembered it? <a href="#/login">Sign in</a>
         </p>
       </section>
     </main>

@@ -70,7 +70,7 @@ function PasswordForm() {
   return (
     <section className="card" aria-labelledby="password-title">
       <h2 id="password-title">Change password</h2>
-      <p className="muted">Every other device is logged out; this one stays logged in.</p>
+      <p className="muted">Every other device is signed out; this one stays signed in.</p>
       <form onSubmit={onSubmit} noValidate>
         <Field
           label="Current password"
@@ -86,7 +86,7 @@ function PasswordForm() {
         <FormErrors messages={form.general} />
         {done && !form.invalid && (
           <p className="alert alert-success" role="status">
-            Password changed. Every other device has been logged out.
+            Password changed. Every other device has been signed out.
           </p>
         )}
         <button type="submit" className="btn btn-primary" disabled={form.pending}>

@@ -93,7 +93,7 @@ export function ResetPasswordPage({ onDone }: Props) {
           </form>
         )}
         <p className="switch">
-          <a href="#/login">Back to log in</a>
+          <a href="#/login">Back to sign in</a>
         </p>
       </section>
     </main>

@@ -28,7 +28,7 @@ export function validateDeviceName(values: { device_name: string }) {
   return { device_name: [] };
 }
 
-/** "Log out all other devices" asks about this many: every live session but the caller's. */
+/** "Sign out all other devices" asks about this many: every live session but the caller's. */
 export function otherDevices(total: number): number {
   return Math.max(0, total - 1);
 }
@@ -164,7 +164,7 @@ function SessionRow({ session }: { session: Session }) {
         <ConfirmButton
           label={revoke.isPending ? 'Ending…' : 'End session'}
           ariaLabel={`End session on ${name}`}
-          question={<>Sign out {name}? That device will have to log in again.</>}
+          question={<>Sign out {name}? That device will have to sign in again.</>}
           confirmLabel="Yes, end it"
           pending={revoke.isPending}
           onConfirm={() => revoke.mutate(session.id)}
@@ -191,7 +191,7 @@ export function SessionsPage() {
     <main className="page">
       <h1>Your sessions</h1>
       <p className="muted">
-        Every device where you are logged in. Ending a session signs that device out at once.
+        Every device where you are signed in. Ending a session signs that device out at once.
       </p>
       <ErrorMessage error={sessions.error} />
       {sessions.isPending && <p className="muted">Loading…</p>}
@@ -204,7 +204,7 @@ export function SessionsPage() {
       )}
       <Pager page={page} pageSize={PAGE_SIZE} list={data} onPage={setPage} />
       <section className="card danger-zone" aria-labelledby="others-title">
-        <h2 id="others-title">Log out all other devices</h2>
+        <h2 id="others-title">Sign out all other devices</h2>
         <p>Ends every session but this one. This device stays signed in.</p>
         <ErrorMessage error={logoutOthers.error} />
         {logoutOthers.isSuccess && (
@@ -217,24 +217,24 @@ export function SessionsPage() {
         )}
         {others > 0 && (
           <ConfirmButton
-            label="Log out all other devices"
+            label="Sign out all other devices"
             className="btn btn-danger"
             question={`Sign out ${plural(others, 'other device')}? This device stays signed in.`}
-            confirmLabel="Yes, log them out"
+            confirmLabel="Yes, sign them out"
             pending={logoutOthers.isPending}
             onConfirm={() => logoutOthers.mutate()}
           />
         )}
       </section>
       <section className="card danger-zone" aria-labelledby="everywhere-title">
-        <h2 id="everywhere-title">Log out everywhere</h2>
-        <p>Ends every session, this one included. You will need to log in again on each device.</p>
+        <h2 id="everywhere-title">Sign out everywhere</h2>
+        <p>Ends every session, this one included. You will need to sign in again on each device.</p>
         <ErrorMessage error={logoutAll.error} />
         <ConfirmButton
-          label="Log out everywhere"
+          label="Sign out everywhere"
           className="btn btn-danger"
           question="Sign out every device, this one included?"
-          confirmLabel="Yes, log out everywhere"
+          confirmLabel="Yes, sign out everywhere"
           pending={logoutAll.isPending}
           onConfirm={onLogoutAll}
         />

@@ -135,7 +135,7 @@ describe('set a new password', () => {
     const api = installFetch(() => jsonResponse(204));
     open();
     submit('a-brand-new-password');
-    await screen.findByRole('heading', { name: 'Log in' });
+    await screen.findByRole('heading', { name: 'Sign in' });
     expect(screen.getByTestId('sign-out-notice').textContent).toMatch(/password was changed/);
     expect(window.location.hash).toBe('#/login');
     expect(JSON.parse(api.calls[0]?.body ?? '')).toEqual({
@@ -150,7 +150,7 @@ describe('set a new password', () => {
     installFetch(() => jsonResponse(204));
     open();
     submit('a-brand-new-password');
-    await screen.findByRole('heading', { name: 'Log in' });
+    await screen.findByRole('heading', { name: 'Sign in' });
     expect(localStorage.getItem('auth.tokens')).toBeNull();
     expect(screen.getByTestId('sign-out-notice').textContent).toMatch(/password was changed/);
   });
