@@ -244,7 +244,11 @@ function escape(text: string) {
 
 export async function addTodo(page: Page, title: string) {
   await page.getByLabel('New todo', { exact: true }).fill(title);
-  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  // While the previous todo is saved the button is aria-disabled (it keeps the focus), and a
+  // press is ignored: wait for it, as a user would.
+  const add = page.getByRole('button', { name: 'Add', exact: true });
+  await expect(add).not.toHaveAttribute('aria-disabled', 'true');
+  await add.click();
   await expect(todoItem(page, title)).toBeVisible();
 }
 

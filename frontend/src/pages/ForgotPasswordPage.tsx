@@ -20,9 +20,11 @@ export function ForgotPasswordPage() {
 
   return (
     <main className="auth">
-      <h1 className="brand">Todos</h1>
+      <p className="brand">Todos</p>
       <section className="card" aria-labelledby="forgot-title">
-        <h2 id="forgot-title">Reset your password</h2>
+        <h1 id="forgot-title" tabIndex={-1}>
+          Reset your password
+        </h1>
         {sentTo !== null ? (
           <div className="alert alert-success" role="status" data-testid="reset-requested">
             <p>

@@ -76,9 +76,11 @@ export function ResetPasswordPage({ onDone }: Props) {
 
   return (
     <main className="auth">
-      <h1 className="brand">Todos</h1>
+      <p className="brand">Todos</p>
       <section className="card" aria-labelledby="reset-title">
-        <h2 id="reset-title">Set a new password</h2>
+        <h1 id="reset-title" tabIndex={-1}>
+          Set a new password
+        </h1>
         {incomplete || dead ? (
           <DeadLink incomplete={incomplete} />
         ) : (
