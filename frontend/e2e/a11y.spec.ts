@@ -15,6 +15,7 @@ import {
 } from './fixtures';
 
 const THEMES = ['light', 'dark'] as const;
+const SHOTS = process.env.E2E_SCREENSHOT_DIR ?? 'test-artifacts/screenshots';
 const WIDTHS = [1280, 390] as const;
 
 async function scanAndShoot(page: Page, name: string, theme: string) {
@@ -26,10 +27,11 @@ async function scanAndShoot(page: Page, name: string, theme: string) {
       `${v.id}: ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')} ${n.failureSummary ?? ''}`).join('\n')}`,
   );
   expect(summary, `${name} (${theme})`).toEqual([]);
+  await page.evaluate(() => window.scrollTo(0, 0)); // a focused field may have scrolled the page
   for (const width of WIDTHS) {
     await page.setViewportSize({ width, height: 800 });
     await page.screenshot({
-      path: `test-artifacts/screenshots/${name}-${theme}-${width}.png`,
+      path: `${SHOTS}/${name}-${theme}-${width}.png`,
       fullPage: true,
     });
   }
@@ -99,6 +101,8 @@ for (const theme of THEMES) {
       await page.getByRole('checkbox', { name: /Buy milk/ }).check();
       await expect(page.getByTestId('count-done')).toHaveText('1');
       await page.getByRole('button', { name: 'Delete “Write the report”' }).click(); // a question on show
+      await page.getByLabel('New todo', { exact: true }).fill('x'.repeat(190)); // its length counter too
+      await expect(page.getByTestId('char-count')).toBeVisible();
       await scanAndShoot(page, 'todos', theme);
 
       await page.getByRole('link', { name: 'Profile' }).click();
@@ -118,7 +122,7 @@ for (const theme of THEMES) {
       await page.getByLabel('New name for Laptop').fill('');
       await page.getByRole('button', { name: 'Save' }).click();
       await expect(page.getByText('Give the device a name.')).toBeVisible();
-      await page.getByRole('button', { name: 'Log out all other devices' }).click();
+      await page.getByRole('button', { name: 'Sign out all other devices' }).click();
       await expect(page.getByText('Sign out 1 other device? This device stays signed in.')).toBeVisible();
       await scanAndShoot(page, 'sessions-rename-others', theme);
     });

@@ -52,7 +52,7 @@ test('profile names, and a password change signs the other devices out and says 
 
   const before = await tokens(page);
   await page.getByRole('button', { name: 'Change password' }).click();
-  await expect(page.getByText('Password changed. Every other device has been logged out.')).toBeVisible();
+  await expect(page.getByText('Password changed. Every other device has been signed out.')).toBeVisible();
   expect((await tokens(page)).refresh).not.toBe(before.refresh);
 
   await clickReload(phone);
@@ -66,7 +66,7 @@ test('profile names, and a password change signs the other devices out and says 
   await expectTodosPage(page);
 });
 
-test('log out everywhere asks first, then signs out every tab and device', async ({
+test('sign out everywhere asks first, then signs out every tab and device', async ({
   page,
   context,
   newDevice,
@@ -79,21 +79,21 @@ test('log out everywhere asks first, then signs out every tab and device', async
 
   await openSessionsPage(page);
   const everywhere = {
-    button: 'Log out everywhere',
+    button: 'Sign out everywhere',
     question: 'Sign out every device, this one included?',
-    confirm: 'Yes, log out everywhere',
+    confirm: 'Yes, sign out everywhere',
   };
   await cancelThenConfirm(page, page, everywhere, 2);
 
-  await expectSignedOut(page, 'You have been logged out on every device.');
+  await expectSignedOut(page, 'You have signed out on every device.');
   // The other tab, same browser: follows through the storage event.
-  await expectSignedOut(tab2, 'You have been logged out on every device.');
+  await expectSignedOut(tab2, 'You have signed out on every device.');
   await clickReload(phone); // another device: on its next call
   await expectLoginPage(phone);
   for (const p of [page, tab2, phone]) expect(await tokens(p)).toEqual({ access: null, refresh: null });
 });
 
-test('log out clears the tokens, revokes the session, and the other tab follows', async ({
+test('sign out clears the tokens, revokes the session, and the other tab follows', async ({
   page,
   context,
   baseURL,
@@ -102,8 +102,8 @@ test('log out clears the tokens, revokes the session, and the other tab follows'
   const tab2 = await openTodosTab(context);
   const { refresh } = await tokens(page);
 
-  await page.getByRole('button', { name: 'Log out' }).click();
-  await expectSignedOut(page, 'You have logged out.');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expectSignedOut(page, 'You have signed out.');
   await expectLoginPage(tab2);
   const stored = await page.evaluate(() => Object.entries(localStorage));
   expect(stored.filter(([k, v]) => k === 'auth.tokens' || /eyJ/.test(v))).toEqual([]);

@@ -135,7 +135,7 @@ export async function expectTodosPage(page: Page) {
 }
 
 export async function expectLoginPage(page: Page) {
-  await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
 }
 
 export async function login(page: Page, user: User, device = '') {
@@ -144,7 +144,7 @@ export async function login(page: Page, user: User, device = '') {
   await page.getByLabel('Email').fill(user.email);
   await page.getByLabel('Password', { exact: true }).fill(user.password);
   await page.getByLabel('Device name (optional)').fill(device);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
 /** Logs in through the form, which must succeed: waits for the todo list. */
@@ -244,7 +244,11 @@ function escape(text: string) {
 
 export async function addTodo(page: Page, title: string) {
   await page.getByLabel('New todo', { exact: true }).fill(title);
-  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  // While the previous todo is saved the button is aria-disabled (it keeps the focus), and a
+  // press is ignored: wait for it, as a user would.
+  const add = page.getByRole('button', { name: 'Add', exact: true });
+  await expect(add).not.toHaveAttribute('aria-disabled', 'true');
+  await add.click();
   await expect(todoItem(page, title)).toBeVisible();
 }
 

@@ -1,4 +1,4 @@
-// Account protection in the browser: forgot / reset password through the mailed link, log out
+// Account protection in the browser: forgot / reset password through the mailed link, sign out
 // all other devices, and renaming a session in place.
 import {
   accountLoggedIn,
@@ -123,7 +123,7 @@ test('reset links at /reset-password: the fragment follows the redirect, an olde
   await expect(page.getByRole('heading', { name: 'Reset your password' })).toBeVisible();
 });
 
-test('log out all other devices: they are told why, this one keeps working', async ({
+test('sign out all other devices: they are told why, this one keeps working', async ({
   page,
   baseURL,
   newDevice,
@@ -136,14 +136,14 @@ test('log out all other devices: they are told why, this one keeps working', asy
 
   await openSessionsPage(page);
   await expect(page.getByTestId('session')).toHaveCount(3);
-  const section = page.getByRole('region', { name: 'Log out all other devices' });
+  const section = page.getByRole('region', { name: 'Sign out all other devices' });
   await cancelThenConfirm(
     page,
     section,
     {
-      button: 'Log out all other devices',
+      button: 'Sign out all other devices',
       question: 'Sign out 2 other devices? This device stays signed in.',
-      confirm: 'Yes, log them out',
+      confirm: 'Yes, sign them out',
     },
     3,
   );
@@ -154,7 +154,7 @@ test('log out all other devices: they are told why, this one keeps working', asy
 
   for (const device of [phone, tablet]) {
     await device.reload();
-    await expectSignedOut(device, /“Log out all other devices” was chosen on another of your devices/);
+    await expectSignedOut(device, /“Sign out all other devices” was chosen on another of your devices/);
   }
 
   // This device still refreshes and works.
@@ -165,7 +165,7 @@ test('log out all other devices: they are told why, this one keeps working', asy
   await page.reload();
   await openSessionsPage(page);
   await expect(page.getByText('No other device is signed in.')).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Log out all other devices' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Sign out all other devices' })).toHaveCount(0);
 });
 
 test('rename a session in place; the name survives a reload', async ({ page, baseURL }) => {
@@ -182,9 +182,9 @@ test('rename a session in place; the name survives a reload', async ({ page, bas
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByText('Give the device a name.')).toBeVisible();
   await expect(input).toHaveAttribute('aria-invalid', 'true');
-  await input.fill('x'.repeat(101));
-  await page.getByRole('button', { name: 'Save' }).click();
-  await expect(page.getByText('Use at most 100 characters (now 101).')).toBeVisible();
+  await input.fill('x'.repeat(101)); // the limit holds, and says so
+  await expect(input).toHaveValue('x'.repeat(100));
+  await expect(page.getByTestId('char-count')).toHaveText('100 of 100 characters: the limit.');
   await input.fill('  Work laptop ');
   await page.getByRole('button', { name: 'Save' }).click();
   const current = page.getByTestId('session').first();

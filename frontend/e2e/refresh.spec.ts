@@ -68,7 +68,7 @@ test('server 401s (client clock behind): one refresh, each call retried once', a
   expect(retried.length, api.timeline()).toBe(rejected.length);
   expect(api.refreshRequests, api.timeline()).toBe(1);
   await expectTodosPage(page);
-  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).click();
   await expectLoginPage(page);
 });
 

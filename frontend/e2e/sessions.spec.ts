@@ -62,7 +62,7 @@ test('a revoked device is told why on the sign-in page, and keeps its unsaved to
   const row = page.getByTestId('session').filter({ hasText: 'Phone' });
   const endPhone = {
     button: 'End session on Phone',
-    question: 'Sign out Phone? That device will have to log in again.',
+    question: 'Sign out Phone? That device will have to sign in again.',
     confirm: 'Yes, end it',
   };
   await cancelThenConfirm(page, row, endPhone, 2);
@@ -125,6 +125,6 @@ test('ending the current device’s session warns that it signs you out, then do
     row.getByText('This is the device you are using: ending its session signs you out here.'),
   ).toBeVisible();
   await row.getByRole('button', { name: 'Sign me out' }).click();
-  await expectSignedOut(page, 'You have logged out.');
+  await expectSignedOut(page, 'You have signed out.');
   await expectRefreshRefused(baseURL!, refresh);
 });

@@ -40,8 +40,33 @@ async function loadSchema() {
   return JSON.parse(json);
 }
 
+/**
+ * The length limits of every schema's fields (`minLength`, `maxLength`), as a typed constant:
+ * openapi-typescript keeps only the types, and forms need the numbers (a visible counter
+ * instead of a silent cut). Read-only fields are left out: no form sends them.
+ */
+function fieldLimits(schema) {
+  const limits = {};
+  for (const [name, component] of Object.entries(schema.components?.schemas ?? {})) {
+    for (const [field, property] of Object.entries(component.properties ?? {})) {
+      if (property.readOnly) continue;
+      const limit = {};
+      for (const key of ['minLength', 'maxLength']) if (key in property) limit[key] = property[key];
+      if (Object.keys(limit).length) (limits[name] ??= {})[field] = limit;
+    }
+  }
+  return `
+/** Length limits of the fields of each schema (\`minLength\`, \`maxLength\`), from the same schema. */
+export const fieldLimits = ${JSON.stringify(limits, null, 4)} as const satisfies {
+    [S in keyof components["schemas"]]?: {
+        [F in keyof components["schemas"][S]]?: { readonly minLength?: number; readonly maxLength?: number };
+    };
+};
+`;
+}
+
 const schema = await loadSchema();
-const generated = HEADER + astToString(await openapiTS(schema));
+const generated = HEADER + astToString(await openapiTS(schema)) + fieldLimits(schema);
 
 if (process.argv.includes('--check')) {
   const current = existsSync(OUT) ? readFileSync(OUT, 'utf8') : '';

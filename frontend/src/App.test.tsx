@@ -36,7 +36,7 @@ describe('App', () => {
   it('shows the login form when no tokens are stored', () => {
     installFetch(() => jsonResponse(500));
     renderApp();
-    expect(screen.getByRole('heading', { name: 'Log in' })).toBeTruthy();
+    expect(screen.getByRole('heading', { name: 'Sign in' })).toBeTruthy();
   });
 
   it('logs in, then shows the todo list and the user name', async () => {
@@ -51,7 +51,7 @@ describe('App', () => {
     fireEvent.change(screen.getByLabelText('Email'), { target: { value: ME.email } });
     fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'secret-pass-123' } });
     fireEvent.change(screen.getByLabelText('Device name (optional)'), { target: { value: 'Phone' } });
-    fireEvent.click(screen.getByRole('button', { name: 'Log in' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
 
     await screen.findByRole('heading', { name: 'Your todos' });
     expect(screen.getByTestId('user-name').textContent).toBe('Ada Lovelace');
@@ -70,7 +70,7 @@ describe('App', () => {
     renderApp();
     fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'x@example.com' } });
     fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'nope' } });
-    fireEvent.click(screen.getByRole('button', { name: 'Log in' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
     expect((await screen.findByRole('alert')).textContent).toBe('Wrong email or password.');
   });
 
@@ -82,14 +82,14 @@ describe('App', () => {
     });
     renderApp();
 
-    await screen.findByRole('heading', { name: 'Log in' });
+    await screen.findByRole('heading', { name: 'Sign in' });
     expect(screen.getByRole('status').textContent).toMatch(
       /^You were signed out: this device’s session was ended elsewhere/,
     );
     expect(localStorage.getItem(TOKENS_KEY)).toBeNull();
   });
 
-  it('log out: clears the tokens and the cached data, shows the login screen', async () => {
+  it('sign out: clears the tokens and the cached data, shows the login screen', async () => {
     storeTokens(makeJwt('access', 300), makeJwt('refresh', 3600));
     const api = installFetch((call) =>
       call.path === '/api/auth/logout/'
@@ -99,10 +99,10 @@ describe('App', () => {
     const { queryClient } = renderApp();
     await screen.findByText('Water the plants');
 
-    fireEvent.click(screen.getByRole('button', { name: 'Log out' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Sign out' }));
 
-    await screen.findByRole('heading', { name: 'Log in' });
-    expect(screen.getByRole('status').textContent).toBe('You have logged out.');
+    await screen.findByRole('heading', { name: 'Sign in' });
+    expect(screen.getByRole('status').textContent).toBe('You have signed out.');
     expect(api.callsTo('/api/auth/logout/')).toHaveLength(1);
     expect(localStorage.getItem(TOKENS_KEY)).toBeNull();
     await waitFor(() => expect(queryClient.getQueryCache().getAll()).toHaveLength(0));
@@ -119,6 +119,6 @@ describe('App', () => {
       window.dispatchEvent(new StorageEvent('storage', { key: null }));
     });
 
-    await waitFor(() => expect(screen.getByRole('heading', { name: 'Log in' })).toBeTruthy());
+    await waitFor(() => expect(screen.getByRole('heading', { name: 'Sign in' })).toBeTruthy());
   });
 });

@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useIsAuthenticated, useSessionUserId } from './api/resources/auth/hooks';
+import { focusMainHeading } from './components/focus';
 import { Header } from './components/Header';
-import { navigate, useHashRoute } from './hooks/useHashRoute';
+import { navigate, useHashRoute, type Route } from './hooks/useHashRoute';
 import { AuthPage } from './pages/AuthPage';
 import { ForgotPasswordPage } from './pages/ForgotPasswordPage';
 import { ProfilePage } from './pages/ProfilePage';
@@ -39,15 +40,31 @@ export function App() {
     wasAuthenticated.current = authenticated;
   }, [authenticated, queryClient, route]);
 
-  // Another tab logged in as someone else: refetch everything as the new user.
+  // Another tab signed in as someone else: refetch everything as the new user.
   useEffect(() => {
     if (previousUserId.current && userId && previousUserId.current !== userId)
       void queryClient.resetQueries();
     previousUserId.current = userId;
   }, [userId, queryClient]);
 
+  // What is on show; when it changes (a link, signing in or out), the focus goes to the new
+  // page's main heading instead of staying on <body> where the old page's control was.
+  const page = shownPage(route, authenticated);
+  const shown = useRef(page);
+  useEffect(() => {
+    if (shown.current === page) return;
+    shown.current = page;
+    focusMainHeading();
+  }, [page]);
+
+  // A new sign-in attempt: the notice about the last session has said what it had to.
+  const dropNotice = () => {
+    setNotice(null);
+    clearSignOutNotice();
+  };
+
   // The mailed link works whether or not this browser is signed in (a reset ends every session).
-  if (route === 'reset-password') {
+  if (page === 'reset-password') {
     return (
       <ResetPasswordPage
         onDone={() => {
@@ -58,14 +75,10 @@ export function App() {
     );
   }
 
-  if (!authenticated) {
-    if (route === 'forgot-password') return <ForgotPasswordPage />;
-    return (
-      <AuthPage key={route ?? 'login'} mode={route === 'register' ? 'register' : 'login'} notice={notice} />
-    );
+  if (page === 'forgot-password') return <ForgotPasswordPage />;
+  if (page === 'login' || page === 'register') {
+    return <AuthPage key={page} mode={page} notice={notice} onAttempt={dropNotice} />;
   }
-
-  const page = route === 'profile' ? 'profile' : route === 'sessions' ? 'sessions' : 'todos';
   return (
     <div className="app">
       <Header route={page} />
@@ -74,4 +87,11 @@ export function App() {
       {page === 'todos' && <TodosPage />}
     </div>
   );
+}
+
+/** The page a route shows: the signed-out pages without a session, the signed-in ones with one. */
+export function shownPage(route: Route | null, authenticated: boolean): Route {
+  if (route === 'reset-password') return route;
+  if (!authenticated) return route === 'forgot-password' || route === 'register' ? route : 'login';
+  return route === 'profile' || route === 'sessions' ? route : 'todos';
 }

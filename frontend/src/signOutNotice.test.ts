@@ -72,19 +72,19 @@ describe('the stored notice', () => {
     expect(pendingSignOutNotice()).toMatch(/your password was changed/);
     clearSignOutNotice();
     expect(pendingSignOutNotice()).toBeNull();
-    expect(signOutNotice()).toBe('Your session has ended. Please log in again.');
+    expect(signOutNotice()).toBe('Your session has ended. Please sign in again.');
   });
 
   it('a logout asked for a moment ago is not turned into "ended elsewhere" by the 401s after it', () => {
     expectSignOut('logged_out_everywhere');
     recordSessionEnd({ codes: ['session_revoked'] });
-    expect(signOutNotice()).toBe('You have been logged out on every device.');
+    expect(signOutNotice()).toBe('You have signed out on every device.');
   });
 
   it('a password set from a reset link tells the sign-in page to use the new password', () => {
     notePasswordReset();
     expect(pendingSignOutNotice()).toBe(
-      'Your password was changed with a reset link, which signs out every device. Log in with the new password.',
+      'Your password was changed with a reset link, which signs out every device. Sign in with the new password.',
     );
   });
 

@@ -33,23 +33,23 @@ export const SIGN_OUT_KEY = 'auth.signedOut';
 const MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 const MESSAGES: Record<SignOutReason, string> = {
-  logged_out: 'You have logged out.',
-  logged_out_everywhere: 'You have been logged out on every device.',
+  logged_out: 'You have signed out.',
+  logged_out_everywhere: 'You have signed out on every device.',
   session_deleted: 'You were signed out: this device’s session was ended from another device.',
-  password_changed: 'You were signed out because your password was changed. Log in with the new password.',
+  password_changed: 'You were signed out because your password was changed. Sign in with the new password.',
   password_reset:
-    'Your password was changed with a reset link, which signs out every device. Log in with the new password.',
+    'Your password was changed with a reset link, which signs out every device. Sign in with the new password.',
   others_logged_out:
-    'You were signed out: “Log out all other devices” was chosen on another of your devices.',
+    'You were signed out: “Sign out all other devices” was chosen on another of your devices.',
   session_limit:
     'You were signed out: your account has more devices signed in than it may, and this one was used least recently.',
   reuse_detected:
-    'You were signed out for safety: an old sign-in token of this device was used again, which can mean it was copied. Log in again, and change your password if this was not you.',
-  expired: 'Your session expired. Please log in again.',
+    'You were signed out for safety: an old sign-in token of this device was used again, which can mean it was copied. Sign in again, and change your password if this was not you.',
+  expired: 'Your session expired. Please sign in again.',
   admin: 'You were signed out by an administrator.',
   revoked:
     'You were signed out: this device’s session was ended elsewhere (from another device, by a password change, or by an administrator).',
-  ended: 'Your session has ended. Please log in again.',
+  ended: 'Your session has ended. Please sign in again.',
 };
 
 /** Server words (error `code`, or a revoke `reason`) and what they tell the user. */

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   ApiError,
   apiRequest,
+  ForbiddenError,
   decodeJwtPayload,
   isJwtExpired,
   NetworkError,
@@ -11,6 +12,7 @@ import {
   TOKENS_KEY,
   tokenStorage,
   UnauthorizedError,
+  UnreadableResponseError,
   ValidationError,
 } from './client';
 import {
@@ -413,6 +415,76 @@ describe('typed errors', () => {
     expect(error).not.toBeInstanceOf(ValidationError);
     expect((error as ApiError).status).toBe(502);
     expect((error as ApiError).body).toBe('<h1>Bad gateway</h1>');
+    expect((error as ApiError).message).toBe('The server had a problem. Try again later.');
+  });
+});
+
+describe('error bodies that are not the API’s JSON', () => {
+  beforeEach(() => store(makeJwt('access', 300), makeJwt('refresh', 3600)));
+
+  // What Django's debug mode answers for a Host outside DJANGO_ALLOWED_HOSTS: a whole HTML page.
+  const DEBUG_PAGE =
+    '<!DOCTYPE html><html><head><title>DisallowedHost at /api/auth/register/</title></head>' +
+    "<body><h1>DisallowedHost</h1><pre>Invalid HTTP_HOST header: 'evil.example'.</pre></body></html>";
+  const html = (status: number, text = DEBUG_PAGE) =>
+    new Response(text, { status, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
+
+  async function failure(response: () => Response, auth: 'none' | 'access' = 'none') {
+    installFetch(response);
+    return (await apiRequest('/api/auth/register/', { method: 'POST', body: {}, auth }).catch(
+      (e: unknown) => e,
+    )) as ApiError;
+  }
+
+  it('an HTML 400 is a ValidationError whose only message is ours, chosen by the status', async () => {
+    const error = await failure(() => html(400));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).fieldErrors).toEqual({
+      non_field_errors: ['The server refused the request (error 400). Try again later.'],
+    });
+    expect(error.message).toBe('The server refused the request (error 400). Try again later.');
+    expect(error.body).toBe(DEBUG_PAGE); // kept for debugging, shown nowhere
+  });
+
+  it.each([
+    [403, ForbiddenError, 'The server refused the request (error 403). Try again later.'],
+    [404, NotFoundError, 'Not found.'],
+    [429, RateLimitError, 'Too many attempts. Please wait and try again.'],
+    [500, ApiError, 'The server had a problem. Try again later.'],
+  ])('an HTML %i gets the status’s own message', async (status, type, message) => {
+    const error = await failure(() => html(status));
+    expect(error).toBeInstanceOf(type);
+    expect(error.message).toBe(message);
+    expect(error.code).toBeUndefined();
+  });
+
+  it('JSON that is not an object (a bare string) is not read for messages either', async () => {
+    const error = await failure(() => jsonResponse(400, 'Bad Request (400)'));
+    expect((error as ValidationError).fieldErrors).toEqual({
+      non_field_errors: ['The server refused the request (error 400). Try again later.'],
+    });
+  });
+
+  it('plain text with a 401 is not a message either', async () => {
+    const error = await failure(() => new Response('Unauthorized: go away', { status: 401 }));
+    expect(error).toBeInstanceOf(UnauthorizedError);
+    expect(error.message).toBe('Authentication required.');
+  });
+
+  it('a 200 that is not JSON (a proxy’s page) is an error, not data', async () => {
+    const error = await failure(() => html(200, '<!doctype html><title>app</title>'), 'access');
+    expect(error).toBeInstanceOf(UnreadableResponseError);
+    expect(error.status).toBe(200);
+    expect(error.message).toBe('The server sent an answer this app cannot read. Try again later.');
+  });
+
+  it('a refresh answered with HTML 200 stores nothing and keeps the pair', async () => {
+    const before = { access: makeJwt('access', -10), refresh: makeJwt('refresh', 3600) };
+    store(before.access, before.refresh);
+    installFetch(() => html(200, '<html>login</html>'));
+    const error = await apiRequest('/api/users/me/').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnreadableResponseError);
+    expect(tokenStorage.getPair()).toEqual(before);
   });
 });
 

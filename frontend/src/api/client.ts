@@ -15,7 +15,7 @@
  */
 import { isProofRefused, noteServerClock, withDPoP } from './dpop';
 import { recordSessionEnd } from '../signOutNotice';
-import { errorFromResponse, NetworkError, UnauthorizedError } from './errors';
+import { errorFromResponse, NetworkError, UnauthorizedError, UnreadableResponseError } from './errors';
 import { isJwtExpired, tokenStorage } from './tokens';
 import type { RefreshResponse, TokenPair } from './types/auth';
 
@@ -72,6 +72,7 @@ async function send(url: string, init: RequestInit): Promise<Response> {
   }
 }
 
+/** The parsed JSON body; the text itself when it is not JSON (errorFromResponse shows none of it). */
 async function readBody(response: Response): Promise<unknown> {
   if (response.status === 204) return undefined;
   const text = await response.text();
@@ -85,8 +86,11 @@ async function readBody(response: Response): Promise<unknown> {
 
 async function toResult<T>(response: Response): Promise<T> {
   const body = await readBody(response);
-  if (response.ok) return body as T;
-  throw errorFromResponse(response.status, response.headers, body);
+  if (!response.ok) throw errorFromResponse(response.status, response.headers, body);
+  // Every answer of the API with a body is a JSON object or array. Anything else (an HTML page
+  // from a proxy or a dev server's fallback, with 200) must not reach the pages as data.
+  if (typeof body === 'string') throw new UnreadableResponseError(response.status, body);
+  return body as T;
 }
 
 function buildInit(options: RequestOptions, bearer: string | null): RequestInit {
@@ -173,7 +177,7 @@ async function refreshInsideLock(
     stored = tokenStorage.getPair();
   }
   if (!stored) {
-    throw new UnauthorizedError('You are not logged in.', 401, 'not_authenticated');
+    throw new UnauthorizedError('You are not signed in.', 401, 'not_authenticated');
   }
   if (stored.refresh !== seenRefresh && !isJwtExpired(stored.access)) {
     return stored; // someone else already refreshed: use their pair
@@ -185,7 +189,9 @@ async function refreshInsideLock(
     headers: { Accept: 'application/json', Authorization: `Bearer ${presented}` },
   });
   if (response.ok) {
-    const data = (await readBody(response)) as RefreshResponse;
+    const data = (await toResult<Partial<RefreshResponse> | undefined>(response)) ?? {};
+    if (typeof data.access !== 'string' || typeof data.refresh !== 'string')
+      throw new UnreadableResponseError(response.status, data);
     const pair = { access: data.access, refresh: data.refresh };
     tokenStorage.set(pair);
     return pair;
@@ -240,7 +246,7 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
   // Read both tokens together: the refresh token is how we later tell whether a rotation
   // happened after this call started.
   let pair = tokenStorage.getPair();
-  if (!pair) throw new UnauthorizedError('You are not logged in.', 401, 'not_authenticated');
+  if (!pair) throw new UnauthorizedError('You are not signed in.', 401, 'not_authenticated');
   if (isJwtExpired(pair.access)) pair = await refreshTokens(pair.refresh);
 
   const first = await send(url, buildInit(options, pair.access));

@@ -3,7 +3,10 @@
  * never on raw status codes.
  *
  * Server bodies follow DRF: {"detail": "...", "code": "..."} for non-field errors,
- * {"field": ["message", ...]} for validation errors.
+ * {"field": ["message", ...]} for validation errors. Only such a JSON object is read for
+ * messages: any other body (Django's HTML debug page for a host outside ALLOWED_HOSTS, a
+ * proxy's error page, plain text) gives a message of our own chosen by the status, since
+ * its text was never meant for the user and may be a whole page.
  */
 
 export class ApiError extends Error {
@@ -12,7 +15,7 @@ export class ApiError extends Error {
   readonly status: number;
   /** Machine-readable `code` of a {detail, code} body, e.g. "token_not_valid". */
   readonly code: string | undefined;
-  /** The parsed response body (JSON when possible, else text). */
+  /** The parsed response body (JSON when possible, else text): for debugging, never shown. */
   readonly body: unknown;
 
   constructor(message: string, status: number, code?: string, body?: unknown) {
@@ -71,6 +74,15 @@ export class NetworkError extends ApiError {
   }
 }
 
+/** A 2xx answer whose body is not JSON: not the API talking (a proxy's or a dev server's page). */
+export class UnreadableResponseError extends ApiError {
+  override name = 'UnreadableResponseError';
+
+  constructor(status: number, body: unknown) {
+    super('The server sent an answer this app cannot read. Try again later.', status, 'not_json', body);
+  }
+}
+
 /** Retry-After is either delta-seconds or an HTTP date. */
 export function parseRetryAfter(value: string | null, now: number = Date.now()): number | null {
   if (value === null || value.trim() === '') return null;
@@ -85,11 +97,27 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The message of a failed response whose body is not the API's JSON: chosen by the status
+ * alone, never taken from the body.
+ */
+export function statusMessage(status: number): string {
+  if (status >= 500) return 'The server had a problem. Try again later.';
+  switch (status) {
+    case 401:
+      return 'Authentication required.';
+    case 404:
+      return 'Not found.';
+    case 429:
+      return 'Too many attempts. Please wait and try again.';
+    default:
+      return `The server refused the request (error ${status}). Try again later.`;
+  }
+}
+
 /** Turns a DRF validation body into {field: [messages]}, flattening odd shapes to strings. */
 export function toFieldErrors(body: unknown): FieldErrors {
-  if (!isRecord(body)) {
-    return { non_field_errors: [typeof body === 'string' && body ? body : 'Invalid input.'] };
-  }
+  if (!isRecord(body)) return { non_field_errors: [statusMessage(400)] };
   const out: FieldErrors = {};
   for (const [field, value] of Object.entries(body)) {
     if (field === 'code') continue; // machine word accompanying `detail`, not a message
@@ -100,27 +128,25 @@ export function toFieldErrors(body: unknown): FieldErrors {
   return out;
 }
 
-/** Builds the right ApiError subclass for a non-2xx response whose body was already parsed. */
+/**
+ * Builds the right ApiError subclass for a non-2xx response whose body was already parsed.
+ * Messages come from the body only when it is a JSON object (see the top of this file).
+ */
 export function errorFromResponse(status: number, headers: Headers, body: unknown): ApiError {
   const detail = isRecord(body) && typeof body.detail === 'string' ? body.detail : undefined;
   const code = isRecord(body) && typeof body.code === 'string' ? body.code : undefined;
-  const message = detail ?? `Request failed with status ${status}.`;
+  const message = detail ?? statusMessage(status);
   switch (status) {
     case 400:
       return new ValidationError(toFieldErrors(body), body);
     case 401:
-      return new UnauthorizedError(detail ?? 'Authentication required.', 401, code, body);
+      return new UnauthorizedError(message, 401, code, body);
     case 403:
       return new ForbiddenError(message, 403, code, body);
     case 404:
-      return new NotFoundError(detail ?? 'Not found.', 404, code, body);
+      return new NotFoundError(message, 404, code, body);
     case 429:
-      return new RateLimitError(
-        detail ?? 'Too many attempts. Please wait and try again.',
-        parseRetryAfter(headers.get('Retry-After')),
-        code,
-        body,
-      );
+      return new RateLimitError(message, parseRetryAfter(headers.get('Retry-After')), code, body);
     default:
       return new ApiError(message, status, code, body);
   }

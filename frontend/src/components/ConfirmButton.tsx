@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 
-interface Props {
+interface Options {
   /** The button's text, e.g. "Delete". */
   label: string;
   /** Accessible name of the first button when the label alone is ambiguous in a list. */
@@ -15,22 +15,28 @@ interface Props {
 }
 
 /**
- * A destructive button that asks first: the first click shows the question with the
- * confirming button and "Cancel" (focused, so Enter does not destroy by habit; Escape cancels).
+ * A destructive action that asks first. The first button stays where it is (`aria-expanded`);
+ * the question, with the confirming button and "Cancel", is a separate block that the caller
+ * places under the action: `opener` goes with the other actions, `prompt` (null until asked)
+ * after them, across the whole width. Asking focuses "Cancel", so Enter does not destroy by
+ * habit; Escape or Cancel close the question and give the focus back to the first button.
+ *
+ * While `pending`, the buttons are `aria-disabled` (clicks ignored) rather than `disabled`,
+ * which would drop the focus on <body>.
  */
-export function ConfirmButton({
+export function useConfirm({
   label,
   ariaLabel,
   question,
   confirmLabel,
   onConfirm,
-  pending,
+  pending = false,
   className,
-}: Props) {
+}: Options) {
   const [asking, setAsking] = useState(false);
   const cancelRef = useRef<HTMLButtonElement>(null);
   const openerRef = useRef<HTMLButtonElement>(null);
-  const questionId = useId();
+  const promptId = useId();
   const wasAsking = useRef(false);
 
   useEffect(() => {
@@ -43,32 +49,36 @@ export function ConfirmButton({
     if (event.key === 'Escape') setAsking(false);
   };
 
-  if (!asking) {
-    return (
-      <button
-        ref={openerRef}
-        type="button"
-        className={className ?? 'btn btn-small btn-danger'}
-        aria-label={ariaLabel}
-        disabled={pending}
-        onClick={() => setAsking(true)}
-      >
-        {label}
-      </button>
-    );
-  }
-  return (
-    <div className="confirm" role="group" aria-labelledby={questionId}>
-      <p id={questionId} className="confirm-question">
+  const opener = (
+    <button
+      ref={openerRef}
+      type="button"
+      className={className ?? 'btn btn-small btn-danger'}
+      aria-label={ariaLabel}
+      aria-expanded={asking}
+      aria-controls={asking ? promptId : undefined}
+      aria-disabled={pending || undefined}
+      onKeyDown={escapeCancels}
+      onClick={() => {
+        if (!pending) setAsking((now) => !now);
+      }}
+    >
+      {label}
+    </button>
+  );
+  const prompt = asking ? (
+    <div id={promptId} className="confirm" role="group" aria-labelledby={`${promptId}-question`}>
+      <p id={`${promptId}-question`} className="confirm-question">
         {question}
       </p>
       <div className="actions">
         <button
           type="button"
           className="btn btn-small btn-danger-solid"
-          disabled={pending}
+          aria-disabled={pending || undefined}
           onKeyDown={escapeCancels}
           onClick={() => {
+            if (pending) return;
             onConfirm();
             setAsking(false);
           }}
@@ -85,6 +95,18 @@ export function ConfirmButton({
           Cancel
         </button>
       </div>
+    </div>
+  ) : null;
+  return { opener, prompt };
+}
+
+/** useConfirm's button with its question right under it, as one block (e.g. alone in a card). */
+export function ConfirmButton(options: Options) {
+  const { opener, prompt } = useConfirm(options);
+  return (
+    <div className="confirm-block">
+      {opener}
+      {prompt}
     </div>
   );
 }

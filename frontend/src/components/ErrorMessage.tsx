@@ -1,4 +1,11 @@
-import { ApiError, NetworkError, RateLimitError, UnauthorizedError, ValidationError } from '../api/client';
+import {
+  ApiError,
+  NetworkError,
+  RateLimitError,
+  statusMessage,
+  UnauthorizedError,
+  ValidationError,
+} from '../api/client';
 
 /** A user-facing sentence for any error thrown by the API client. */
 export function describeError(error: unknown, unauthorizedText?: string): string {
@@ -14,8 +21,8 @@ export function describeError(error: unknown, unauthorizedText?: string): string
     const general = [...(error.fieldErrors.non_field_errors ?? []), ...(error.fieldErrors.detail ?? [])];
     return general.length ? general.join(' ') : 'Please correct the highlighted fields.';
   }
-  if (error instanceof ApiError)
-    return error.status >= 500 ? 'The server had a problem. Try again later.' : error.message;
+  // 5xx: whatever the body said, the user can only wait (details are in the server's log).
+  if (error instanceof ApiError) return error.status >= 500 ? statusMessage(error.status) : error.message;
   return 'Something went wrong.';
 }
 

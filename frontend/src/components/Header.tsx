@@ -55,7 +55,7 @@ export function Header({ route }: { route: Route }) {
           Reload
         </button>
         <button type="button" className="btn btn-small" disabled={logout.isPending} onClick={onLogout}>
-          Log out
+          Sign out
         </button>
       </div>
     </header>

@@ -1,45 +1,78 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useDeleteTodo, useUpdateTodo } from '../api/resources/todos/hooks';
+import { fieldLimits } from '../api/types/schema.gen';
 import type { Todo } from '../api/types/todo';
-import { ConfirmButton } from './ConfirmButton';
+import type { RemovableItemProps } from '../hooks/useRemovalFocus';
+import { useConfirm } from './ConfirmButton';
 import { ErrorMessage } from './ErrorMessage';
-import { Field, FormErrors } from './Field';
+import { Field, FormErrors, SaveCancel } from './Field';
 import { formatDateTime, formatRelative } from './format';
 import { required, useForm } from './useForm';
 
+export const TITLE_MAX = fieldLimits.TodoRequest.title.maxLength;
+export const DESCRIPTION_MAX = fieldLimits.TodoRequest.description.maxLength;
+
+/** The todo's edit form in place of the item; the title field takes the focus when it opens. */
 function EditTodo({ todo, onDone }: { todo: Todo; onDone: () => void }) {
   const update = useUpdateTodo();
+  const formRef = useRef<HTMLFormElement>(null);
   const form = useForm(
     { title: todo.title, description: todo.description },
     { validate: (v) => ({ title: required(v.title, 'Give the todo a title.') }) },
   );
+  useEffect(() => {
+    const title = formRef.current?.querySelector('input');
+    title?.focus();
+    title?.setSelectionRange(title.value.length, title.value.length); // the caret after the text
+  }, []);
+  const escapeCancels = (event: KeyboardEvent) => {
+    if (event.key === 'Escape') onDone();
+  };
   const onSubmit = form.onSubmit(async (v) => {
     await update.mutateAsync({ id: todo.id, title: v.title.trim(), description: v.description.trim() });
     onDone();
   });
   return (
-    <li className="todo editing">
-      <form onSubmit={onSubmit} className="todo-edit" noValidate>
-        <Field label="Title" binding={form.field('title')} required />
-        <Field label="Description" binding={form.field('description')} />
+    <li className="todo editing" data-testid="todo-editor">
+      <form ref={formRef} onSubmit={onSubmit} className="todo-edit" noValidate>
+        <Field
+          label="Title"
+          binding={form.field('title')}
+          required
+          maxLength={TITLE_MAX}
+          onKeyDown={escapeCancels}
+        />
+        <Field
+          label="Description"
+          binding={form.field('description')}
+          maxLength={DESCRIPTION_MAX}
+          onKeyDown={escapeCancels}
+        />
         <FormErrors messages={form.general} />
-        <div className="actions">
-          <button type="submit" className="btn btn-primary" disabled={form.pending}>
-            Save
-          </button>
-          <button type="button" className="btn" onClick={onDone}>
-            Cancel
-          </button>
-        </div>
+        <SaveCancel pending={form.pending} onCancel={onDone} onKeyDown={escapeCancels} />
       </form>
     </li>
   );
 }
 
-export function TodoItem({ todo }: { todo: Todo }) {
+interface Props extends Partial<RemovableItemProps<Todo['id']>> {
+  todo: Todo;
+  /** Whether the list shows a todo in this state (a filter may show only done or only active ones). */
+  listShows?: (completed: boolean) => boolean;
+}
+
+export function TodoItem({ todo, itemRef, onLeaving, onStaying, listShows = () => true }: Props) {
   const update = useUpdateTodo();
   const remove = useDeleteTodo();
   const [editing, setEditing] = useState(false);
+  const editRef = useRef<HTMLButtonElement>(null);
+  const wasEditing = useRef(false);
+
+  // Back from the edit form (saved or cancelled): the focus returns to the button that opened it.
+  useEffect(() => {
+    if (!editing && wasEditing.current) editRef.current?.focus();
+    wasEditing.current = editing;
+  }, [editing]);
 
   // Optimistic toggle: the checkbox shows the asked-for state at once (set in the same event,
   // so a controlled input never snaps back), until the PATCH and the list refetch settle.
@@ -48,20 +81,37 @@ export function TodoItem({ todo }: { todo: Todo }) {
   const completed = optimistic ?? todo.completed;
 
   function toggle() {
+    if (update.isPending) return; // aria-disabled: a disabled checkbox would drop the focus
     const next = !completed;
     setOptimistic(next);
-    update.mutate({ id: todo.id, completed: next }, { onSettled: () => setOptimistic(null) });
+    if (!listShows(next)) onLeaving?.(todo.id);
+    update.mutate(
+      { id: todo.id, completed: next },
+      { onSettled: () => setOptimistic(null), onError: () => onStaying?.() },
+    );
   }
+
+  const confirmDelete = useConfirm({
+    label: 'Delete',
+    ariaLabel: `Delete “${todo.title}”`,
+    question: <>Delete “{todo.title}”? This cannot be undone.</>,
+    confirmLabel: 'Yes, delete',
+    pending: remove.isPending,
+    onConfirm: () => {
+      onLeaving?.(todo.id);
+      remove.mutate(todo.id, { onError: () => onStaying?.() });
+    },
+  });
 
   if (editing) return <EditTodo todo={todo} onDone={() => setEditing(false)} />;
 
   return (
-    <li className={`todo${completed ? ' done' : ''}`} data-testid="todo">
+    <li ref={itemRef} className={`todo${completed ? ' done' : ''}`} data-testid="todo">
       <input
         type="checkbox"
         className="todo-check"
         checked={completed}
-        disabled={update.isPending}
+        aria-disabled={update.isPending || undefined}
         aria-label={`Mark “${todo.title}” as ${completed ? 'not done' : 'done'}`}
         onChange={toggle}
       />
@@ -75,6 +125,7 @@ export function TodoItem({ todo }: { todo: Todo }) {
       </div>
       <div className="actions">
         <button
+          ref={editRef}
           type="button"
           className="btn btn-small"
           onClick={() => {
@@ -84,15 +135,9 @@ export function TodoItem({ todo }: { todo: Todo }) {
         >
           Edit
         </button>
-        <ConfirmButton
-          label="Delete"
-          ariaLabel={`Delete “${todo.title}”`}
-          question={<>Delete “{todo.title}”? This cannot be undone.</>}
-          confirmLabel="Yes, delete"
-          pending={remove.isPending}
-          onConfirm={() => remove.mutate(todo.id)}
-        />
+        {confirmDelete.opener}
       </div>
+      {confirmDelete.prompt}
     </li>
   );
 }

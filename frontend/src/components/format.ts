@@ -38,7 +38,9 @@ export function formatRelative(
 
 /**
  * A readable device from a User-Agent, e.g. "Chrome on Linux" or "Safari on iOS", parsed by
- * bowser; "" when nothing is recognised (the raw string is then all we have).
+ * bowser; "" when nothing is recognised (the raw string is then all we have). The one place
+ * that turns a User-Agent into words: the sessions list describes every device with it, and
+ * the sign-in form names this browser with it when the user leaves the name empty.
  */
 export function describeUserAgent(userAgent: string | null | undefined): string {
   if (!userAgent) return '';
@@ -47,4 +49,20 @@ export function describeUserAgent(userAgent: string | null | undefined): string 
   const os = parsed.os.name ?? '';
   if (browser && os) return `${browser} on ${os}`;
   return browser || os;
+}
+
+/**
+ * How "Your sessions" shows a device: its `name` (the one given at sign-in or by a rename, else
+ * the one its User-Agent reads as) and a `detail` line with what the User-Agent reads as, left
+ * out (null) when that only repeats the name. The raw User-Agent shows only when nothing in it
+ * is recognised, for named and unnamed devices alike.
+ */
+export function describeSession(session: { device_name: string; user_agent: string }): {
+  name: string;
+  detail: string | null;
+} {
+  const device = describeUserAgent(session.user_agent);
+  const name = session.device_name.trim() || device || 'Unknown device';
+  const detail = device || session.user_agent.trim() || 'Unknown browser';
+  return { name, detail: detail === name ? null : detail };
 }

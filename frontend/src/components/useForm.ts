@@ -8,8 +8,12 @@
  *    always belongs to what is typed.
  *  - `field(name)` gives what <Field> needs: value, onChange and the messages, from which it
  *    sets `aria-invalid` and `aria-describedby`.
+ *  - A failed submit moves focus to the first invalid field (a form-wide message alone leaves
+ *    it on the submit button, and its role=alert is announced).
+ *  - `done` says the last submit succeeded, until the form is edited or sent again: a success
+ *    notice shown from it never stands beside changes it does not cover.
  */
-import { useCallback, useState, type ChangeEvent, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import { ValidationError, type FieldErrors } from '../api/errors';
 import { describeError } from './ErrorMessage';
 
@@ -49,6 +53,11 @@ export function withoutField(errors: FieldErrors, name: string): FieldErrors {
   return rest;
 }
 
+function sameValues(a: Values, b: Values): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((key) => a[key] === b[key]);
+}
+
 /** Only the non-empty entries: whether a client check found anything. */
 export function hasErrors(errors: FieldErrors): boolean {
   return Object.values(errors).some((messages) => messages.length > 0);
@@ -72,12 +81,21 @@ export function useForm<V extends Values>(initial: V, options: Options<V> = {}) 
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [general, setGeneral] = useState<string[]>([]);
   const [pending, setPending] = useState(false);
+  const [done, setDone] = useState(false);
   const { validate, unauthorizedText } = options;
+  // Bumped by each failed submit; the effect below then focuses the first invalid field.
+  const [failures, setFailures] = useState(0);
+  const formRef = useRef<HTMLFormElement | null>(null);
+
+  useEffect(() => {
+    if (failures) formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [failures]);
 
   const setValue = useCallback((name: keyof V & string, value: string) => {
     setValues((current) => ({ ...current, [name]: value }));
     setFieldErrors((current) => withoutField(current, name));
     setGeneral((current) => (current.length ? [] : current));
+    setDone(false);
   }, []);
 
   function field(name: keyof V & string): FieldBinding {
@@ -91,13 +109,16 @@ export function useForm<V extends Values>(initial: V, options: Options<V> = {}) 
 
   /** Form submit handler: checks, then runs `action`; shows every error it ends with. */
   function onSubmit(action: (values: V) => Promise<unknown>) {
-    return async (event: FormEvent) => {
+    return async (event: FormEvent<HTMLFormElement>) => {
       event.preventDefault();
       if (pending) return;
+      formRef.current = event.currentTarget;
+      setDone(false);
       const clientErrors = validate?.(values) ?? {};
       if (hasErrors(clientErrors)) {
         setFieldErrors(clientErrors);
         setGeneral([]);
+        setFailures((n) => n + 1);
         return;
       }
       setFieldErrors({});
@@ -105,10 +126,12 @@ export function useForm<V extends Values>(initial: V, options: Options<V> = {}) 
       setPending(true);
       try {
         await action(values);
+        setDone(true);
       } catch (error) {
         const split = splitErrors(error, Object.keys(values), unauthorizedText);
         setFieldErrors(split.fields);
         setGeneral(split.general);
+        setFailures((n) => n + 1);
       } finally {
         setPending(false);
       }
@@ -118,18 +141,22 @@ export function useForm<V extends Values>(initial: V, options: Options<V> = {}) 
   return {
     values,
     setValue,
-    /** Replaces every value (e.g. once the profile loaded), clearing the errors. */
-    reset: (next: V) => {
-      setValues(next);
+    /**
+     * Replaces every value (e.g. once the profile loaded), clearing the errors. With `ifStill`,
+     * only while the values are still those (what was sent): what the user typed while the
+     * request was out is kept.
+     */
+    reset: (next: V, ifStill?: V) => {
+      setValues((current) => (ifStill && !sameValues(current, ifStill) ? current : next));
       setFieldErrors({});
       setGeneral([]);
     },
     field,
     general,
     pending,
+    /** The last submit succeeded and nothing was edited since. */
+    done,
     onSubmit,
-    /** True when some message is shown. */
-    invalid: hasErrors(fieldErrors) || general.length > 0,
   };
 }
 

@@ -1,19 +1,22 @@
 import { useLogin, useRegister } from '../api/resources/auth/hooks';
-import { Field, FormErrors, SubmitButton } from '../components/Field';
+import { fieldLimits } from '../api/types/schema.gen';
+import { Field, FormErrors, NameFields, SubmitButton } from '../components/Field';
 import { email, required, useForm } from '../components/useForm';
+import { defaultDeviceName, rememberDeviceName, rememberedDeviceName } from '../deviceName';
 import { navigate } from '../hooks/useHashRoute';
 
 interface Props {
   mode: 'login' | 'register';
   /** Why we are here, e.g. "You were signed out because your password was changed." */
   notice: string | null;
+  /** A new attempt starts: the notice is about the last session, not this attempt. */
+  onAttempt: () => void;
 }
 
-const EMPTY = { email: '', password: '', first_name: '', last_name: '', device_name: '' };
-type AuthValues = typeof EMPTY;
+const LIMITS = fieldLimits.RegisterRequest;
 
 function validate(mode: Props['mode']) {
-  return (values: AuthValues) => ({
+  return (values: { email: string; password: string }) => ({
     email: email(values.email),
     password:
       mode === 'register' && values.password && values.password.length < 8
@@ -22,14 +25,21 @@ function validate(mode: Props['mode']) {
   });
 }
 
-/** Login and registration. On success the token store changes and App shows the todos. */
-export function AuthPage({ mode, notice }: Props) {
+/** Sign-in and registration. On success the token store changes and App shows the todos. */
+export function AuthPage({ mode, notice, onAttempt }: Props) {
   const login = useLogin();
   const register = useRegister();
-  const form = useForm(EMPTY, { validate: validate(mode), unauthorizedText: 'Wrong email or password.' });
+  const form = useForm(
+    { email: '', password: '', first_name: '', last_name: '', device_name: rememberedDeviceName() },
+    { validate: validate(mode), unauthorizedText: 'Wrong email or password.' },
+  );
+  const unnamed = defaultDeviceName();
 
-  const onSubmit = form.onSubmit(async (values) => {
-    const device = values.device_name.trim() ? { device_name: values.device_name.trim() } : {};
+  const submit = form.onSubmit(async (values) => {
+    const typed = values.device_name.trim();
+    // Left empty: named from the User-Agent by the function that describes it in "Your sessions".
+    const deviceName = typed || unnamed;
+    const device = deviceName ? { device_name: deviceName } : {};
     if (mode === 'login') {
       await login.mutateAsync({ email: values.email.trim(), password: values.password, ...device });
     } else {
@@ -41,21 +51,35 @@ export function AuthPage({ mode, notice }: Props) {
         ...device,
       });
     }
+    rememberDeviceName(typed);
     navigate('todos');
   });
+  const onSubmit: typeof submit = (event) => {
+    onAttempt();
+    return submit(event);
+  };
 
   return (
     <main className="auth">
-      <h1 className="brand">Todos</h1>
+      <p className="brand">Todos</p>
       <section className="card" aria-labelledby="auth-title">
-        <h2 id="auth-title">{mode === 'login' ? 'Log in' : 'Create an account'}</h2>
+        <h1 id="auth-title" tabIndex={-1}>
+          {mode === 'login' ? 'Sign in' : 'Create an account'}
+        </h1>
         {notice && (
           <p className="alert alert-info" role="status" data-testid="sign-out-notice">
             {notice}
           </p>
         )}
         <form onSubmit={onSubmit} noValidate>
-          <Field label="Email" binding={form.field('email')} type="email" autoComplete="email" required />
+          <Field
+            label="Email"
+            binding={form.field('email')}
+            type="email"
+            autoComplete="email"
+            required
+            maxLength={LIMITS.email.maxLength}
+          />
           <Field
             label="Password"
             binding={form.field('password')}
@@ -70,19 +94,21 @@ export function AuthPage({ mode, notice }: Props) {
             </p>
           )}
           {mode === 'register' && (
-            <div className="row">
-              <Field label="First name" binding={form.field('first_name')} autoComplete="given-name" />
-              <Field label="Last name" binding={form.field('last_name')} autoComplete="family-name" />
-            </div>
+            <NameFields first={form.field('first_name')} last={form.field('last_name')} />
           )}
           <Field
             label="Device name (optional)"
             binding={form.field('device_name')}
             placeholder="e.g. Work laptop"
-            hint="Shown in “Your sessions”."
+            maxLength={LIMITS.device_name.maxLength}
+            hint={
+              unnamed
+                ? `Shown in “Your sessions”; left empty, this browser is “${unnamed}”.`
+                : 'Shown in “Your sessions”.'
+            }
           />
           <FormErrors messages={form.general} />
-          <SubmitButton pending={form.pending} label={mode === 'login' ? 'Log in' : 'Create account'} />
+          <SubmitButton pending={form.pending} label={mode === 'login' ? 'Sign in' : 'Create account'} />
         </form>
         <p className="switch">
           {mode === 'login' ? (
@@ -91,7 +117,7 @@ export function AuthPage({ mode, notice }: Props) {
             </>
           ) : (
             <>
-              Already registered? <a href="#/login">Log in</a>
+              Already registered? <a href="#/login">Sign in</a>
             </>
           )}
         </p>

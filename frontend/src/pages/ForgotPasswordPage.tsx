@@ -27,9 +27,11 @@ export function ForgotPasswordPage() {
 
   return (
     <main className="auth">
-      <h1 className="brand">Todos</h1>
+      <p className="brand">Todos</p>
       <section className="card" aria-labelledby="forgot-title">
-        <h2 id="forgot-title">Reset your password</h2>
+        <h1 id="forgot-title" tabIndex={-1}>
+          Reset your password
+        </h1>
         {sent !== null ? (
           <div className="alert alert-success" role="status" data-testid="reset-requested">
             <p>
@@ -54,7 +56,7 @@ export function ForgotPasswordPage() {
           </form>
         )}
         <p className="switch">
-          Remembered it? <a href="#/login">Log in</a>
+          Remembered it? <a href="#/login">Sign in</a>
         </p>
       </section>
     </main>

@@ -93,9 +93,11 @@ export function ResetPasswordPage({ onDone }: Props) {
 
   return (
     <main className="auth">
-      <h1 className="brand">Todos</h1>
+      <p className="brand">Todos</p>
       <section className="card" aria-labelledby="reset-title">
-        <h2 id="reset-title">Set a new password</h2>
+        <h1 id="reset-title" tabIndex={-1}>
+          Set a new password
+        </h1>
         {deadReason ? (
           <DeadLink reason={deadReason} />
         ) : (
@@ -110,7 +112,7 @@ export function ResetPasswordPage({ onDone }: Props) {
           </form>
         )}
         <p className="switch">
-          <a href="#/login">Back to log in</a>
+          <a href="#/login">Back to sign in</a>
         </p>
       </section>
     </main>

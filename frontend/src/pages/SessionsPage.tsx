@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import {
   useLogout,
   useLogoutAll,
@@ -7,17 +7,21 @@ import {
   useRevokeSession,
   useSessions,
 } from '../api/resources/auth/hooks';
+import { fieldLimits } from '../api/types/schema.gen';
 import type { Session } from '../api/types/auth';
-import { ConfirmButton } from '../components/ConfirmButton';
+import { ConfirmButton, useConfirm } from '../components/ConfirmButton';
 import { ErrorMessage } from '../components/ErrorMessage';
-import { Field, FormErrors } from '../components/Field';
-import { describeUserAgent, formatDateTime, formatRelative } from '../components/format';
+import { Field, FormErrors, SaveCancel } from '../components/Field';
+import { focusMainHeading } from '../components/focus';
+import { describeSession, formatDateTime, formatRelative } from '../components/format';
 import { Pager } from '../components/Pager';
 import { useForm } from '../components/useForm';
+import { rememberDeviceName } from '../deviceName';
+import { useRemovalFocus, type RemovableItemProps } from '../hooks/useRemovalFocus';
 import { cancelExpectedSignOut, expectSignOut } from '../signOutNotice';
 
 const PAGE_SIZE = 20;
-export const DEVICE_NAME_MAX = 100;
+export const DEVICE_NAME_MAX = fieldLimits.PatchedSessionRenameRequest.device_name.maxLength;
 
 /** Client check of a device name: 1 to 100 characters once trimmed (as the server counts). */
 export function validateDeviceName(values: { device_name: string }) {
@@ -28,7 +32,7 @@ export function validateDeviceName(values: { device_name: string }) {
   return { device_name: [] };
 }
 
-/** "Log out all other devices" asks about this many: every live session but the caller's. */
+/** "Sign out all other devices" asks about this many: every live session but the caller's. */
 export function otherDevices(total: number): number {
   return Math.max(0, total - 1);
 }
@@ -62,7 +66,8 @@ function RenameSession({ session, label, onDone }: { session: Session; label: st
     if (event.key === 'Escape') onDone();
   };
   const onSubmit = form.onSubmit(async (v) => {
-    await rename.mutateAsync({ id: session.id, device_name: v.device_name.trim() });
+    const renamed = await rename.mutateAsync({ id: session.id, device_name: v.device_name.trim() });
+    if (session.current) rememberDeviceName(renamed.device_name); // offered at the next sign-in here
     onDone();
   });
   return (
@@ -72,29 +77,26 @@ function RenameSession({ session, label, onDone }: { session: Session; label: st
         binding={form.field('device_name')}
         hint={`1 to ${DEVICE_NAME_MAX} characters.`}
         required
+        maxLength={DEVICE_NAME_MAX}
         onKeyDown={escapeCancels}
       />
       <FormErrors messages={form.general} />
-      <div className="actions">
-        <button type="submit" className="btn btn-small btn-primary" disabled={form.pending}>
-          {form.pending ? 'Saving…' : 'Save'}
-        </button>
-        <button type="button" className="btn btn-small" onKeyDown={escapeCancels} onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <SaveCancel pending={form.pending} onCancel={onDone} onKeyDown={escapeCancels} small />
     </form>
   );
 }
 
-function SessionRow({ session }: { session: Session }) {
+interface RowProps extends RemovableItemProps<Session['id']> {
+  session: Session;
+}
+
+function SessionRow({ session, itemRef, onLeaving, onStaying }: RowProps) {
   const revoke = useRevokeSession();
   const logout = useLogout();
   const [renaming, setRenaming] = useState(false);
   const renameRef = useRef<HTMLButtonElement>(null);
   const wasRenaming = useRef(false);
-  const device = describeUserAgent(session.user_agent);
-  const name = session.device_name || device || 'Unknown device';
+  const { name, detail } = describeSession(session);
 
   // Back from the rename form: focus returns to the button that opened it.
   useEffect(() => {
@@ -112,8 +114,31 @@ function SessionRow({ session }: { session: Session }) {
     logout.mutate();
   }
 
+  const end = useConfirm(
+    session.current
+      ? {
+          label: 'End session',
+          ariaLabel: `End session on ${name} (this device)`,
+          question: 'This is the device you are using: ending its session signs you out here.',
+          confirmLabel: 'Sign me out',
+          pending: logout.isPending,
+          onConfirm: endThisDevice,
+        }
+      : {
+          label: revoke.isPending ? 'Ending…' : 'End session',
+          ariaLabel: `End session on ${name}`,
+          question: <>Sign out {name}? That device will have to sign in again.</>,
+          confirmLabel: 'Yes, end it',
+          pending: revoke.isPending,
+          onConfirm: () => {
+            onLeaving(session.id);
+            revoke.mutate(session.id, { onError: onStaying });
+          },
+        },
+  );
+
   return (
-    <li className={`session${session.current ? ' current' : ''}`} data-testid="session">
+    <li ref={itemRef} className={`session${session.current ? ' current' : ''}`} data-testid="session">
       <div className="session-main">
         {renaming ? (
           <RenameSession session={session} label={name} onDone={() => setRenaming(false)} />
@@ -132,9 +157,11 @@ function SessionRow({ session }: { session: Session }) {
             </button>
           </>
         )}
-        <span className="session-ua" title={session.user_agent}>
-          {device && device !== name ? device : session.user_agent || 'Unknown browser'}
-        </span>
+        {detail && (
+          <span className="session-ua" title={session.user_agent}>
+            {detail}
+          </span>
+        )}
         <dl className="session-meta">
           <div>
             <dt>IP</dt>
@@ -151,25 +178,8 @@ function SessionRow({ session }: { session: Session }) {
         </dl>
         <ErrorMessage error={revoke.error} />
       </div>
-      {session.current ? (
-        <ConfirmButton
-          label="End session"
-          ariaLabel={`End session on ${name} (this device)`}
-          question="This is the device you are using: ending its session signs you out here."
-          confirmLabel="Sign me out"
-          pending={logout.isPending}
-          onConfirm={endThisDevice}
-        />
-      ) : (
-        <ConfirmButton
-          label={revoke.isPending ? 'Ending…' : 'End session'}
-          ariaLabel={`End session on ${name}`}
-          question={<>Sign out {name}? That device will have to log in again.</>}
-          confirmLabel="Yes, end it"
-          pending={revoke.isPending}
-          onConfirm={() => revoke.mutate(session.id)}
-        />
-      )}
+      <div className="actions">{end.opener}</div>
+      {end.prompt}
     </li>
   );
 }
@@ -187,54 +197,62 @@ export function SessionsPage() {
 
   const data = sessions.data;
   const others = data ? otherDevices(data.count) : 0;
+  const ids = useMemo(() => (data ? currentFirst(data.results).map((s) => s.id) : undefined), [data]);
+  const focusProps = useRemovalFocus(ids, String(page), focusMainHeading);
+  // Said only while true: another device signing in afterwards makes it false.
+  const othersSignedOut = logoutOthers.isSuccess && others === 0;
+  // Its button is gone once it worked: the focus goes to what it says.
+  const signedOutRef = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (othersSignedOut) signedOutRef.current?.focus();
+  }, [othersSignedOut]);
+
   return (
     <main className="page">
-      <h1>Your sessions</h1>
+      <h1 tabIndex={-1}>Your sessions</h1>
       <p className="muted">
-        Every device where you are logged in. Ending a session signs that device out at once.
+        Every device where you are signed in. Ending a session signs that device out at once.
       </p>
       <ErrorMessage error={sessions.error} />
       {sessions.isPending && <p className="muted">Loading…</p>}
       {data && (
         <ul className="sessions" aria-label="Sessions">
           {currentFirst(data.results).map((s) => (
-            <SessionRow key={s.id} session={s} />
+            <SessionRow key={s.id} session={s} {...focusProps(s.id)} />
           ))}
         </ul>
       )}
       <Pager page={page} pageSize={PAGE_SIZE} list={data} onPage={setPage} />
       <section className="card danger-zone" aria-labelledby="others-title">
-        <h2 id="others-title">Log out all other devices</h2>
+        <h2 id="others-title">Sign out all other devices</h2>
         <p>Ends every session but this one. This device stays signed in.</p>
         <ErrorMessage error={logoutOthers.error} />
-        {logoutOthers.isSuccess && (
-          <p className="alert alert-success" role="status">
+        {othersSignedOut && (
+          <p ref={signedOutRef} tabIndex={-1} className="alert alert-success" role="status">
             Every other device has been signed out.
           </p>
         )}
-        {data && others === 0 && !logoutOthers.isSuccess && (
-          <p className="muted">No other device is signed in.</p>
-        )}
+        {data && others === 0 && !othersSignedOut && <p className="muted">No other device is signed in.</p>}
         {others > 0 && (
           <ConfirmButton
-            label="Log out all other devices"
+            label="Sign out all other devices"
             className="btn btn-danger"
             question={`Sign out ${plural(others, 'other device')}? This device stays signed in.`}
-            confirmLabel="Yes, log them out"
+            confirmLabel="Yes, sign them out"
             pending={logoutOthers.isPending}
             onConfirm={() => logoutOthers.mutate()}
           />
         )}
       </section>
       <section className="card danger-zone" aria-labelledby="everywhere-title">
-        <h2 id="everywhere-title">Log out everywhere</h2>
-        <p>Ends every session, this one included. You will need to log in again on each device.</p>
+        <h2 id="everywhere-title">Sign out everywhere</h2>
+        <p>Ends every session, this one included. You will need to sign in again on each device.</p>
         <ErrorMessage error={logoutAll.error} />
         <ConfirmButton
-          label="Log out everywhere"
+          label="Sign out everywhere"
           className="btn btn-danger"
           question="Sign out every device, this one included?"
-          confirmLabel="Yes, log out everywhere"
+          confirmLabel="Yes, sign out everywhere"
           pending={logoutAll.isPending}
           onConfirm={onLogoutAll}
         />

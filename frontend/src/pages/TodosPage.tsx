@@ -1,19 +1,22 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useSessionUserId } from '../api/resources/auth/hooks';
 import { useCreateTodo, useTodoCount, useTodos } from '../api/resources/todos/hooks';
 import type { TodoOrdering } from '../api/types/todo';
 import { ErrorMessage } from '../components/ErrorMessage';
-import { FormErrors } from '../components/Field';
+import { CharCount, FieldErrors, FormErrors, showsCount, SubmitButton } from '../components/Field';
 import { Pager } from '../components/Pager';
-import { TodoItem } from '../components/TodoItem';
-import { required, useForm } from '../components/useForm';
+import { DESCRIPTION_MAX, TITLE_MAX, TodoItem } from '../components/TodoItem';
+import { required, useForm, type FieldBinding } from '../components/useForm';
 import { useDebounced } from '../hooks/useDebounced';
 import { draftKey, readDraft, writeDraft } from '../hooks/useDraft';
+import { useRemovalFocus } from '../hooks/useRemovalFocus';
 
 const PAGE_SIZE = 20;
 type Filter = 'all' | 'active' | 'done';
 const COMPLETED: Record<Filter, boolean | undefined> = { all: undefined, active: false, done: true };
 const EMPTY_TODO = { title: '', description: '' };
+/** The new todo's title field: where the focus goes when the last todo of the list is removed. */
+const NEW_TODO_ID = 'new-todo-title';
 
 function NewTodoForm({ storageKey }: { storageKey: string }) {
   const create = useCreateTodo();
@@ -27,44 +30,68 @@ function NewTodoForm({ storageKey }: { storageKey: string }) {
 
   const onSubmit = form.onSubmit(async (v) => {
     await create.mutateAsync({ title: v.title.trim(), description: v.description.trim() });
-    form.reset(EMPTY_TODO);
+    form.reset(EMPTY_TODO, v); // the next todo, typed while this one was saved, stays
   });
 
-  const title = form.field('title');
-  const description = form.field('description');
   return (
     <form className="card new-todo" onSubmit={onSubmit} noValidate>
       <div className="row">
-        <input
-          aria-label="New todo"
+        <InlineField
+          id={NEW_TODO_ID}
+          label="New todo"
           placeholder="What needs doing?"
-          maxLength={200}
-          name={title.name}
-          value={title.value}
-          onChange={title.onChange}
-          aria-invalid={title.errors.length > 0 ? true : undefined}
-          aria-describedby={title.errors.length ? 'new-todo-errors' : undefined}
+          maxLength={TITLE_MAX}
+          binding={form.field('title')}
         />
-        <input
-          aria-label="New todo description"
+        <InlineField
+          id="new-todo-description"
+          label="New todo description"
           placeholder="Details (optional)"
-          name={description.name}
-          value={description.value}
-          onChange={description.onChange}
+          maxLength={DESCRIPTION_MAX}
+          binding={form.field('description')}
         />
-        <button type="submit" className="btn btn-primary" disabled={form.pending}>
-          Add
-        </button>
+        <SubmitButton pending={form.pending} label="Add" pendingLabel="Adding…" className="btn btn-primary" />
       </div>
-      {title.errors.length > 0 && (
-        <ul id="new-todo-errors" className="field-errors">
-          {title.errors.map((m) => (
-            <li key={m}>{m}</li>
-          ))}
-        </ul>
-      )}
       <FormErrors messages={form.general} />
     </form>
+  );
+}
+
+/** An input of the one-line new-todo form: named by `aria-label`, its counter and messages under it. */
+function InlineField({
+  id,
+  label,
+  placeholder,
+  maxLength,
+  binding,
+}: {
+  id: string;
+  label: string;
+  placeholder: string;
+  maxLength: number;
+  binding: FieldBinding;
+}) {
+  const { errors, ...bound } = binding;
+  const describedBy = [
+    showsCount(bound.value.length, maxLength) ? `${id}-count` : '',
+    errors.length ? `${id}-errors` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return (
+    <div className="inline-field">
+      <input
+        id={id}
+        aria-label={label}
+        placeholder={placeholder}
+        maxLength={maxLength}
+        {...bound}
+        aria-invalid={errors.length > 0 ? true : undefined}
+        aria-describedby={describedBy || undefined}
+      />
+      <CharCount id={`${id}-count`} length={bound.value.length} max={maxLength} />
+      <FieldErrors id={`${id}-errors`} messages={errors} />
+    </div>
   );
 }
 
@@ -97,9 +124,14 @@ export function TodosPage() {
 
   const data = todos.data;
   const storageKey = draftKey('todo', userId);
+  const ids = useMemo(() => data?.results.map((todo) => todo.id), [data]);
+  const focusProps = useRemovalFocus(ids, JSON.stringify([filter, debouncedSearch, ordering, page]), () =>
+    document.getElementById(NEW_TODO_ID)?.focus(),
+  );
+  const completedFilter = COMPLETED[filter];
   return (
     <main className="page">
-      <h1>Your todos</h1>
+      <h1 tabIndex={-1}>Your todos</h1>
       <NewTodoForm key={storageKey} storageKey={storageKey} />
       <div className="toolbar">
         <div className="tabs" role="group" aria-label="Filter">
@@ -150,7 +182,12 @@ export function TodosPage() {
       {data && data.results.length > 0 && (
         <ul className={`todos${todos.isPlaceholderData ? ' stale' : ''}`} aria-label="Todos">
           {data.results.map((todo) => (
-            <TodoItem key={todo.id} todo={todo} />
+            <TodoItem
+              key={todo.id}
+              todo={todo}
+              {...focusProps(todo.id)}
+              listShows={(completed) => completedFilter === undefined || completedFilter === completed}
+            />
           ))}
         </ul>
       )}

@@ -107,7 +107,7 @@ describe('the reset link', () => {
     type('New password', 'a-brand-new-password');
     type('Confirm new password', 'a-brand-new-password');
     fireEvent.click(screen.getByRole('button', { name: 'Set password' }));
-    await screen.findByRole('heading', { name: 'Log in' });
+    await screen.findByRole('heading', { name: 'Sign in' });
     expect(JSON.parse(api.calls[0]?.body ?? '')).toEqual({
       uid: 'MQ',
       token: 'abc-1',
@@ -188,7 +188,7 @@ describe('set a new password', () => {
     const api = installFetch(() => jsonResponse(204));
     open();
     submit('a-brand-new-password');
-    await screen.findByRole('heading', { name: 'Log in' });
+    await screen.findByRole('heading', { name: 'Sign in' });
     expect(screen.getByTestId('sign-out-notice').textContent).toMatch(/password was changed/);
     expect(window.location.hash).toBe('#/login');
     expect(JSON.parse(api.calls[0]?.body ?? '')).toEqual({
@@ -203,7 +203,7 @@ describe('set a new password', () => {
     installFetch(() => jsonResponse(204));
     open();
     submit('a-brand-new-password');
-    await screen.findByRole('heading', { name: 'Log in' });
+    await screen.findByRole('heading', { name: 'Sign in' });
     expect(localStorage.getItem('auth.tokens')).toBeNull();
     expect(screen.getByTestId('sign-out-notice').textContent).toMatch(/password was changed/);
   });

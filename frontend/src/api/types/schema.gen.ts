@@ -1761,3 +1761,113 @@ export interface operations {
         };
     };
 }
+
+/** Length limits of the fields of each schema (`minLength`, `maxLength`), from the same schema. */
+export const fieldLimits = {
+    "LoginRequest": {
+        "email": {
+            "minLength": 1,
+            "maxLength": 254
+        },
+        "password": {
+            "minLength": 1,
+            "maxLength": 128
+        },
+        "device_name": {
+            "maxLength": 100
+        }
+    },
+    "PasswordChangeRequest": {
+        "current_password": {
+            "minLength": 1,
+            "maxLength": 128
+        },
+        "new_password": {
+            "minLength": 1,
+            "maxLength": 128
+        }
+    },
+    "PasswordResetConfirmRequest": {
+        "uid": {
+            "minLength": 1,
+            "maxLength": 64
+        },
+        "token": {
+            "minLength": 1,
+            "maxLength": 128
+        },
+        "new_password": {
+            "minLength": 1,
+            "maxLength": 128
+        }
+    },
+    "PasswordResetRequestRequest": {
+        "email": {
+            "minLength": 1,
+            "maxLength": 254
+        }
+    },
+    "PatchedSessionRenameRequest": {
+        "device_name": {
+            "minLength": 1,
+            "maxLength": 100
+        }
+    },
+    "PatchedTodoRequest": {
+        "title": {
+            "minLength": 1,
+            "maxLength": 200
+        },
+        "description": {
+            "maxLength": 5000
+        }
+    },
+    "PatchedUserProfileUpdateRequest": {
+        "first_name": {
+            "maxLength": 150
+        },
+        "last_name": {
+            "maxLength": 150
+        }
+    },
+    "RegisterRequest": {
+        "email": {
+            "minLength": 1,
+            "maxLength": 254
+        },
+        "password": {
+            "minLength": 1,
+            "maxLength": 128
+        },
+        "device_name": {
+            "maxLength": 100
+        },
+        "first_name": {
+            "maxLength": 150
+        },
+        "last_name": {
+            "maxLength": 150
+        }
+    },
+    "Todo": {
+        "title": {
+            "maxLength": 200
+        },
+        "description": {
+            "maxLength": 5000
+        }
+    },
+    "TodoRequest": {
+        "title": {
+            "minLength": 1,
+            "maxLength": 200
+        },
+        "description": {
+            "maxLength": 5000
+        }
+    }
+} as const satisfies {
+    [S in keyof components["schemas"]]?: {
+        [F in keyof components["schemas"][S]]?: { readonly minLength?: number; readonly maxLength?: number };
+    };
+};
