@@ -9,6 +9,7 @@ import os
 import pwd
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -17,7 +18,8 @@ from pathlib import Path
 from testing.servers import HOST, free_port
 
 
-def _wait(predicate, timeout, what):
+def wait_until(predicate, timeout, what):
+    """Return once ``predicate()`` is true; raise RuntimeError if it is not within ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -62,7 +64,7 @@ class RedisServer:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )  # fmt: skip
-        _wait(self._answers, 10, "redis-server start")
+        wait_until(self._answers, 10, "redis-server start")
         return self
 
     def _answers(self):
@@ -94,6 +96,71 @@ class RedisServer:
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.process.pid, signal.SIGCONT)
         self.kill()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class TcpProxy:
+    """HAProxy in front of a service: one process's path to it, to freeze or cut while others' stay up.
+
+    A process pointed at ``url`` reaches the service at ``target_port`` through the proxy; frozen
+    (SIGSTOP), the proxy accepts connections in the kernel but passes nothing on, as a hung
+    network path does; killed, it refuses them. The service itself, and every process that talks
+    to it directly, carries on.
+    """
+
+    def __init__(self, directory: Path, target_port: int):
+        self.binary = shutil.which("haproxy")
+        if self.binary is None:
+            raise RuntimeError("haproxy is not installed (apt-get install haproxy)")
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.target_port = target_port
+        self.process = None
+
+    def url(self, scheme="redis", path="/0") -> str:
+        return f"{scheme}://{HOST}:{self.port}{path}"
+
+    def start(self):
+        config = self.directory / "haproxy.cfg"
+        config.write_text(
+            "defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 1h\n  timeout server 1h\n"
+            f"listen service\n  bind {HOST}:{self.port}\n  server target {HOST}:{self.target_port}\n"
+        )
+        self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
+            [self.binary, "-db", "-f", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        wait_until(self._listens, 10, "haproxy start")
+        return self
+
+    def _listens(self):
+        try:
+            with socket.create_connection((HOST, self.port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def freeze(self):
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def thaw(self):
+        os.kill(self.process.pid, signal.SIGCONT)
+
+    def stop(self):
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.process.pid, signal.SIGCONT)
+        self.process.kill()
+        self.process.wait(timeout=10)
 
     def __enter__(self):
         return self.start()
