@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts import dpop_replay
 from accounts.models import DPoPProofUse
 from accounts.tests.dpop_helpers import ClientKey, login_bound
+from accounts.tests.helpers import breaker_allows, trip_the_breaker
 from common import failsafe
 from testing.faults import wait_until
 
@@ -44,11 +45,6 @@ def past_the_loss_window(redis):
         10,
         "redis-server up past the loss window",
     )
-
-
-def breaker_allows():
-    """Return once this process's breaker lets a call through to Redis again."""
-    wait_until(failsafe.breaker.allows, 10, "the breaker to allow a call")
 
 
 @pytest.fixture
@@ -140,18 +136,6 @@ def test_a_frozen_redis_costs_at_most_one_timeout(redis, bound, api_client):
 
 
 # --- One proof through Redis faults: refused once the database has it, twice at most in all --
-
-
-def trip_the_breaker(redis, fault):
-    """Make Redis fail (``killed`` or ``frozen``) and open this process's breaker on it.
-
-    The breaker is opened by a call of its own, so that the proof the test uses next never
-    reaches Redis: a write sent to a frozen server would wait in its socket buffer and land when
-    it thaws, and the outage would not be one for that proof.
-    """
-    {"killed": redis.kill, "frozen": redis.freeze}[fault]()
-    assert failsafe.call(failsafe.redis_client(redis.url).ping) is failsafe.UNAVAILABLE
-    assert failsafe.breaker.is_open
 
 
 @pytest.fixture
