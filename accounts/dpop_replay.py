@@ -1,36 +1,34 @@
-"""One use per DPoP proof, twice at most through any Redis fault.
+"""One use per DPoP proof; twice at most, in all, through any outage, restart or restore of Redis.
 
-A proof's ``jti`` is recorded per key for as long as the proof could pass the ``iat`` check. Two
-stores hold records, and every check consults both whenever it can:
+A proof's ``jti`` is recorded per key (a SHA-256 digest of both) for as long as the proof could
+pass the ``iat`` check, in two stores, and a check consults both whenever it can:
 
-* **Redis, when it answers** (one round trip): a script sets ``dpop:jti:<digest>`` if absent,
-  with the proof's remaining lifetime as expiry, and returns, beside "new" or "seen", how long
-  this Redis has been running.
-* **The database** (``DPoPProofUse``, the digest as primary key): written when Redis is unset,
-  failing or behind this process's open breaker (``common.failsafe``), and written too while Redis
-  has been up for less than ``DPOP_REPLAY_LOSS_WINDOW_SECONDS`` (two minutes: it was restarted or
-  restored from a snapshot, and may have lost records of proofs that are still valid: a proof
-  used at ``t`` has ``iat <= t + 60 s`` and passes the check until ``iat + 60 s`` at the latest). Otherwise, when Redis says
-  "new", one primary-key read: a proof recorded there by a process that could not reach Redis
-  is refused here too, by every process, whether or not it ever saw the outage.
+* **Redis, when this process reaches it.** One round trip: a script sets ``dpop:jti:<digest>`` if
+  absent, expiring with the proof, and returns "new" or "seen" with the uptime of Redis. "Seen":
+  refused. "New", from a Redis up for ``DPOP_REPLAY_LOSS_WINDOW_SECONDS`` (130 s) or more: one
+  primary-key read of the database, and refused if a process that could not reach Redis recorded
+  the proof there. Every process does this read, so none needs to have seen that outage.
+* **The database** (``DPoPProofUse``), written (one upsert) when this process cannot use Redis
+  (unset, failing, or its breaker open: ``common.failsafe``), and also when Redis says "new" but
+  has been up for less than the loss window: it restarted or was restored from a snapshot, and
+  may have lost records of proofs still valid (a proof used at ``t`` passes the ``iat`` check
+  until ``t + 120 s`` at the latest). The primary key admits one use; rows outlive their proofs.
 
-The bound: a proof is accepted at most twice in all, and twice only when Redis was in the way.
+The bound: a proof is accepted at most twice in all, and the second time only if Redis was in
+the way. It can be accepted (1) through Redis past the loss window, when neither store knew it,
+which happens once: Redis loses a record only by restarting (detectably: the uptime starts
+again), and the proof has lapsed when the window after that ends; and (2) by the upsert that
+creates its row, once. So a proof recorded in the database is refused by every process from then
+on; one recorded in Redis is accepted once more by a process that cannot reach Redis, or after
+Redis restarted or came back from a snapshot, however often. A second use needs the proof itself,
+within its 60 s, and repeats the same method on the same URL (with the same access token).
 
-* Accepted through Redis outside the loss window: only if Redis had no record and the database
-  had none. Redis keeps that record until it loses data, which it can only do (detectably) by
-  restarting, and a restart opens the loss window. So this happens at most once.
-* Accepted through the database (Redis unavailable here, or in the loss window): only by the
-  INSERT that creates the row, whose primary key allows one, and the row outlives the proof.
-* So: once through Redis before Redis lost the record (or before the database had it), plus at
-  most once through the database. The second use needs the proof itself, within its 60 s, and can
-  only repeat the same method on the same URL (with the same access token).
-
-What the uptime cannot see counts as a restart it missed: a record evicted (``maxmemory`` with an
+What the uptime cannot see is a loss it does not count: a record evicted (``maxmemory`` with an
 eviction policy), ``FLUSHDB``, a failover to a replica that had not received it. Each can allow
-one more use of the proofs it lost; run the replay record's Redis with ``noeviction``.
+one more use of the proofs it lost: give the replay record a Redis with ``noeviction``.
 
-Why this design and what it costs a request: ``docs/dpop.md`` ("The replay record"), measured
-by ``bench/dpop_replay.py``.
+Why this design, what the others cost and what it costs a request: ``docs/dpop.md`` ("The
+replay record"), measured by ``bench/dpop_replay.py``.
 """
 
 import hashlib

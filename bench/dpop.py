@@ -27,11 +27,11 @@ def main(argv=None):
     command_line(run, __doc__, argv)
 
 
-def command_line(run, doc, argv, *, reps=5):
+def command_line(run, doc, argv, *, reps=5, n=300):
     """Parse ``--reps`` and ``-n``, set Django up, and print what ``run(args)`` returns as JSON."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--reps", type=int, default=reps)
-    parser.add_argument("-n", type=int, default=300)
+    parser.add_argument("-n", type=int, default=n)
     args = parser.parse_args(argv)
     setup_django()
     print(json.dumps(run(args), indent=1))
