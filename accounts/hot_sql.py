@@ -29,7 +29,7 @@ def _connection(model: type[Model], *, write: bool) -> BaseDatabaseWrapper:
 def _cursor(connection: BaseDatabaseWrapper):
     """Return a cursor whose statements the server prepares, where the backend offers one.
 
-    On PostgreSQL (common/db/postgresql) the two statements here are then parsed and planned
+    On PostgreSQL (common/db/postgresql) the statements here are then parsed and planned
     once per connection; other backends give their usual cursor.
     """
     prepared = getattr(connection, "prepared_cursor", None)
