@@ -9,9 +9,12 @@ NPM := $(shell command -v npm 2>/dev/null)
 
 .PHONY: help run test test-python test-web lint format install migrate web coverage
 
-## help: list the targets
+# `make help` lists each target that a "## " comment (one line or more) stands right above.
+## list the targets and what they do
 help:
-	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  make /'
+	@awk '/^## / { text = text (text ? " " : "") substr($$0, 4); next } \
+		/^[a-z][a-z0-9_-]*:/ && text { sub(/:.*/, ""); printf "  make %-12s %s\n", $$0, text } \
+		{ text = "" }' $(MAKEFILE_LIST)
 
 # Runtime and development requirements alike: the tests and the linters need the second file.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -20,19 +23,19 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## install: create .venv with the runtime and development requirements
+## create .venv with the runtime and development requirements
 install: $(VENV)/.installed
 
 frontend/node_modules/.installed: frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-## migrate: apply the migrations and create the database cache table (quietly when they exist)
+## apply the migrations and create the database cache table (quietly when they exist)
 migrate: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable --verbosity 0
 
-## web: build the web client into frontend/dist (served by Django at /), when npm is present
+## build the web client into frontend/dist (served by Django at /), when npm is present
 web:
 ifdef NPM
 	$(MAKE) frontend/node_modules/.installed
@@ -41,17 +44,21 @@ else
 	@echo "npm not found: the web client is not built (the API works without it)."
 endif
 
-## run: install, migrate and serve the app on SQLite at http://127.0.0.1:8000 (PORT=8001 for another port)
+## install, migrate and serve the app on SQLite at http://127.0.0.1:8000 with gunicorn (gunicorn.conf.py),
+## restarting on code changes; PORT=8001 for another port, HOST=0.0.0.0 beyond this machine (with its
+## address in DJANGO_ALLOWED_HOSTS)
 run: migrate web
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/gunicorn --config gunicorn.conf.py --reload --access-logfile -
 
-## test: the backend suite, then the web client's type check, linters, unit tests, generated-types
+## the backend suite, then the web client's type check, linters, unit tests, generated-types
 ## check and browser tests (Playwright, with the axe accessibility scan)
 test: test-python test-web
 
+## the backend suite only (pytest)
 test-python: install
 	$(PY) -m pytest
 
+## the web client's checks and tests only
 test-web:
 ifdef NPM
 	$(MAKE) frontend/node_modules/.installed install
@@ -68,17 +75,17 @@ else
 	@echo "*** Web client tests NOT run: npm not found (install Node 20). ***"
 endif
 
-## lint: ruff's linter and formatter, checking only
+## ruff's linter and formatter, checking only
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-## format: let ruff fix and format the Python code
+## let ruff fix and format the Python code
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## coverage: the backend suite under coverage, servers started by the tests included; prints the report
+## the backend suite under coverage, servers started by the tests included; prints the report
 coverage: install
 	rm -f .coverage .coverage.*
 	$(VENV)/bin/coverage run -m pytest

@@ -2,12 +2,12 @@
 
 import pytest
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import PASSWORD, UserFactory
-from common import failsafe
+from common import db, failsafe, outages
 from testing.faults import RedisServer
 
 
@@ -18,6 +18,8 @@ def _fast_and_isolated(settings):
     # Mails go to the locmem outbox at once (pytest-django's backend), not from a thread later.
     settings.EMAIL_SEND_IN_BACKGROUND = False
     failsafe.breaker.reset()
+    outages.database.reset()
+    outages.statements_cancelled.reset()
     cache.clear()
     yield
     cache.clear()
@@ -105,3 +107,31 @@ def auth_client(user, login):
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
     client.tokens = tokens
     return client
+
+
+@pytest.fixture
+def behind_proxies(settings):
+    """Return a function that sets what ``NUM_PROXIES=n`` sets in config/settings.py (DRF's copy too)."""
+
+    def apply(n: int) -> None:
+        settings.NUM_PROXIES = n
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": n}
+        settings.USE_X_FORWARDED_HOST = n > 0
+        settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if n else None
+
+    return apply
+
+
+@pytest.fixture
+def statements_bounded(settings):
+    """Bound this process's statements at 0.5 s as a server's are (common.db), on a connection opened afresh.
+
+    For PostgreSQL tests with ``django_db(transaction=True)``: the connection is closed.
+    """
+    settings.DB_STATEMENT_TIMEOUT_SECONDS = 0.5
+    settings.AUTH_THROTTLE_RATE = "none"
+    db.bound_requests()
+    connection.close()
+    yield settings.DB_STATEMENT_TIMEOUT_SECONDS
+    db._requests_bounded = False
+    connection.close()  # the next test's connection comes without the bound

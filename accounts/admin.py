@@ -6,12 +6,15 @@ shared session cache. Lists never count a whole table (see LargeTablePaginator) 
 load every user into a filter (see UserListFilter).
 """
 
+import json
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import F
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
@@ -40,6 +43,7 @@ from accounts.admin_lists import (
 )
 from accounts.forms import UserCreationForm, UserUpdateForm
 from accounts.models import DeviceSession, RevokeReason, SecurityEvent, User
+from common.client_text import show_unsafe
 from common.net import client_ip
 
 # The app list beside every page costs a list of sessions or events about a fifth of a 1280 px
@@ -101,8 +105,8 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
     fields = (
         "id",
         "user",
-        "device_name",
-        "user_agent",
+        "device_name_shown",
+        "user_agent_shown",
         "ip_address",
         "created_at",
         "last_used_at",
@@ -147,10 +151,20 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
         if session.device_name:
             return format_html(
                 '<span title="{}">{}</span>',
-                session.user_agent or session.device_name,
-                Truncator(session.device_name).chars(28),
+                show_unsafe(session.user_agent or session.device_name),
+                Truncator(show_unsafe(session.device_name)).chars(28),
             )
         return truncated(session.user_agent, 28)
+
+    # The page shows what the client sent with its control and bidi characters as escapes.
+
+    @admin.display(description="device name")
+    def device_name_shown(self, session):
+        return show_unsafe(session.device_name)
+
+    @admin.display(description="user agent")
+    def user_agent_shown(self, session):
+        return show_unsafe(session.user_agent)
 
     @admin.display(description="last used", ordering="last_used_at")
     def last_used(self, session):
@@ -270,29 +284,30 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
                 action_data=action_hidden_fields(request),
                 question=f"{count} live session(s) will be revoked: their devices are logged out at once.",
             )
-        with services.acting_as(request.user, "admin"):
+
+        def revoke():
             if request.POST.get("select_across") == "1":
                 # "Select all N": whatever the filters match, revoked in one UPDATE.
-                count = services.sessions_revoke_matching(
+                return services.sessions_revoke_matching(
                     queryset=queryset,
                     reason=RevokeReason.ADMIN,
                     ip_address=client_ip(request),
                     criterion="admin_filter",
                     filters=request.GET.urlencode(),
                 )
-            else:
-                # The ticked rows, as Django already narrowed the queryset to them. A session
-                # never changes hands, so its users are known before the UPDATE.
-                rows = list(queryset.values_list("pk", "user_id"))
-                count = services.sessions_revoke_matching(
-                    queryset=DeviceSession.objects.filter(pk__in=[pk for pk, _ in rows]),
-                    users=[user_id for _, user_id in rows],
-                    reason=RevokeReason.ADMIN,
-                    ip_address=client_ip(request),
-                    criterion="selected",
-                    session_ids=[str(pk) for pk, _ in rows],
-                )
-        self.message_user(request, f"Revoked {count} session(s).", messages.SUCCESS)
+            # The ticked rows, as Django already narrowed the queryset to them. A session
+            # never changes hands, so its users are known before the UPDATE.
+            rows = list(queryset.values_list("pk", "user_id"))
+            return services.sessions_revoke_matching(
+                queryset=DeviceSession.objects.filter(pk__in=[pk for pk, _ in rows]),
+                users=[user_id for _, user_id in rows],
+                reason=RevokeReason.ADMIN,
+                ip_address=client_ip(request),
+                criterion="selected",
+                session_ids=[str(pk) for pk, _ in rows],
+            )
+
+        self.revoke_in_bulk(request, revoke)
 
 
 # --- Users ----------------------------------------------------------------------------------
@@ -313,7 +328,7 @@ class DeviceSessionInline(admin.TabularInline):
     model = DeviceSession
     formset = RecentSessionsFormSet
     verbose_name_plural = f"live sessions (the {RecentSessionsFormSet.max_shown} most recent)"
-    fields = ("device_name", "ip_address", "created_at", "last_used_at", "expires_at", "revoke")
+    fields = ("device", "ip_address", "created_at", "last_used_at", "expires_at", "revoke")
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -322,6 +337,10 @@ class DeviceSessionInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return DeviceSession.objects.live(timezone.now()).order_by("-created_at")
+
+    @admin.display(description="device name")
+    def device(self, session):
+        return truncated(session.device_name, 40)
 
     @admin.display(description="revoke")
     def revoke(self, session):
@@ -346,7 +365,7 @@ class UserAdmin(SessionRevokeActionsMixin, ScalableListMixin, DjangoUserAdmin):
     form = UserUpdateForm
     add_form = UserCreationForm
     ordering = ("email",)
-    list_display = ("email", "first_name", "last_name", "is_staff", "is_active")
+    list_display = ("email", "first_name_shown", "last_name_shown", "is_staff", "is_active")
     list_filter = ("is_staff", "is_superuser", "is_active")
     search_fields = ("email", "first_name", "last_name")
     list_per_page = 100
@@ -367,6 +386,16 @@ class UserAdmin(SessionRevokeActionsMixin, ScalableListMixin, DjangoUserAdmin):
     def get_search_results(self, request, queryset, search_term):
         # Users are far fewer than sessions: Django's own search is fine here.
         return admin.ModelAdmin.get_search_results(self, request, queryset, search_term)
+
+    # Names a user chose: cut (a long one would widen the list) with the escapes of ``truncated``.
+
+    @admin.display(description="first name", ordering="first_name")
+    def first_name_shown(self, user):
+        return truncated(user.first_name, 40)
+
+    @admin.display(description="last name", ordering="last_name")
+    def last_name_shown(self, user):
+        return truncated(user.last_name, 40)
 
     @admin.display(description="all sessions")
     def sessions_links(self, user):
@@ -396,14 +425,15 @@ class UserAdmin(SessionRevokeActionsMixin, ScalableListMixin, DjangoUserAdmin):
                 question=f"{count} live session(s) of {queryset.count()} user(s) will be revoked: "
                 "those users are logged out everywhere at once.",
             )
-        with services.acting_as(request.user, "admin"):
-            count = services.sessions_revoke_of_users(
+        self.revoke_in_bulk(
+            request,
+            lambda: services.sessions_revoke_of_users(
                 user_ids=queryset.values_list("pk", flat=True),
                 reason=RevokeReason.ADMIN,
                 ip_address=client_ip(request),
                 criterion="admin_users",
-            )
-        self.message_user(request, f"Revoked {count} session(s).", messages.SUCCESS)
+            ),
+        )
 
     # Saving a new password or unticking "active" revokes the user's sessions (the
     # post_save receiver does it): attribute those revocations to the admin.
@@ -456,13 +486,18 @@ class SecurityEventAdmin(ScalableListMixin, admin.ModelAdmin):
         "ip_address",
         "actor",
         "source",
-        "detail",
+        "detail_shown",
     )
     readonly_fields = fields
 
     @admin.display(description="when", ordering="created_at")
     def created(self, event):
         return compact_date(event.created_at)
+
+    @admin.display(description="detail")
+    def detail_shown(self, event):
+        """The detail as JSON, with what a client chose in it (a device name, a typed email) inert."""
+        return show_unsafe(json.dumps(event.detail, ensure_ascii=False, cls=DjangoJSONEncoder))
 
     @admin.display(description="session")
     def session(self, event):

@@ -3,16 +3,18 @@
 accounts/admin.py holds the ModelAdmin classes; this module the pieces they share.
 """
 
+import contextlib
 import ipaddress
 import json
 import re
 import uuid
+from collections.abc import Callable
 from functools import cached_property
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.paginator import Paginator
-from django.db import OperationalError, connections, transaction
+from django.db import OperationalError, connections
 from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -20,8 +22,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from accounts import selectors
+from accounts import selectors, services
 from accounts.models import DeviceSession, RevokeReason, SessionState, User
+from common import db
+from common.client_text import show_unsafe
 
 # --- Lists at scale -------------------------------------------------------------------------
 
@@ -50,28 +54,17 @@ class LargeTablePaginator(Paginator):
             estimate = self._table_estimate(connection, queryset.model._meta.db_table)
             if estimate > self.exact_count_limit:
                 return estimate
-        capped = self._capped_count(connection, queryset)
+        capped = self._capped_count(queryset)
         if capped is not None and capped <= self.exact_count_limit:
             return capped
         return max(capped or 0, self._planner_estimate(connection, queryset))
 
-    def _capped_count(self, connection, queryset):
+    def _capped_count(self, queryset):
         """Count up to the limit within count_timeout_ms; return None when out of time."""
         try:
-            with transaction.atomic(using=queryset.db):
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT current_setting('statement_timeout'), "
-                        "set_config('statement_timeout', %s, true)",
-                        [str(self.count_timeout_ms)],
-                    )
-                    previous = cursor.fetchone()[0]
+            with db.statement_timeout(self.count_timeout_ms / 1000, using=queryset.db):
                 # Only the keys: no annotation (an epoch looked up per row) is worth counting.
-                count = queryset.order_by().values("pk")[: self.exact_count_limit + 1].count()
-                # SET LOCAL lasts until the outer transaction ends, if there is one.
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
-                return count
+                return queryset.order_by().values("pk")[: self.exact_count_limit + 1].count()
         except OperationalError:  # canceled by the timeout; the savepoint undid the setting
             return None
 
@@ -199,9 +192,14 @@ def compact_date(value):
 
 
 def truncated(text, length):
-    """``text`` cut to ``length`` characters with an ellipsis, the whole of it on hover."""
+    """``text`` cut to ``length`` characters with an ellipsis, the whole of it on hover.
+
+    Control, line-separator and bidi characters show as escapes (common.client_text): a cell
+    holds text a client chose, which must not reorder or break what the admin reads.
+    """
     if not text:
         return "-"
+    text = show_unsafe(text)
     short = Truncator(text).chars(length)
     if short == text:
         return text
@@ -292,11 +290,35 @@ def session_state(session, now=None):
 
 
 class SessionRevokeActionsMixin:
-    """The permission to revoke: the permission to change sessions."""
+    """The permission to revoke (the permission to change sessions), and the bulk revocations' own time bound."""
 
     def has_revoke_permission(self, request):
         opts = DeviceSession._meta
         return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+    def revoke_in_bulk(self, request, revoke: Callable[[], int]) -> None:
+        """Run ``revoke()`` (it returns how many it revoked) as the admin, and tell them the outcome.
+
+        One UPDATE of every selected session may outlast a request's DB_STATEMENT_TIMEOUT_SECONDS;
+        it gets DB_ADMIN_STATEMENT_TIMEOUT_SECONDS instead. Past that it is undone, all of it,
+        and the admin is told so, rather than shown an error page.
+        """
+        seconds = db.admin_bulk_timeout_seconds()
+        bound = contextlib.nullcontext() if seconds is None else db.statement_timeout(seconds)
+        try:
+            with services.acting_as(request.user, "admin"), bound:
+                count = revoke()
+        except OperationalError as exc:
+            if seconds is None or not db.statement_cancelled(exc):
+                raise  # an outage, or a bound not ours: the 503 of common.middleware
+            self.message_user(
+                request,
+                f"Revoking took longer than {seconds:g} s and was undone: no session was revoked. "
+                "`manage.py revoke_sessions` revokes any number of sessions with no time limit.",
+                messages.ERROR,
+            )
+            return
+        self.message_user(request, f"Revoked {count} session(s).", messages.SUCCESS)
 
 
 class EventSourceFilter(admin.SimpleListFilter):

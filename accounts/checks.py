@@ -1,10 +1,27 @@
-"""System checks (``manage.py check``, and runserver's start) for the signing keys."""
+"""System checks (``manage.py check``, and runserver's start) for the signing keys and the mail.
 
+The mail checks tagged ``deploy`` run with ``manage.py check --deploy`` only, and only report
+with ``DJANGO_DEBUG=false``: a development server mails to its console and links to itself.
+"""
+
+from email.utils import parseaddr
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from accounts.keyring import KeyConfig, KeyringError, load_keyring
+from accounts.notifications import CONSOLE_BACKEND
+
+# Mail backends that never hand a mail to anyone outside the server process.
+UNDELIVERED_MAIL_BACKENDS = {
+    CONSOLE_BACKEND: "printed on the server's standard output",
+    "django.core.mail.backends.locmem.EmailBackend": "kept in the process's memory",
+    "django.core.mail.backends.dummy.EmailBackend": "thrown away",
+}
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+MAIL_HINT = "See docs/account-protection.md, 'Mail'."
 
 
 @register(Tags.security)
@@ -22,3 +39,82 @@ def signing_keys_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
             )
         ]
     return [Warning(message, id="accounts.W001") for message in keyring.warnings]
+
+
+@register(Tags.security)
+def password_reset_url_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Report a PASSWORD_RESET_URL that a mail cannot link to: not an absolute http(s) URL."""
+    url = settings.PASSWORD_RESET_URL
+    if not url:
+        return []
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        return []
+    return [
+        Error(
+            f"PASSWORD_RESET_URL {url!r} is not an absolute http(s) URL, so a mailed reset link cannot open it.",
+            hint="Set it to the full address of the reset page, e.g. https://app.example.com/#/reset-password, "
+            "or unset it to link to the web client at the origin the reset request came to.",
+            id="accounts.E002",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def production_mail_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Report, with DEBUG off, mail settings that leave users without mail or with links that lead nowhere."""
+    if settings.DEBUG:
+        return []
+    messages: list[CheckMessage] = []
+    url = settings.PASSWORD_RESET_URL
+    if not url:
+        messages.append(
+            Error(
+                "PASSWORD_RESET_URL is unset: reset links point at whatever host the reset request named.",
+                hint="Set PASSWORD_RESET_URL to the public address of the reset page, e.g. "
+                "https://app.example.com/#/reset-password for the web client.",
+                id="accounts.E003",
+            )
+        )
+    else:
+        parts = urlsplit(url)
+        if parts.hostname in LOOPBACK_HOSTS:
+            messages.append(
+                Error(
+                    f"PASSWORD_RESET_URL {url!r} names this machine: a link in a user's mail cannot reach it.",
+                    hint="Set PASSWORD_RESET_URL to the public address of the reset page.",
+                    id="accounts.E004",
+                )
+            )
+        elif parts.scheme == "http":
+            messages.append(
+                Warning(
+                    f"PASSWORD_RESET_URL {url!r} is plain http: the page that reads the reset token "
+                    "can be altered on its way to the user.",
+                    hint="Serve the reset page over https.",
+                    id="accounts.W002",
+                )
+            )
+    fate = UNDELIVERED_MAIL_BACKENDS.get(settings.EMAIL_BACKEND)
+    if fate is not None:
+        messages.append(
+            Error(
+                f"Mail is {fate} ({settings.EMAIL_BACKEND}): no user gets a reset link, nor a warning "
+                "of token reuse or of a new device.",
+                hint="Set EMAIL_URL to your mail server, e.g. smtp+tls://user:password@smtp.example.com:587. "
+                + MAIL_HINT,
+                id="accounts.E005",
+            )
+        )
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2].lower()
+    if domain == "localhost" or domain.endswith(".localhost") or "." not in domain:
+        messages.append(
+            Error(
+                f"DEFAULT_FROM_EMAIL {settings.DEFAULT_FROM_EMAIL!r} is not an address of a public domain: "
+                "mail servers reject or file as spam what it sends.",
+                hint="Set DEFAULT_FROM_EMAIL to an address of your domain, e.g. no-reply@example.com. "
+                + MAIL_HINT,
+                id="accounts.E006",
+            )
+        )
+    return messages

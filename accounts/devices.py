@@ -1,6 +1,9 @@
-"""A readable device name from a User-Agent, for clients that send none of their own."""
+"""Device names: a readable one made from a User-Agent for clients that send none, and the rule every name keeps."""
 
 import re
+
+from accounts.models import DEVICE_NAME_MAX_LENGTH
+from common.client_text import strip_unsafe
 
 # First match wins, so more specific names come before the ones they contain
 # (Edge and Opera announce themselves as Chrome too; Chrome as Safari).
@@ -25,12 +28,24 @@ _SYSTEMS = [
 
 
 def device_name_from_user_agent(user_agent):
-    """Return e.g. "Firefox on Linux", or "Unknown device" when nothing is recognised."""
+    """Return e.g. "Firefox on Linux", or "Unknown device" when nothing is recognised.
+
+    Whatever the patterns come to match, the name keeps the rule of a name a client gives.
+    """
     browser = _first_match(_BROWSERS, user_agent)
     system = _first_match(_SYSTEMS, user_agent)
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or "Unknown device"
+        return device_name_clean(f"{browser} on {system}")
+    return device_name_clean(browser or system or "Unknown device")
+
+
+def device_name_clean(name):
+    """Return ``name`` without control, line-separator or bidi characters, cut to what a session keeps.
+
+    The API refuses such names (400); this is for names it does not check: those made here, a
+    caller other than the API, one copied from a session stored before the check.
+    """
+    return strip_unsafe(name)[:DEVICE_NAME_MAX_LENGTH]
 
 
 def _first_match(patterns, text):

@@ -27,6 +27,7 @@ import jwt
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.utils.translation import gettext_lazy as _
 from jwt.algorithms import get_default_algorithms
 from rest_framework import HTTP_HEADER_ENCODING
@@ -152,24 +153,19 @@ def _normalized_url(url: str) -> str | None:
     return f"{scheme}://{authority}{unquote(parts.path) or '/'}"
 
 
-def _forwarded_host(request) -> str | None:
-    """Return the host the outermost trusted proxy received, when ``NUM_PROXIES`` trusts any."""
-    proxies = settings.NUM_PROXIES
-    forwarded = request.META.get("HTTP_X_FORWARDED_HOST", "")
-    if proxies <= 0 or not forwarded:
-        return None
-    hosts = [host.strip() for host in forwarded.split(",")]
-    # As DRF picks the client's address from X-Forwarded-For: the entry the first trusted proxy wrote.
-    return hosts[-min(proxies, len(hosts))] or None
+def request_url(request) -> str | None:
+    """Return the URL of ``request`` as the client addressed it, normalised, or None when it has none.
 
-
-def request_url(request) -> str:
-    """Return the URL of ``request`` as the client addressed it, without query: what ``htu`` names.
-
-    The scheme honours ``SECURE_PROXY_SSL_HEADER`` (set when ``NUM_PROXIES`` > 0) and the host
-    the trusted proxy's ``X-Forwarded-Host``; the path includes any script prefix.
+    Django's scheme and validated host: behind ``NUM_PROXIES`` trusted proxies, those of the
+    outermost one's ``X-Forwarded-Proto`` and ``X-Forwarded-Host`` when Django accepts them
+    (``common.middleware.TrustedProxyMiddleware``). The path includes any script prefix. None
+    for a host Django refuses or a port out of range: such a request matches no ``htu``.
     """
-    return f"{request.scheme}://{_forwarded_host(request) or request.get_host()}{request.path}"
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return None
+    return _normalized_url(f"{request.scheme}://{host}{request.path}")
 
 
 def _refused(request, exc: DPoPFailed) -> DPoPFailed:
@@ -227,7 +223,14 @@ def _verify_proof(request, *, access_token: str | bytes | None, jkt: str | None)
         raise _invalid(_("jti must be a string of 1 to 256 characters"))
     if htm != request.method:
         raise _invalid(_("htm does not match the request's method"))
-    if not isinstance(htu, str) or _normalized_url(htu) != _normalized_url(request_url(request)):
+    htu_url = _normalized_url(htu) if isinstance(htu, str) else None
+    if htu_url is None:
+        raise _invalid(_("htu must be an absolute http or https URL"))
+    # Two URLs that cannot be read are not the same URL.
+    url = request_url(request)
+    if url is None:
+        raise _invalid(_("the request's own URL cannot be read"))
+    if htu_url != url:
         raise _invalid(_("htu does not match the request's URL"))
     max_age = settings.DPOP_PROOF_MAX_AGE_SECONDS
     now = time.time()

@@ -11,6 +11,8 @@ from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest, Lower
 from django.utils import timezone
 
+from common.client_text import show_unsafe
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -311,6 +313,10 @@ class Revocation(NamedTuple):
         return RevokeReason(self.reason).label if self.reason in RevokeReason.values else self.reason
 
 
+# What a device may call itself (API.md "Device names"); accounts.serializers.DeviceNameField checks it.
+DEVICE_NAME_MAX_LENGTH = 100
+
+
 class DeviceSession(models.Model):
     """One login on one device: the family of refresh tokens that rotation chains together.
 
@@ -325,7 +331,7 @@ class DeviceSession(models.Model):
     # sessions list shows it).
     id = models.UUIDField(primary_key=True, default=uuid6.uuid7, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="device_sessions")
-    device_name = models.CharField(max_length=100, blank=True)
+    device_name = models.CharField(max_length=DEVICE_NAME_MAX_LENGTH, blank=True)
     user_agent = models.CharField(max_length=512, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     refresh_jti = models.CharField(max_length=64)
@@ -374,7 +380,9 @@ class DeviceSession(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.device_name or 'session'} ({self.pk})"
+        # The admin puts this beside its own words (titles, confirmations): a bidi override or a
+        # line break stored in a name must show as an escape, not reorder or split the page.
+        return f"{show_unsafe(self.device_name) or 'session'} ({self.pk})"
 
     def refresh_from_db(self, *args, **kwargs):
         # The epoch looked up for the old row would otherwise outlive it.

@@ -7,7 +7,10 @@ default the sending happens on a short-lived thread, so that no response waits o
 server, and the time a password-reset request takes does not tell whether the account exists.
 
 The templates are ``accounts/email/<name>_subject.txt``, ``<name>.txt`` and ``<name>.html``;
-a deployer overrides any of them from a directory in ``TEMPLATE_DIRS``.
+a deployer overrides any of them from a directory in ``TEMPLATE_DIRS``. Text a client chose
+(a device name, a User-Agent) never goes in a subject, and in a body only through the
+``quoted`` filter (``{% load client_text %}``): in quotes, on a line of its own, labelled as the
+device's words, so that it cannot pass for ours.
 """
 
 import atexit
@@ -30,6 +33,8 @@ REUSE = "reuse"
 NEW_DEVICE = "new_device"
 PASSWORD_RESET = "password_reset"
 EXIT_WAIT_SECONDS = 5.0
+# Django's backend that prints each mail on the server's standard output (EMAIL_URL=consolemail://).
+CONSOLE_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # Threads still sending, so that tests (and a process about to exit) can wait for them.
 _sending: set[threading.Thread] = set()
@@ -40,7 +45,8 @@ def mail_render(*, name: str, user: User, context: Mapping[str, Any]) -> EmailMu
     """Return the mail ``name`` to ``user``, its plain-text body and HTML alternative rendered."""
     context = {"user": user, **context}
     subject = render_to_string(f"accounts/email/{name}_subject.txt", context)
-    # One line: a device name with a line break in it must not break the header.
+    # One line, whatever a deployer's template prints: a line break must not break the header.
+    # Ours print no text a client chose (API.md), only the bodies do, through ``|quoted``.
     subject = " ".join(subject.split())
     message = EmailMultiAlternatives(
         subject=subject,
@@ -50,6 +56,11 @@ def mail_render(*, name: str, user: User, context: Mapping[str, Any]) -> EmailMu
     )
     message.attach_alternative(render_to_string(f"accounts/email/{name}.html", context), "text/html")
     return message
+
+
+def console_mail_in_development() -> bool:
+    """Return whether this is a development server that prints mail instead of sending it."""
+    return settings.DEBUG and settings.EMAIL_BACKEND == CONSOLE_BACKEND
 
 
 def mail_after_commit(*, name: str, user: User, context: Mapping[str, Any]) -> None:

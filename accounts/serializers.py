@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from accounts import services
-from accounts.models import DeviceSession, User
+from accounts.models import DEVICE_NAME_MAX_LENGTH, DeviceSession, User
+from common.fields import OneLineCharField
 
 RESET_LINK_INVALID = "The reset link is invalid, used or expired."
 
@@ -24,12 +25,31 @@ def _validate_password(password, user, field=None):
     return password
 
 
+class DeviceNameField(OneLineCharField):
+    """A session's ``device_name`` as a request body gives it (API.md "Device names").
+
+    One line of at most 100 characters; a control character, a line separator or a
+    bidirectional override or isolate gets 400. The name lands in the user's security mails
+    and the admin, so it is only ever shown there as the device's own, quoted, words.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", DEVICE_NAME_MAX_LENGTH)
+        kwargs.setdefault(
+            "help_text",
+            "The device's name, as the sessions list shows it: one line of at most 100 characters, "
+            "without control characters (U+0000-U+001F, U+007F-U+009F), line separators (U+2028, "
+            "U+2029) or bidirectional formatting (U+202A-U+202E, U+2066-U+2069), which get 400.",
+        )
+        super().__init__(**kwargs)
+
+
 class RegisterSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
-    device_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    device_name = DeviceNameField(required=False, allow_blank=True)
+    first_name = OneLineCharField(max_length=150, required=False, allow_blank=True)
+    last_name = OneLineCharField(max_length=150, required=False, allow_blank=True)
 
     def validate_email(self, value):
         email = User.objects.normalize_email(value)
@@ -50,12 +70,19 @@ class RegisterSerializer(serializers.Serializer):
 class LoginSerializer(serializers.Serializer):
     email = serializers.CharField(max_length=254)
     password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
-    device_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    device_name = DeviceNameField(required=False, allow_blank=True)
 
 
 class PasswordChangeSerializer(serializers.Serializer):
     current_password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
     new_password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
+    device_name = DeviceNameField(
+        required=False,
+        allow_blank=True,
+        help_text="A new name for this device's new session; left out or blank, it keeps the current "
+        "session's. The same rule as at login: one line of at most 100 characters, no control or "
+        "bidirectional formatting character.",
+    )
 
     def validate_current_password(self, value):
         if not self.context["user"].check_password(value):
@@ -74,6 +101,10 @@ class PasswordResetAcceptedSerializer(serializers.Serializer):
     """The answer to a reset request: the same whether or not the address has an account."""
 
     detail = serializers.CharField()
+    console_mail = serializers.BooleanField(
+        help_text="True on a development server (`DJANGO_DEBUG` with console mail): no mail is sent, "
+        "it is printed where the server runs (the `make run` terminal). Depends on the configuration only."
+    )
 
 
 class PasswordResetConfirmSerializer(serializers.Serializer):
@@ -92,7 +123,7 @@ class PasswordResetConfirmSerializer(serializers.Serializer):
 class SessionRenameSerializer(serializers.Serializer):
     validated_whole = True  # for PATCH, but not partial: the OpenAPI schema keeps device_name required
 
-    device_name = serializers.CharField(min_length=1, max_length=100)
+    device_name = DeviceNameField(min_length=1)
 
 
 class TokenPairSerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -22,7 +23,7 @@ from django.utils.http import urlencode, urlsafe_base64_decode, urlsafe_base64_e
 from rest_framework_simplejwt.exceptions import TokenError
 
 from accounts import dpop, hot_sql, notifications, session_cache
-from accounts.devices import device_name_from_user_agent
+from accounts.devices import device_name_clean, device_name_from_user_agent
 from accounts.models import DeviceSession, RevocationEpoch, RevokeReason, SecurityEvent, SessionState, User
 from accounts.selectors import security_events_prunable, sessions_live_created_by, sessions_prunable
 from accounts.tokens import SessionAccessToken, SessionRefreshToken, new_refresh_expiry
@@ -50,6 +51,10 @@ class EmailTaken(Exception):
 
 class SessionLimitReached(Exception):
     """The user has SESSION_MAX_PER_USER live sessions and the policy is to deny another."""
+
+
+class PasswordChanged(Exception):
+    """The password changed after it was checked: nothing may be opened or changed on the strength of it."""
 
 
 class ResetLinkInvalid(Exception):
@@ -150,14 +155,16 @@ def user_register(
 
     ``client.dpop_jkt`` binds the session to that key (accounts.dpop), as for the two below.
     """
-    try:
-        with transaction.atomic():
+    # One transaction: until it commits nobody else can see the user, let alone change their
+    # password, so the first session cannot outlive the password it was opened with.
+    with transaction.atomic():
+        try:
             user = User.objects.create_user(
                 email=email, password=password, first_name=first_name, last_name=last_name
             )
-    except IntegrityError as exc:
-        raise EmailTaken(email) from exc
-    return session_create(user=user, device_name=device_name, client=client)
+        except IntegrityError as exc:
+            raise EmailTaken(email) from exc
+        return session_create(user=user, device_name=device_name, client=client, user_locked=True)
 
 
 def user_login(
@@ -168,25 +175,53 @@ def user_login(
     device_name: str,
     client: SessionClient,
 ) -> "IssuedTokens":
-    """Check the credentials and open a session; raise LoginFailed the same way for every failure."""
+    """Check the credentials and open a session; raise LoginFailed the same way for every failure.
+
+    A password changed between the check and the session's commit, by whatever path, fails the
+    login too (``_user_login_lock``): no session outlives the password it was opened with.
+    """
     # Django's backend runs the hasher for unknown emails too, so timing tells nothing.
     user = authenticate(request, email=email, password=password)
-    if user is None:
-        email = User.objects.normalize_email(email)
-        security_event_record(
-            type=SecurityEvent.Type.LOGIN_FAILED,
-            user_id=User.objects.filter(email=email).values_list("pk", flat=True).first(),
-            ip_address=client.ip_address,
-            email=email[:254],
-        )
-        raise LoginFailed
-    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
-    with transaction.atomic():
-        new_device = device_is_new(user=user, user_agent=client.user_agent)
-        issued = session_create(user=user, device_name=device_name, client=client)
-        if new_device:
-            _new_device_notify(session=issued.session)
-    return issued
+    if user is not None:
+        with transaction.atomic():
+            if _user_login_lock(user=user, password=password):
+                new_device = device_is_new(user=user, user_agent=client.user_agent)
+                issued = session_create(user=user, device_name=device_name, client=client, user_locked=True)
+                if new_device:
+                    _new_device_notify(session=issued.session)
+                return issued
+    email = User.objects.normalize_email(email)
+    security_event_record(
+        type=SecurityEvent.Type.LOGIN_FAILED,
+        user_id=User.objects.filter(email=email).values_list("pk", flat=True).first(),
+        ip_address=client.ip_address,
+        email=email[:254],
+    )
+    raise LoginFailed
+
+
+def _user_login_lock(*, user: User, password: str) -> bool:
+    """Lock the row of ``user``, who just authenticated with ``password``; return whether it still may log in.
+
+    Runs first in the transaction that opens the session. The UPDATE of ``last_login`` is the
+    lock and the check in one round trip: it matches only while the row holds the hash that
+    authenticated and the user is active. A change committed since (the API, a reset, the admin,
+    ``set_password()`` + ``save()``) makes it match nothing; one not yet committed makes it
+    wait, then match nothing. From here to the commit the lock keeps the password as it is, and
+    a change after the commit revokes the new session with the others. The row lock is also the
+    one that queues concurrent logins under SESSION_MAX_PER_USER (``_session_room_make``).
+
+    A hash that differs may still be the same password: a concurrent login rehashed it (after a
+    hasher upgrade), so the password is checked once more against the locked row's hash.
+    """
+    now = timezone.now()
+    if User.objects.filter(pk=user.pk, password=user.password, is_active=True).update(last_login=now):
+        return True
+    current = _user_lock(user_id=user.pk)
+    if current is None or not check_password(password, current):
+        return False
+    User.objects.filter(pk=user.pk).update(last_login=now)
+    return True
 
 
 def device_is_new(*, user: User, user_agent: str, now: datetime | None = None) -> bool:
@@ -231,23 +266,52 @@ def user_change_password(
     new_password: str,
     session_id: str,
     client: SessionClient,
+    device_name: str = "",
 ) -> "IssuedTokens":
-    """Set a new password, which revokes every session, then open a new one for this device."""
-    device_name = (
+    """Set a new password, which revokes every session, then open a new one for this device.
+
+    The new session is called ``device_name``, or when that is empty what the old one was called.
+    ``user.password`` is the hash the current password was checked against: when another
+    change (a reset, the admin) committed since, raise PasswordChanged and change nothing,
+    rather than overwrite it on the strength of the password it replaced.
+    """
+    checked = user.password
+    device_name = device_name or (
         DeviceSession.objects.filter(pk=session_id, user=user).values_list("device_name", flat=True).first()
         or ""
     )
     with acting_as(user, "api"), transaction.atomic():
+        if _user_lock(user_id=user.pk) != checked:
+            raise PasswordChanged
         user.set_password(new_password)
         user.save()  # The post_save receiver revokes every session of the user.
-        return session_create(user=user, device_name=device_name, client=client)
+        return session_create(user=user, device_name=device_name, client=client, user_locked=True)
+
+
+def _user_lock(*, user_id: int) -> str | None:
+    """Lock the user's row to the end of the transaction; return its password hash, None if the user is not active.
+
+    Session creations and password changes of one user take this lock first, and queue up on it.
+    """
+    return (
+        User.objects.select_for_update()
+        .filter(pk=user_id, is_active=True)
+        .values_list("password", flat=True)
+        .first()
+    )
 
 
 # --- Password reset -------------------------------------------------------------------------
 
+# The web client's reset page, from the root of the origin that serves it (the client routes by hash).
+PASSWORD_RESET_CLIENT_PAGE = "/#/reset-password"
 
-def password_reset_request(*, email: str, user_agent: str, ip_address: str | None) -> None:
+
+def password_reset_request(*, email: str, user_agent: str, ip_address: str | None, origin: str) -> None:
     """Mail a single-use reset link to the active account of ``email``, if there is one.
+
+    ``origin`` (scheme and host, as the request was validated against ALLOWED_HOSTS) is where
+    the web client's reset page is when PASSWORD_RESET_URL is unset.
 
     The caller answers the same whatever happens here, and both paths do the same work (one
     lookup, one event, one rendered mail) but for handing the mail over, after the commit
@@ -259,7 +323,7 @@ def password_reset_request(*, email: str, user_agent: str, ip_address: str | Non
     recipient = user if can_reset else User(email=email, password="!")  # never saved
     now = timezone.now()
     context = {
-        "link": password_reset_link(user=recipient),
+        "link": password_reset_link(user=recipient, origin=origin),
         "ip": ip_address,
         "device": device_name_from_user_agent(user_agent),
         "time": now,
@@ -284,16 +348,29 @@ def password_reset_request(*, email: str, user_agent: str, ip_address: str | Non
                 notifications.mail_render(name=notifications.PASSWORD_RESET, user=recipient, context=context)
 
 
-def password_reset_link(*, user: User) -> str:
-    """Return PASSWORD_RESET_URL with the ``uid`` and single-use ``token`` of ``user`` appended."""
-    query = urlencode(
+def password_reset_link(*, user: User, origin: str) -> str:
+    """Return the reset page with the ``uid`` and single-use ``token`` of ``user`` in its fragment.
+
+    The page is PASSWORD_RESET_URL, else the web client's (``<origin>/#/reset-password``). Both
+    values go after the ``#``, which a browser never sends to a server (nor in a Referer): as
+    ``#uid=...&token=...``, or as the query of a fragment the page already has (a hash-routed
+    client's, such as ours).
+    """
+    secrets = urlencode(
         {
             "uid": urlsafe_base64_encode(force_bytes(user.pk)),
             "token": default_token_generator.make_token(user),
         }
     )
-    base = settings.PASSWORD_RESET_URL
-    return f"{base}{'&' if '?' in base else '?'}{query}"
+    page = settings.PASSWORD_RESET_URL or f"{origin}{PASSWORD_RESET_CLIENT_PAGE}"
+    fragment = page.partition("#")[2]
+    if "#" not in page:
+        separator = "#"
+    elif not fragment or fragment.endswith(("?", "&")):
+        separator = ""
+    else:
+        separator = "&" if "?" in fragment else "?"
+    return f"{page}{separator}{secrets}"
 
 
 def password_reset_user_check(*, uid: str, token: str, lock: bool = False) -> User | None:
@@ -347,12 +424,18 @@ def _duration_words(seconds: int) -> str:
 # --- Sessions -------------------------------------------------------------------------------
 
 
-def session_create(*, user: User, device_name: str, client: SessionClient) -> IssuedTokens:
-    """Open a session for ``user`` and return its first token pair, bound to the key ``client.dpop_jkt`` if given."""
+def session_create(
+    *, user: User, device_name: str, client: SessionClient, user_locked: bool = False
+) -> IssuedTokens:
+    """Open a session for ``user`` and return its first token pair, bound to the key ``client.dpop_jkt`` if given.
+
+    ``user_locked``: the caller's transaction already holds the user's row lock (taken first,
+    so that it is the only one), which SESSION_MAX_PER_USER needs.
+    """
     now = timezone.now()
     session = DeviceSession(
         user=user,
-        device_name=device_name,
+        device_name=device_name_clean(device_name),
         user_agent=client.user_agent,
         ip_address=client.ip_address,
         created_at=now,
@@ -370,8 +453,11 @@ def session_create(*, user: User, device_name: str, client: SessionClient) -> Is
     )
     dpop.bind(refresh, client.dpop_jkt)
     session.refresh_jti = refresh["jti"]
-    with transaction.atomic():
+    # No savepoint when nested: every caller lets a failure here undo its whole transaction.
+    with transaction.atomic(savepoint=False):
         if settings.SESSION_MAX_PER_USER:
+            if not user_locked:
+                _user_lock(user_id=user.pk)
             _session_room_make(user=user, ip_address=client.ip_address)
         session.save(force_insert=True)
         security_event_record(
@@ -386,11 +472,10 @@ def session_create(*, user: User, device_name: str, client: SessionClient) -> Is
 def _session_room_make(*, user: User, ip_address: str | None) -> None:
     """Make room for one more live session of ``user`` under SESSION_MAX_PER_USER, or raise SessionLimitReached.
 
-    Runs inside the session-creating transaction, after locking the user's row: concurrent
-    logins of one user queue up here (on PostgreSQL; SQLite runs one write transaction at a
+    Runs inside the session-creating transaction, which holds the user's row lock: concurrent
+    logins of one user queue up on it (on PostgreSQL; SQLite runs one write transaction at a
     time anyway), so each one counts the sessions the ones before it created, and the cap holds.
     """
-    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
     live = DeviceSession.objects.live(timezone.now()).filter(user_id=user.pk)
     excess = live.count() - settings.SESSION_MAX_PER_USER + 1
     if excess <= 0:
@@ -412,7 +497,7 @@ def session_rename(*, session_id: UUID | str, user_id: int, device_name: str) ->
     renamed = (
         DeviceSession.objects.live(timezone.now())
         .filter(pk=session_id, user_id=user_id)
-        .update(device_name=device_name)
+        .update(device_name=device_name_clean(device_name))
     )
     if not renamed:
         return None

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts import dpop, selectors, services
+from accounts import dpop, notifications, selectors, services
 from accounts.authentication import SessionJWTAuthentication, session_ended
 from accounts.devices import device_name_from_user_agent
 from accounts.models import RevokeReason
@@ -46,9 +46,7 @@ from common.openapi import (
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 BEARER_CHALLENGE = 'Bearer realm="api"'
-RESET_ACCEPTED = {
-    "detail": "If an active account uses this address, a link to reset its password is on its way."
-}
+RESET_ACCEPTED = "If an active account uses this address, a link to reset its password is on its way."
 
 
 class SessionLimitReached(APIException):
@@ -277,17 +275,23 @@ class PasswordResetView(PublicAuthView):
     @extend_schema(
         summary="Ask for a password-reset link by mail",
         description="The answer is the same whether or not the address belongs to an account; an active "
-        "account gets a mail with a single-use link to `PASSWORD_RESET_URL`. Throttled per client IP and "
-        "per address.",
+        "account gets a mail with a single-use link: `PASSWORD_RESET_URL` (unset: the web client's reset "
+        "page at this origin) with `uid` and `token` after its `#`, which no server receives. Throttled "
+        "per client IP and per address.",
         request=PasswordResetRequestSerializer,
         responses={202: PasswordResetAcceptedSerializer},
     )
     def post(self, request):
         data = self.validated(PasswordResetRequestSerializer, request)
         services.password_reset_request(
-            email=data["email"], user_agent=user_agent(request), ip_address=client_ip(request)
+            email=data["email"],
+            user_agent=user_agent(request),
+            ip_address=client_ip(request),
+            origin=f"{request.scheme}://{request.get_host()}",
         )
-        return Response(RESET_ACCEPTED, status=status.HTTP_202_ACCEPTED, headers=NO_STORE)
+        # console_mail depends on the configuration alone: the body is the same for every address.
+        body = {"detail": RESET_ACCEPTED, "console_mail": notifications.console_mail_in_development()}
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers=NO_STORE)
 
 
 class PasswordResetConfirmView(PublicAuthView):
@@ -295,7 +299,7 @@ class PasswordResetConfirmView(PublicAuthView):
 
     @extend_schema(
         summary="Set a new password with a reset link",
-        description="`uid` and `token` come from the link's query string. Every session of the account is "
+        description="`uid` and `token` come from the link's fragment (after its `#`). Every session of the account is "
         "revoked, and the link stops working. 400 for a link that is invalid, used or expired (on `token`) "
         "and for a password Django's validators reject (on `new_password`).",
         request=PasswordResetConfirmSerializer,
@@ -328,12 +332,22 @@ class PasswordChangeView(APIView):
     def post(self, request):
         serializer = PasswordChangeSerializer(data=request.data, context={"user": request.user})
         serializer.is_valid(raise_exception=True)
-        issued = services.user_change_password(
-            user=request.user,
-            new_password=serializer.validated_data["new_password"],
-            session_id=request.auth.session_id,
-            client=session_client(request),
-        )
+        try:
+            issued = services.user_change_password(
+                user=request.user,
+                new_password=serializer.validated_data["new_password"],
+                session_id=request.auth.session_id,
+                client=session_client(request),
+                device_name=serializer.validated_data.get("device_name", ""),
+            )
+        except services.PasswordChanged as exc:
+            # Another change (a reset, the admin) won the race and revoked this session with the others.
+            session_id, user_id = request.auth.session_id, request.user.pk
+            raise session_ended(
+                "The session of this token has ended.",
+                code="session_revoked",
+                reason=selectors.session_end_reason(session_id=session_id, user_id=user_id),
+            ) from exc
         return Response(token_response_data(issued, request.user), headers=NO_STORE)
 
 

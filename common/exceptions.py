@@ -1,28 +1,36 @@
 """One error shape for the whole API: ``{"detail", "code"}`` or ``{field: [messages]}``."""
 
-import logging
-
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
-logger = logging.getLogger("common.exceptions")
+from common import db, outages
 
-# What a database that is down, restarting or out of reach raises (also a lock wait that timed out).
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 5
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Return whether ``exc`` means the database cannot serve now: the request gets a 503, not a 500.
+
+    A database that is down, restarting or out of reach raises these (also a lock wait that
+    timed out). Every layer that answers 503 asks here, so one change reaches all of them.
+    """
+    return isinstance(exc, (OperationalError, InterfaceError))
+
+
+def database_refused(exc: BaseException) -> None:
+    """Tell the logs of one request refused for ``exc``: a statement cancelled past its bound, or an outage."""
+    if db.statement_cancelled(exc):
+        outages.statements_cancelled.happened(exc)
+    else:
+        outages.database.failed(exc)
 
 
 class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The service is temporarily unavailable; retry later."
     default_code = "service_unavailable"
-
-
-def database_unavailable(exc: BaseException) -> None:
-    """Log a database outage met by a request: one line, no traceback (the cause is known)."""
-    logger.error("Database unavailable: %s: %s", type(exc).__name__, str(exc).strip().splitlines()[0:1])
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -36,8 +44,8 @@ def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         # Past DATA_UPLOAD_MAX_MEMORY_SIZE: Django's own answer would be an HTML page.
         exc = PayloadTooLarge()
-    elif isinstance(exc, DATABASE_UNAVAILABLE):
-        database_unavailable(exc)
+    elif is_database_unavailable(exc):
+        database_refused(exc)
         exc = ServiceUnavailable()
         exc.wait = RETRY_AFTER_SECONDS  # DRF turns ``wait`` into Retry-After
     response = drf_exception_handler(exc, context)

@@ -5,7 +5,8 @@ throttling cache of ``common.cache``, the health check) goes through one ``break
 error or timeout opens it: for ``REDIS_RETRY_SECONDS`` nobody in this process asks Redis, and
 each caller answers from its fallback (the database, or a per-process cache). The first call
 after that tries Redis again and closes the breaker when it answers. So a Redis that is down,
-refusing or frozen costs one request at most one socket timeout, not one per call.
+refusing or frozen costs one request at most one socket timeout, not one per call. The outage
+is logged as ``common.outages`` tells any: when it begins, as a count while it lasts, when it ends.
 """
 
 import logging
@@ -17,6 +18,8 @@ import redis
 from django.conf import settings
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+from common.outages import Outage
 
 logger = logging.getLogger("common.failsafe")
 
@@ -49,17 +52,24 @@ def redis_client(url: str) -> redis.Redis:
 
 
 class CircuitBreaker:
-    """Stop calling a failing service for a while, then try again; log each change of state once."""
+    """Stop calling a failing service for a while, then try again; tell its outage as ``Outage`` does."""
 
     def __init__(self, name: str):
         self.name = name
         self._open_until = 0.0
-        self._failing = False
         self._lock = threading.Lock()
+        self.clock = time.monotonic
+        self.outage = Outage(
+            name,
+            logger=logger,
+            level=logging.WARNING,  # the fallback is working as designed
+            counted="calls answered from the fallback",
+            meanwhile="answering from the fallback for now",
+        )
 
     def allows(self) -> bool:
         """Return whether a call may be made now (closed, or open long enough to try again)."""
-        return time.monotonic() >= self._open_until
+        return self.clock() >= self._open_until
 
     @property
     def is_open(self) -> bool:
@@ -68,31 +78,25 @@ class CircuitBreaker:
     def failed(self, exc: BaseException) -> None:
         """Open the breaker after a failed call."""
         with self._lock:
-            self._open_until = time.monotonic() + settings.REDIS_RETRY_SECONDS
-            first = not self._failing
-            self._failing = True
-        if first:
-            # Once per outage, with the cause but no traceback: the fallback is working as designed.
-            logger.warning(
-                "%s unavailable (%s: %s); answering from the fallback for now",
-                self.name,
-                type(exc).__name__,
-                exc,
-            )
+            self._open_until = self.clock() + settings.REDIS_RETRY_SECONDS
+        self.outage.failed(exc)
+
+    def skipped(self) -> None:
+        """Count a call the open breaker answered from the fallback without asking."""
+        self.outage.failed()
 
     def succeeded(self) -> None:
         """Close the breaker after a call that worked."""
-        if self._failing:
+        if self.outage.active:
             with self._lock:
-                was_failing, self._failing = self._failing, False
                 self._open_until = 0.0
-            if was_failing:
-                logger.warning("%s is back", self.name)
+            self.outage.ended()
 
     def reset(self) -> None:
         """Close the breaker at once (tests, and a changed configuration)."""
         with self._lock:
-            self._open_until, self._failing = 0.0, False
+            self._open_until = 0.0
+        self.outage.reset()
 
 
 breaker = CircuitBreaker("Redis")
@@ -104,6 +108,7 @@ UNAVAILABLE = object()
 def call(function, *args, **kwargs):
     """Return ``function(*args, **kwargs)``, or UNAVAILABLE while Redis fails or the breaker is open."""
     if not breaker.allows():
+        breaker.skipped()
         return UNAVAILABLE
     try:
         result = function(*args, **kwargs)

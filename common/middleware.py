@@ -1,4 +1,4 @@
-"""Middleware: django-csp's with its policy built once, and 503s for database outages."""
+"""Middleware: the proxies' forwarded headers, django-csp's with its policy built once, and 503s for database outages."""
 
 import http.client
 from functools import cache
@@ -7,16 +7,54 @@ from csp import middleware as csp_middleware
 from csp.constants import HEADER, HEADER_REPORT_ONLY
 from csp.utils import build_policy
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.core.signals import setting_changed
+from django.db import connection
 from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
 
+from common import outages
 from common.exceptions import (
-    DATABASE_UNAVAILABLE,
     RETRY_AFTER_SECONDS,
     ServiceUnavailable,
-    database_unavailable,
+    database_refused,
+    is_database_unavailable,
 )
+from common.net import forwarded_entry, trusted_proxies
+
+FORWARDED_HOST, FORWARDED_PROTO = "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PROTO"
+
+
+class TrustedProxyMiddleware:
+    """Let ``X-Forwarded-Host`` and ``X-Forwarded-Proto`` say only what ``NUM_PROXIES`` trusts.
+
+    With no trusted proxy both are removed before anything reads them. Behind proxies each is
+    reduced to the entry the outermost trusted proxy wrote (``common.net.forwarded_entry``, the
+    rule of the client's IP), which Django then reads (``USE_X_FORWARDED_HOST``,
+    ``SECURE_PROXY_SSL_HEADER``); a forwarded host that Django's ``get_host()`` refuses (not in
+    ``ALLOWED_HOSTS``, not a host at all) is removed too, so that the request's own host counts.
+    Left alone, Django would refuse any list in ``X-Forwarded-Host`` and read the leftmost
+    ``X-Forwarded-Proto``: the entry a client can write.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        meta = request.META
+        proxies = trusted_proxies()
+        for name in (FORWARDED_HOST, FORWARDED_PROTO):
+            if name in meta:
+                if proxies:
+                    meta[name] = forwarded_entry(meta[name], proxies)
+                else:
+                    del meta[name]
+        if FORWARDED_HOST in meta and settings.USE_X_FORWARDED_HOST:
+            try:
+                request.get_host()
+            except DisallowedHost:
+                del meta[FORWARDED_HOST]
+        return self.get_response(request)
 
 
 @cache
@@ -67,19 +105,31 @@ class DatabaseUnavailableMiddleware:
 
     DRF views answer for themselves (``common.exceptions``); this catches the others (the admin,
     Django's own views). JSON under /api/, a plain page elsewhere.
+
+    It also ends this process's database outage (``common.outages``): while one lasts, the first
+    statement that works says the database is back. Outside an outage it costs one attribute read.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        if not outages.database.active:
+            return self.get_response(request)
+        with connection.execute_wrapper(_ends_the_outage):
+            return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, DATABASE_UNAVAILABLE):
+        if not is_database_unavailable(exception):
             return None
-        database_unavailable(exception)
+        database_refused(exception)
         return service_unavailable_response(request)
+
+
+def _ends_the_outage(execute, sql, params, many, context):
+    result = execute(sql, params, many, context)
+    outages.database.ended()
+    return result
 
 
 def service_unavailable_response(request):

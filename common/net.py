@@ -2,6 +2,7 @@
 
 import ipaddress
 
+from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 USER_AGENT_MAX_LENGTH = 512
@@ -18,6 +19,23 @@ def client_ip(request):
         return str(ipaddress.ip_address((ident or "").strip()))
     except ValueError:
         return None
+
+
+def trusted_proxies() -> int:
+    """Return how many reverse proxies in front are trusted (``NUM_PROXIES``, as DRF reads it)."""
+    return api_settings.NUM_PROXIES or 0
+
+
+def forwarded_entry(value: str, proxies: int) -> str:
+    """Return the entry of a comma-separated forwarded header that the outermost trusted proxy wrote.
+
+    Each proxy appends to the list, so with ``proxies`` trusted ones that entry is the
+    ``proxies``-th from the right (the leftmost when the list is shorter): the rule by which
+    DRF picks the client's address from ``X-Forwarded-For``. The entries left of it are the
+    client's own.
+    """
+    entries = value.split(",")
+    return entries[-min(proxies, len(entries))].strip()
 
 
 def user_agent(request):

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common import failsafe
-from common.exceptions import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
+from common.exceptions import RETRY_AFTER_SECONDS, database_refused, is_database_unavailable
 from common.middleware import service_unavailable_response
 
 
@@ -36,7 +36,9 @@ def api_server_error(request):
 
     Reached (with DEBUG off) only by errors that nothing nearer the view handled.
     """
-    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+    exc = sys.exc_info()[1]
+    if exc is not None and is_database_unavailable(exc):
+        database_refused(exc)
         return service_unavailable_response(request)
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Internal server error.", "code": "server_error"}, status=500)
@@ -53,15 +55,27 @@ def web_client_missing(request):
     )
 
 
-def password_reset_link(request):
-    """Send the mailed reset link (``PASSWORD_RESET_URL``, ``/reset-password?uid=...&token=...``) to the web client.
+# Where an old-style link (mailed with its uid and token in the query) lands: a page saying so.
+OUTDATED_RESET_LINK_PAGE = "#/reset-password?outdated"
 
-    The client routes by the URL hash, so the link's query moves into the hash:
-    ``/#/reset-password?uid=...&token=...``, the page that sets a new password. The fragment is
-    never sent to a server again, nor in a ``Referer``. The target is fixed: no open redirect.
+
+def password_reset_link(request):
+    """Send ``/reset-password`` to the web client's page; never read, move or keep a reset link's secrets.
+
+    Reset links carry ``uid`` and ``token`` after a ``#``, which the browser keeps to itself: a
+    link at this path (``PASSWORD_RESET_URL`` set to it, as before its default changed) gets a
+    redirect to the client at ``/``, and as the target names no fragment, the browser carries the
+    link's own ``#uid=...&token=...`` over (RFC 9110, 10.2.2), where the client picks it up.
+
+    A link mailed before the secrets moved into the fragment has them in its query: they reached
+    this server, and are not passed on. Its visitor lands on the client's page that says the link
+    is outdated and offers a new one (such links expired within PASSWORD_RESET_TIMEOUT_SECONDS
+    anyway). Only the parameters' names are looked at; the target is fixed: no open redirect.
     """
-    query = request.META.get("QUERY_STRING", "")
-    return HttpResponseRedirect(reverse("web-client") + "#/reset-password" + (f"?{query}" if query else ""))
+    target = reverse("web-client")
+    if "uid" in request.GET or "token" in request.GET:
+        target += OUTDATED_RESET_LINK_PAGE
+    return HttpResponseRedirect(target)
 
 
 def database_status() -> str:
@@ -69,7 +83,10 @@ def database_status() -> str:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except DATABASE_UNAVAILABLE:
+    except Exception as exc:
+        if not is_database_unavailable(exc):
+            raise
+        database_refused(exc)  # a 503 to the load balancer: one more request refused
         return "unavailable"
     return "ok"
 

@@ -46,6 +46,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: whatever reads the request's host or scheme (HTTPS redirect, CSRF, DPoP) sees only
+    # what NUM_PROXIES lets the proxies' X-Forwarded-Host and -Proto say.
+    "common.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Above WhiteNoise, which answers static files itself: they get these headers too.
     "common.middleware.CSPMiddleware",
@@ -101,6 +104,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # that cannot keep prepared statements (PgBouncer before 1.21, transaction mode) needs false.
     if not env.bool("DB_PREPARED_STATEMENTS", default=True):
         DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
+# The most one statement of a request may run or wait on a lock before PostgreSQL cancels it
+# and the request gets a 503 (common/db): a blocked row must not hold a worker for good. Only
+# request-serving processes apply it (config/wsgi.py); management commands run unbounded.
+DB_STATEMENT_TIMEOUT_SECONDS = env.float("DB_STATEMENT_TIMEOUT_SECONDS", default=5.0)
+# The admin's bulk revocations (one UPDATE of as many sessions as were selected) get this bound
+# instead, under gunicorn's default 30 s worker timeout; more is work for `revoke_sessions`.
+DB_ADMIN_STATEMENT_TIMEOUT_SECONDS = env.float("DB_ADMIN_STATEMENT_TIMEOUT_SECONDS", default=25.0)
+if DB_STATEMENT_TIMEOUT_SECONDS < 0 or DB_ADMIN_STATEMENT_TIMEOUT_SECONDS < 0:
+    raise ImproperlyConfigured(
+        "DB_STATEMENT_TIMEOUT_SECONDS and DB_ADMIN_STATEMENT_TIMEOUT_SECONDS must be 0 (no bound) or more."
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers wait for the lock instead of failing at once; WAL lets readers
     # run beside the writer, and with WAL, synchronous=NORMAL is SQLite's recommended
@@ -184,7 +198,14 @@ if AUTH_THROTTLE_RATE.strip().lower() != "none" and not re.fullmatch(
     raise ImproperlyConfigured(
         f"AUTH_THROTTLE_RATE must look like '10/min' or be 'none', not {AUTH_THROTTLE_RATE!r}."
     )
+# Reverse proxies in front that are trusted to set X-Forwarded-For, -Host and -Proto: DRF picks
+# the client's address by it, common.middleware.TrustedProxyMiddleware the host and scheme.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured(f"NUM_PROXIES must be 0 or more, not {NUM_PROXIES}.")
+# Django's get_host() then reads X-Forwarded-Host (the middleware has reduced it to the entry
+# the outermost trusted proxy wrote) and validates it against ALLOWED_HOSTS.
+USE_X_FORWARDED_HOST = NUM_PROXIES > 0
 
 # --- Account protection (docs/account-protection.md) ----------------------------------------
 # What refresh token reuse revokes: the session whose token was replayed, or every session of its user.
@@ -206,9 +227,10 @@ if SESSION_LIMIT_POLICY not in ("evict_oldest", "deny"):
 NEW_DEVICE_WINDOW_DAYS = env.int("NEW_DEVICE_WINDOW_DAYS", default=90)
 if NEW_DEVICE_WINDOW_DAYS < 0:
     raise ImproperlyConfigured("NEW_DEVICE_WINDOW_DAYS must be 0 (no new-device mail) or more.")
-# The web page a reset link opens, with ?uid=...&token=... appended; Django's token generator
-# makes the tokens: single-use (they die with the password) and valid this long.
-PASSWORD_RESET_URL = env.str("PASSWORD_RESET_URL", default="http://127.0.0.1:8000/reset-password")
+# The web page a reset link opens, with uid and token after a "#" (never sent to a server); unset,
+# the web client's page at the origin the reset request came to (accounts.services). Django's
+# token generator makes the tokens: single-use (they die with the password) and valid this long.
+PASSWORD_RESET_URL = env.str("PASSWORD_RESET_URL", default="")
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=3600)
 if PASSWORD_RESET_TIMEOUT <= 0:
     raise ImproperlyConfigured("PASSWORD_RESET_TIMEOUT_SECONDS must be more than 0.")
@@ -359,6 +381,9 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
 # Behind a TLS-terminating proxy the request is http: trust its X-Forwarded-Proto only
 # when a proxy is declared, as NUM_PROXIES does for X-Forwarded-For.
 if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=NUM_PROXIES > 0):
+    if NUM_PROXIES == 0:
+        # With no trusted proxy the header is the client's own: the middleware drops it.
+        raise ImproperlyConfigured("DJANGO_SECURE_PROXY_SSL_HEADER=true needs NUM_PROXIES > 0.")
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Logs: to stderr whatever DJANGO_DEBUG says; never a token, password or Authorization header --
@@ -385,6 +410,9 @@ LOGGING = {
             "rename_fields": {"levelname": "level", "asctime": "time", "name": "logger"},
         },
     },
+    "filters": {
+        "service_unavailable_is_no_error": {"()": "common.outages.ServiceUnavailableIsNoError"},
+    },
     "handlers": {
         "stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": LOG_FORMAT},
     },
@@ -392,6 +420,8 @@ LOGGING = {
     "loggers": {
         # Django's own handlers (mail to admins, the console only while DEBUG) are replaced.
         "django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
+        # A 503 is a deliberate answer whose cause is logged once (common.outages), not per request.
+        "django.request": {"filters": ["service_unavailable_is_no_error"]},
         # SQL with its parameters (hashes, jtis) stays out of the logs even at DEBUG.
         "django.db.backends": {"level": "WARNING"},
     },

@@ -16,7 +16,8 @@ urlpatterns = [
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
     path(".well-known/jwks.json", JWKSView.as_view(), name="jwks"),
-    # The link of the password reset mail (PASSWORD_RESET_URL's default): on to the client's page.
+    # Reset links at this path (an explicit PASSWORD_RESET_URL, or mailed before the secrets moved
+    # into the fragment): on to the client's page, without the secrets.
     re_path(r"^reset-password/?$", password_reset_link, name="password-reset-link"),
     # Reached only while frontend/dist has no index.html (WhiteNoise serves it otherwise).
     path("", web_client_missing, name="web-client"),

@@ -1,10 +1,16 @@
-"""WSGI entry point, used by gunicorn: ``gunicorn config.wsgi``."""
+"""WSGI entry point, used by gunicorn (``gunicorn config.wsgi``) and runserver."""
 
 import os
 
 from django.core.wsgi import get_wsgi_application
 
+from common import db
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+# This process serves requests: each statement of theirs gets DB_STATEMENT_TIMEOUT_SECONDS
+# (common.db). Management commands never load this module, and run unbounded.
+db.bound_requests()
 
 application = get_wsgi_application()
 

@@ -1,7 +1,9 @@
-"""Real services to break under a running server: a private redis-server and a private PostgreSQL cluster.
+"""Real services to break under a running server: a private redis-server, a private PostgreSQL cluster, a proxy.
 
 Each binds 127.0.0.1 on a free port, keeps its files in a directory of its own, and is
 always stopped. The fault tests kill (SIGKILL), freeze (SIGSTOP), restart and restore them.
+Neither server can take a socket bound for it, so a port taken between choosing and binding it
+is met by choosing another (on the first start only: afterwards clients know the port).
 """
 
 import contextlib
@@ -9,26 +11,58 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
-from testing.servers import HOST, free_port
+from testing.servers import HOST, Gunicorn, free_port, migrate, server_env, wait_until
+
+BIND_ATTEMPTS = 5
 
 
-def wait_until(predicate, timeout, what):
-    """Return once ``predicate()`` is true; raise RuntimeError if it is not within ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
+class PortTaken(RuntimeError):
+    """The server could not bind its port: another process took it after it was chosen."""
+
+
+def _log_since(path: Path, offset: int) -> str:
+    try:
+        with open(path, "rb") as log:
+            log.seek(offset)
+            return log.read().decode(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+class _OnAFreePort:
+    """Start a server on ``self.port``; on its first start, move to another port when that one is taken."""
+
+    port: int
+    _served = False
+
+    def _start_once(self):
+        raise NotImplementedError
+
+    def _start_on_a_free_port(self):
+        for attempt in range(BIND_ATTEMPTS):
+            try:
+                self._start_once()
+            except PortTaken:
+                if self._served or attempt == BIND_ATTEMPTS - 1:
+                    raise
+                self.port = free_port()
+                continue
+            self._served = True
             return
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} did not happen within {timeout} s")
 
 
-class RedisServer:
+class RedisServer(_OnAFreePort):
     """A redis-server of the test's own, with a snapshot file it can be restored from."""
 
     def __init__(self, directory: Path):
@@ -49,29 +83,53 @@ class RedisServer:
 
         return redis.Redis(host=HOST, port=self.port, socket_timeout=5)
 
+    @property
+    def log(self) -> Path:
+        return self.directory / "redis.log"
+
     def start(self, *, load_snapshot=False):
         """Start the server; with ``load_snapshot`` from the last SAVE, else empty."""
         snapshot = self.directory / "dump.rdb"
         if not load_snapshot:
             snapshot.unlink(missing_ok=True)
+        self._start_on_a_free_port()
+        return self
+
+    def _start_once(self):
+        offset = _size(self.log)
         self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
             [
                 self.binary,
                 "--bind", HOST, "--port", str(self.port), "--dir", str(self.directory),
                 "--dbfilename", "dump.rdb", "--save", "", "--appendonly", "no",
+                "--logfile", str(self.log),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )  # fmt: skip
-        wait_until(self._answers, 10, "redis-server start")
-        return self
+        wait_until(lambda: self._answers(offset), 10, f"redis-server answering on port {self.port}")
 
-    def _answers(self):
+    def _answers(self, offset):
+        if self.process.poll() is not None:
+            log = _log_since(self.log, offset)
+            error = PortTaken if "Address already in use" in log else RuntimeError
+            raise error(f"redis-server exited with {self.process.returncode}: {log[-500:]}")
+        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        # Asked briefly and once, so that whatever holds the port is not waited on for long.
+        probe = redis.Redis(
+            host=HOST, port=self.port, socket_timeout=1, socket_connect_timeout=1, retry=Retry(NoBackoff(), 0)
+        )
         try:
-            return self.client().ping()
+            # Its own process answering, not another server that holds the port.
+            return probe.info("server")["process_id"] == self.process.pid
         except Exception:
             return False
+        finally:
+            probe.close()
 
     def save(self):
         """Write a snapshot now (SAVE), to restore later with ``start(load_snapshot=True)``."""
@@ -104,13 +162,13 @@ class RedisServer:
         self.stop()
 
 
-class TcpProxy:
+class TcpProxy(_OnAFreePort):
     """HAProxy in front of a service: one process's path to it, to freeze or cut while others' stay up.
 
-    A process pointed at ``url`` reaches the service at ``target_port`` through the proxy; frozen
-    (SIGSTOP), the proxy accepts connections in the kernel but passes nothing on, as a hung
-    network path does; killed, it refuses them. The service itself, and every process that talks
-    to it directly, carries on.
+    A process pointed at ``url()`` reaches the service at ``target_port`` through the proxy;
+    frozen (SIGSTOP), the proxy accepts connections in the kernel but passes nothing on, as a
+    hung network path does; killed, it refuses them. The service itself, and every process that
+    talks to it directly, carries on.
     """
 
     def __init__(self, directory: Path, target_port: int):
@@ -123,30 +181,42 @@ class TcpProxy:
         self.target_port = target_port
         self.process = None
 
+    @property
+    def log(self) -> Path:
+        return self.directory / "haproxy.log"
+
     def url(self, scheme="redis", path="/0") -> str:
         return f"{scheme}://{HOST}:{self.port}{path}"
 
     def start(self):
+        self._start_on_a_free_port()
+        return self
+
+    def _start_once(self):
         config = self.directory / "haproxy.cfg"
+        # noreuseport: a port another process holds makes the bind fail, rather than shared.
         config.write_text(
+            "global\n  noreuseport\n"
             "defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 1h\n  timeout server 1h\n"
             f"listen service\n  bind {HOST}:{self.port}\n  server target {HOST}:{self.target_port}\n"
         )
-        self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
-            [self.binary, "-db", "-f", str(config)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        wait_until(self._listens, 10, "haproxy start")
-        return self
+        offset = _size(self.log)
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
+                [self.binary, "-db", "-f", str(config)], stdout=log, stderr=log, start_new_session=True
+            )
+        wait_until(lambda: self._listens(offset), 10, f"haproxy listening on port {self.port}")
 
-    def _listens(self):
-        try:
-            with socket.create_connection((HOST, self.port), timeout=1):
-                return True
-        except OSError:
-            return False
+    def _listens(self, offset):
+        if self.process.poll() is not None:
+            log = _log_since(self.log, offset)
+            error = PortTaken if "Address already in use" in log else RuntimeError
+            raise error(f"haproxy exited with {self.process.returncode}: {log[-500:]}")
+        import socket
+
+        with contextlib.suppress(OSError), socket.create_connection((HOST, self.port), timeout=1):
+            return True
+        return False
 
     def freeze(self):
         os.kill(self.process.pid, signal.SIGSTOP)
@@ -169,7 +239,7 @@ class TcpProxy:
         self.stop()
 
 
-class PostgresCluster:
+class PostgresCluster(_OnAFreePort):
     """A PostgreSQL cluster of the test's own (initdb, pg_ctl), run as ``postgres`` when we are root."""
 
     def __init__(self):
@@ -212,15 +282,28 @@ class PostgresCluster:
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
         return self
 
+    @property
+    def log(self) -> Path:
+        return self.directory / "log"
+
     def start(self):
+        self._start_on_a_free_port()
+        return self
+
+    def _start_once(self):
         options = (
             f"-p {self.port} -c listen_addresses={HOST} -k {self.sockets} "
             "-c fsync=on -c max_connections=50 -c shared_buffers=32MB"
         )
-        self._run(
-            "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.directory / "log"), "-w", "start"
+        offset = _size(self.log)
+        # pg_ctl -w returns once the server accepts connections, or fails when it exits.
+        done = self._run(
+            "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log), "-w", "start", check=False
         )
-        return self
+        if done.returncode != 0:
+            log = _log_since(self.log, offset)
+            error = PortTaken if "Address already in use" in log else RuntimeError
+            raise error(f"pg_ctl start failed ({done.returncode}): {done.stderr[-500:]} {log[-500:]}")
 
     def stop(self, mode="immediate"):
         """Stop the server; ``immediate`` is a crash as far as clients can tell."""
@@ -246,3 +329,128 @@ class PostgresCluster:
 
     def __exit__(self, *exc):
         self.remove()
+
+
+def postgres_installed() -> bool:
+    """Return whether PostgreSQL's server binaries (initdb, pg_ctl), which PostgresCluster runs, are here."""
+    return bool(sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb")) or shutil.which("initdb"))
+
+
+@contextlib.contextmanager
+def gunicorn_on_own_cluster(directory: Path, name: str, *, workers: int = 2, **env):
+    """Yield (cluster, its database ``name``'s URL, the server's environment, the gunicorn server).
+
+    The server (``workers`` sync workers, logging to ``directory``/gunicorn.log, ``env`` for
+    ``server_env``) runs on a migrated database of a PostgreSQL cluster of its own: the test
+    may stop, restart or lock it as it likes. Everything is stopped and removed afterwards.
+    """
+    with PostgresCluster() as cluster:
+        database_url = cluster.create_database(name)
+        environment = server_env(database_url=database_url, **env)
+        migrate(environment)
+        with Gunicorn(environment, workers=workers, log=Path(directory) / "gunicorn.log") as server:
+            yield cluster, database_url, environment, server
+
+
+class PgBouncer:
+    """A PgBouncer of the test's own in transaction pooling, in front of the PostgreSQL on ``port``."""
+
+    def __init__(self, port: int):
+        binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        if not Path(binary).exists():
+            raise RuntimeError("PgBouncer is not installed")
+        self.binary = binary
+        self.directory = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
+        self.port = free_port()
+        self.server_port = port
+        self.process = None
+
+    def url(self, database="postgres") -> str:
+        return f"postgres://postgres@{HOST}:{self.port}/{database}"
+
+    def start(self):
+        (self.directory / "users.txt").write_text('"postgres" ""\n')
+        config = self.directory / "pgbouncer.ini"
+        config.write_text(
+            f"[databases]\n* = host={HOST} port={self.server_port}\n"
+            f"[pgbouncer]\nlisten_addr = {HOST}\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {self.directory / 'users.txt'}\npool_mode = transaction\n"
+        )
+        command = [self.binary, str(config)]
+        if os.geteuid() == 0:
+            # PgBouncer refuses to run as root.
+            owner = pwd.getpwnam("postgres")
+            for path in (self.directory, *self.directory.iterdir()):
+                os.chown(path, owner.pw_uid, owner.pw_gid)
+            command = ["runuser", "-u", "postgres", "--", *command]
+        self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        wait_until(self._answers, 10, "pgbouncer start")
+        return self
+
+    def _answers(self):
+        import socket
+
+        with contextlib.suppress(OSError), socket.create_connection((HOST, self.port), timeout=1):
+            return True
+        return False
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=10)
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def __enter__(self):
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+# --- Locks held by another connection -------------------------------------------------------
+
+
+@contextlib.contextmanager
+def lock_held(conninfo: str, sql: str, params=(), *, at_most: float = 30.0):
+    """Hold the locks that ``sql`` takes (``SELECT ... FOR UPDATE``, ``LOCK TABLE``) until the block ends.
+
+    ``sql`` runs in a transaction of a PostgreSQL connection of its own (``conninfo``: a URL
+    or libpq's key=value form), which stays open, and rolled back, at the end. The server ends
+    that transaction after ``at_most`` idle seconds, so that a request which waits on the lock
+    when it should not fails its test rather than hangs it (the lock is waited on by the
+    thread that holds it, in-process).
+    """
+    import psycopg
+
+    conn = psycopg.connect(conninfo, connect_timeout=5)
+    try:
+        conn.execute("SELECT set_config('idle_in_transaction_session_timeout', %s, false)", [f"{at_most}s"])
+        conn.execute(sql, params)
+        yield conn
+    finally:
+        with contextlib.suppress(psycopg.Error):  # the server ended it after at_most
+            conn.rollback()
+        conn.close()
+
+
+def lock_waiters(conninfo: str, *, longer_than: float = 0.0) -> int:
+    """Return how many backends of the database of ``conninfo`` have waited on a lock longer than ``longer_than`` s.
+
+    Asked on a connection of its own each time: within one transaction PostgreSQL would keep
+    answering from the snapshot of its first look at pg_stat_activity.
+    """
+    import psycopg
+
+    with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock' AND clock_timestamp() - query_start > make_interval(secs => %s)",
+            [longer_than],
+        ).fetchone()[0]

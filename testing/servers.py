@@ -18,6 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+# The project's gunicorn settings (forwarded headers, access log), as `make run` uses them.
+GUNICORN_CONFIG = ROOT / "gunicorn.conf.py"
 HOST = "127.0.0.1"
 
 
@@ -148,26 +150,72 @@ def migrate(env):
         )
 
 
+# --- Waiting --------------------------------------------------------------------------------
+
+
+def wait_until(predicate, timeout, what="the condition", interval=0.05):
+    """Return ``predicate()``'s first true value, asking every ``interval`` s; raise after ``timeout`` s.
+
+    For a wait on something that will happen (a server answering, a line in a log): the timeout
+    only ends a wait that went wrong, and measures nothing.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"{what}: not within {timeout} s")
+        time.sleep(interval)
+
+
 # --- Servers --------------------------------------------------------------------------------
 
 
 def free_port():
+    """Return a port that was free a moment ago (another process may take it before it is used).
+
+    Prefer ``listening_socket`` when the server can take a bound socket; else retry on a bind
+    failure (testing.faults does).
+    """
     with socket.socket() as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]
+
+
+def listening_socket(port=0):
+    """Return a TCP socket bound to 127.0.0.1:``port`` (0: any free one) and listening, inheritable.
+
+    Bound here and handed to the server (gunicorn's ``--bind fd://N``), so no other process can
+    take the port between choosing it and using it.
+    """
+    sock = socket.socket()
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((HOST, port))
+        sock.listen(128)
+        sock.set_inheritable(True)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 class Gunicorn:
     """A gunicorn server on 127.0.0.1, started in its own process group and always stopped."""
 
     def __init__(self, env, *, workers=1, worker_class="sync", threads=1, log=None, extra_args=()):
-        self.port = free_port()
+        # Bound now and held until gunicorn has it: the port is known at once and stays ours.
+        self._socket = listening_socket()
+        self.port = self._socket.getsockname()[1]
         self.env = env
         self.args = [
             GUNICORN,
+            "--config",
+            str(GUNICORN_CONFIG),
             "config.wsgi:application",
             "--bind",
-            f"{HOST}:{self.port}",
+            f"fd://{self._socket.fileno()}",
             "--workers",
             str(workers),
             "--worker-class",
@@ -192,23 +240,38 @@ class Gunicorn:
         self.stop()
 
     def start(self, timeout=60):
+        if self._socket is None:  # started again after a stop: the same port
+            self._socket = listening_socket(self.port)
+            self.args[self.args.index("--bind") + 1] = f"fd://{self._socket.fileno()}"
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
-            self.args, cwd=ROOT, env=self.env, stdout=out, stderr=out, start_new_session=True
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode} (log: {self.log})")
-            try:
-                status, _ = request(self.port, "GET", "/api/health/", timeout=2)
-                if status == 200:
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("gunicorn did not answer in time")
+        try:
+            self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
+                self.args,
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=out,
+                start_new_session=True,
+                pass_fds=(self._socket.fileno(),),
+            )
+        finally:
+            # gunicorn holds the socket now; a copy here would keep the port open after it stops.
+            self._socket.close()
+            self._socket = None
+        try:
+            wait_until(self._answers, timeout, f"gunicorn answering on port {self.port}", interval=0.1)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _answers(self):
+        if self.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {self.process.returncode} (log: {self.log})")
+        try:
+            return request(self.port, "GET", "/api/health/", timeout=2)[0] == 200
+        except OSError:
+            return False
 
     def worker_pids(self):
         """Return the pids of the live workers (the master's children)."""
@@ -220,6 +283,9 @@ class Gunicorn:
         return [int(child) for child in children]
 
     def stop(self):
+        if self._socket is not None:  # never started
+            self._socket.close()
+            self._socket = None
         if self.process is None or self.process.poll() is not None:
             return
         with contextlib.suppress(ProcessLookupError):

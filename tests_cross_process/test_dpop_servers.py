@@ -19,8 +19,17 @@ import uuid
 import pytest
 
 from accounts.tests.dpop_helpers import ClientKey
-from testing.faults import TcpProxy, wait_until
-from testing.servers import ROOT, Gunicorn, migrate, request, scratch_database, server_env, two_servers
+from testing.faults import TcpProxy
+from testing.servers import (
+    ROOT,
+    Gunicorn,
+    migrate,
+    request,
+    scratch_database,
+    server_env,
+    two_servers,
+    wait_until,
+)
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 PASSWORD = "cross-Process-passw0rd"

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from testing.faults import RedisServer, wait_until
-from testing.servers import request, two_servers
+from testing.faults import RedisServer
+from testing.servers import request, two_servers, wait_until
 
 PASSWORD = "redis-Outage-passw0rd"
 CACHE_SECONDS = 3

@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from django.db import connection, connections
+from psycopg.conninfo import make_conninfo
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import PASSWORD, UserFactory
@@ -52,3 +53,10 @@ def login_once():
     )
     assert response.status_code == 200
     return response.json()
+
+
+def database_conninfo():
+    """Return libpq's conninfo of the test database, for connections of a test's own (testing.faults)."""
+    params = connection.settings_dict
+    fields = {"dbname": "NAME", "host": "HOST", "port": "PORT", "user": "USER", "password": "PASSWORD"}
+    return make_conninfo(**{key: params[name] for key, name in fields.items() if params[name]})

@@ -9,7 +9,7 @@ from accounts import keyring
 from accounts import token_backend as keyring_backend
 from accounts.tests.factories import PASSWORD
 from common import failsafe
-from testing.faults import wait_until
+from testing.servers import wait_until
 
 REFRESH_URL = "/api/auth/refresh/"
 LOGOUT_URL = "/api/auth/logout/"

@@ -1,8 +1,10 @@
 """Account protection (API.md): reuse policy and mails, new-device mails, log out other devices,
 renaming a session, the session cap and the mail machinery's failure modes."""
 
+import json
 import logging
 import os
+import re
 import smtplib
 import socket
 import subprocess
@@ -19,9 +21,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts import notifications
-from accounts.models import DeviceSession, RevokeReason, SecurityEvent
+from accounts.models import DeviceSession, RevokeReason, SecurityEvent, User
 from accounts.tests.factories import PASSWORD, DeviceSessionFactory, UserFactory
 from accounts.tests.helpers import assert_alive, assert_dead, bearer, change_password, get_sessions, refresh
+from common.client_text import find_unsafe
 from testing.servers import free_port
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +91,7 @@ def test_reuse_revokes_the_session_only_and_mails_the_user(settings, user):
 
     [message] = mail.outbox
     assert message.to == [user.email]
-    assert "Ada's laptop" in message.subject
+    assert message.subject == "Security alert: one of your sessions was ended"  # no device name in it
     text, html = message.body, message.alternatives[0][0]
     for part in (text, html):
         assert "laptop" in part
@@ -96,8 +99,8 @@ def test_reuse_revokes_the_session_only_and_mails_the_user(settings, user):
         assert "127.0.0.1" in part  # where the token was replayed from
         assert reused_at.strftime("%Y-%m-%d %H:%M:%S") in part
         assert "Change your password" in part
-    assert "Ada&#x27;s laptop" in html  # escaped in HTML, plain in text
-    assert "Ada's laptop" in text
+    assert "<code>&quot;Ada&#x27;s laptop&quot;</code>" in html  # quoted, and escaped in HTML
+    assert '\n      "Ada\'s laptop"\n' in text  # quoted, on a line of its own
     assert_no_token_in(message, stolen, other, rotated)
 
     notified = SecurityEvent.objects.get(type=SecurityEvent.Type.REUSE_NOTIFIED)
@@ -184,7 +187,7 @@ def test_login_from_a_new_device_mails_its_name_ip_and_time(user):
 
     [message] = mail.outbox
     assert message.to == [user.email]
-    assert message.subject == "New sign-in to your account from Chrome on macOS"
+    assert message.subject == "New sign-in to your account"
     for part in (message.body, message.alternatives[0][0]):
         assert "Chrome on macOS" in part
         assert "Chrome/126.0" in part  # the User-Agent
@@ -301,12 +304,16 @@ def test_a_deployer_overrides_a_mail_from_template_dirs(settings, user, tmp_path
     logged_in(user, agent=CHROME_MAC)
     [message] = mail.outbox
     assert message.subject == "Example Corp: sign-in from Chrome on macOS"
-    assert message.body.startswith("Hello Ada,")  # the body is still the app's own
+    assert message.body.startswith("Hello,\n")  # the body is still the app's own
 
 
-def test_a_device_name_with_line_breaks_cannot_break_the_subject(user):
+def test_a_deployers_subject_with_line_breaks_cannot_break_the_header(settings, user, tmp_path):
+    override = tmp_path / "accounts" / "email"
+    override.mkdir(parents=True)
+    (override / "new_device_subject.txt").write_text("Sign-in\r\nBcc: victim@example.com\n")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [str(tmp_path)]}]
     DeviceSessionFactory(user=user, user_agent=FIREFOX)
-    logged_in(user, agent=CHROME_MAC, device_name="evil\r\nBcc: victim@example.com")
+    logged_in(user, agent=CHROME_MAC)
     [message] = mail.outbox
     assert "\n" not in message.subject and "\r" not in message.subject
     assert message.message()["Bcc"] is None
@@ -377,6 +384,87 @@ def test_inline_a_hung_mail_server_costs_at_most_email_timeout(
     started = time.monotonic()
     assert login_as(user, agent=CHROME_MAC).status_code == 200
     assert time.monotonic() - started < 1 + 1.5
+
+
+# --- Text a client chose, in a mail (API.md "Input that reaches people") ----------------------
+
+# What an attacker holding a session would like the user to read in our genuine mail.
+PHISH = "We locked your account. Restore it at https://evil.example/restore"
+
+
+def assert_shown_only_as_quoted_data(message, text, label):
+    """Assert ``text`` is in no subject, and in the plain body only as a quoted line under ``label``."""
+    assert text not in message.subject
+    assert PHISH not in message.subject
+    lines = message.body.splitlines()
+    holding = [index for index, line in enumerate(lines) if "evil.example" in line]
+    assert holding, message.body
+    for index in holding:
+        line = lines[index]
+        assert re.fullmatch(r' {6}"(?:[^"\\]|\\.)*"', line), line  # one JSON string, indented
+        assert json.loads(line) == text
+        assert lines[index - 1].strip().startswith(label)
+    # No line starts with the attacker's words, nor holds a raw control or bidi character.
+    assert not any(line.lstrip().startswith("We locked") for line in lines)
+    for part in every_part(message):
+        assert find_unsafe(part.replace("\n", "")) is None
+    html = message.alternatives[0][0]
+    assert "<code>&quot;" in html and "evil.example" in html
+    assert "<td>We locked" not in html
+
+
+def test_a_new_device_mail_quotes_a_hostile_user_agent_and_keeps_it_out_of_the_subject(user):
+    DeviceSessionFactory(user=user, user_agent=FIREFOX)
+    agent = f"Mozilla/5.0 Chrome/126.0\r\n\r\n{PHISH}\u202e\x85"
+    logged_in(user, agent=agent)
+    [message] = mail.outbox
+    assert message.subject == "New sign-in to your account"
+    assert_shown_only_as_quoted_data(message, agent, "Browser, as the device announced it")
+
+
+def test_a_new_device_mail_quotes_a_hostile_one_line_name(user):
+    DeviceSessionFactory(user=user, user_agent=FIREFOX)
+    name = f'Phone" {PHISH} "'  # one line, so the API takes it: the mail must still mark it
+    logged_in(user, agent=CHROME_MAC, device_name=name)
+    [message] = mail.outbox
+    assert message.subject == "New sign-in to your account"
+    assert_shown_only_as_quoted_data(message, name, "Device name, as the device gave it")
+
+
+@pytest.mark.parametrize("policy", ["session", "user"])
+def test_a_reuse_mail_quotes_a_name_stored_before_the_rule(settings, user, policy):
+    settings.REFRESH_REUSE_REVOKES = policy
+    client = APIClient()
+    stolen = logged_in(user)
+    name = f"laptop\n\n{PHISH}\u202e"
+    DeviceSession.objects.filter(pk=stolen["session"]["id"]).update(device_name=name)
+    refresh(client, stolen["refresh"])
+    mail.outbox.clear()
+    assert refresh(client, stolen["refresh"]).status_code == 401
+    [message] = mail.outbox
+    assert message.subject.startswith("Security alert: ")
+    assert_shown_only_as_quoted_data(message, name, "Device name, as the device gave it")
+
+
+def test_no_mail_greets_the_user_by_a_name_they_chose(user, settings):
+    # A profile name is one line (users' API), but a line of the attacker's in our own greeting
+    # would still read as ours: the mails greet no one by name.
+    User.objects.filter(pk=user.pk).update(first_name=PHISH)
+    DeviceSessionFactory(user=user, user_agent=FIREFOX)
+    stolen = logged_in(user, agent=CHROME_MAC)
+    client = APIClient()
+    refresh(client, stolen["refresh"])
+    refresh(client, stolen["refresh"])
+    APIClient().post("/api/auth/password/reset/", {"email": user.email}, format="json")
+    assert [m.subject for m in mail.outbox] == [
+        "New sign-in to your account",
+        "Security alert: one of your sessions was ended",
+        "Reset your password",
+    ]
+    for message in mail.outbox:
+        for part in every_part(message):
+            assert "evil.example" not in part
+        assert message.body.startswith("Hello,\n")
 
 
 # --- Log out other devices ------------------------------------------------------------------
@@ -627,6 +715,13 @@ def test_the_admin_filters_security_events_by_the_new_types_and_reasons(client, 
         ("SESSION_MAX_PER_USER", "-1", "SESSION_MAX_PER_USER must be 0"),
         ("PASSWORD_RESET_TIMEOUT_SECONDS", "0", "PASSWORD_RESET_TIMEOUT_SECONDS must be more than 0"),
         ("EMAIL_URL", "pigeon://loft", "Invalid email schema pigeon"),
+        ("NUM_PROXIES", "-1", "NUM_PROXIES must be 0 or more"),
+        # X-Forwarded-Proto from no trusted proxy is the client's word.
+        (
+            "DJANGO_SECURE_PROXY_SSL_HEADER",
+            "true",
+            "DJANGO_SECURE_PROXY_SSL_HEADER=true needs NUM_PROXIES > 0",
+        ),
     ],
 )
 def test_a_wrong_setting_stops_the_start_with_a_clear_message(tmp_path, variable, value, message):

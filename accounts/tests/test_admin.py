@@ -780,3 +780,59 @@ def test_changelist_queries_stay_flat_with_an_unsettled_epoch(admin_user, django
     with django_assert_max_num_queries(bound):
         many = changelist_queries(client, url)
     assert many == few
+
+
+# --- Text a client chose, as data ----------------------------------------------------------
+
+# A stored name or User-Agent may hold what the API now refuses (stored before the rule; a
+# User-Agent no one validates): a bidi override that turns the text after it around (a
+# session id, our own words), a line break, a terminal escape.
+HOSTILE_NAME = "moc.elpmaxe\u202e phone\nYour sessions are safe\x85"
+HOSTILE_AGENT = "Mozilla/5.0\u2066 (X11)\x1b[31m Firefox/1.0\u2028evil"
+RAW = ("\u202e", "\u2066", "\x1b", "\x85", "\u2028")
+
+
+def assert_inert(content, *escapes):
+    """Assert ``content`` holds none of the raw characters, and shows each of ``escapes``."""
+    for char in RAW:
+        assert char not in content, f"U+{ord(char):04X} reached the page"
+    for escape in escapes:
+        assert escape in content
+
+
+def test_session_list_page_and_confirmation_show_control_and_bidi_characters_as_escapes(admin_client, user):
+    session = DeviceSessionFactory(user=user, device_name=HOSTILE_NAME, user_agent=HOSTILE_AGENT)
+    bare = DeviceSessionFactory(user=user, device_name="", user_agent=HOSTILE_AGENT)
+
+    listed = admin_client.get(SESSIONS).content.decode()
+    assert_inert(listed, "moc.elpmaxe\\u202e phone\\nYour", "Mozilla/5.0\\u2066 (X11)\\u001b[31m")
+    page = admin_client.get(f"{SESSIONS}{session.pk}/change/").content.decode()
+    assert_inert(page, "moc.elpmaxe\\u202e phone\\nYour sessions are safe\\u0085", "Firefox/1.0\\u2028evil")
+    assert f"\\u0085 ({session.pk})" in page  # the title: the id after the name reads as it is
+    assert_inert(admin_client.get(f"{SESSIONS}{bare.pk}/change/").content.decode(), "\\u001b[31m")
+    asked = admin_client.get(f"{SESSIONS}{session.pk}/revoke/").content.decode()
+    assert_inert(asked, f"safe\\u0085 ({session.pk})")
+    user_page = admin_client.get(f"{USERS}{user.pk}/change/").content.decode()
+    assert_inert(user_page, "moc.elpmaxe\\u202e phone\\nYour")
+
+
+def test_user_list_shows_chosen_names_inert_and_cut(admin_client):
+    UserFactory(first_name="Mal\u202elory", last_name="L" * 150)
+    content = admin_client.get(USERS).content.decode()
+    assert_inert(content, "Mal\\u202elory")
+    assert "L" * 150 not in re.sub(r'title="[^"]*"', "", content)  # cut in the row, whole on hover
+    assert f'title="{"L" * 150}"' in content
+
+
+def test_security_event_page_shows_stored_details_inert(admin_client, user):
+    # A failed login records the email as typed; the LoginSerializer takes any text there.
+    response = Client().post(
+        "/api/auth/login/",
+        {"email": "x\x85@exa\u2028mple.com\u202e", "password": "wrong"},
+        content_type="application/json",
+    )
+    assert response.status_code == 401
+    event = SecurityEvent.objects.get(type=SecurityEvent.Type.LOGIN_FAILED)
+    assert event.detail == {"email": "x\x85@exa\u2028mple.com\u202e"}  # kept as typed, for the record
+    page = admin_client.get(f"{EVENTS}{event.pk}/change/").content.decode()
+    assert_inert(page, "x\\u0085@exa\\u2028mple.com\\u202e")

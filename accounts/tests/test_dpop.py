@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from jwt.algorithms import RSAAlgorithm
 
@@ -359,20 +360,55 @@ def test_htu_ignores_query_fragment_case_and_default_port(api_client, bound, key
         assert response.status_code == 200, (url, response.content)
 
 
-def test_htu_follows_the_trusted_proxy(api_client, bound, key, settings):
-    settings.NUM_PROXIES = 1
-    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+def test_htu_follows_the_trusted_proxy(api_client, bound, key, settings, behind_proxies):
+    behind_proxies(1)
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "api.example.com"]
     access = bound["access"]
     forwarded = {"HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_FORWARDED_HOST": "evil.example, api.example.com"}
     public = "https://api.example.com" + SESSIONS
     assert api_client.get(SESSIONS, **forwarded, **key.headers("GET", public, access)).status_code == 200
     as_seen_inside = key.headers("GET", SESSIONS, access)
     assert_dpop_401(api_client.get(SESSIONS, **forwarded, **as_seen_inside))
+    # The client's own entry (left of the proxy's) never counts.
+    evil = "https://evil.example" + SESSIONS
+    assert_dpop_401(api_client.get(SESSIONS, **forwarded, **key.headers("GET", evil, access)))
     # With no trusted proxy, the forwarded headers mean nothing.
-    settings.NUM_PROXIES = 0
-    settings.SECURE_PROXY_SSL_HEADER = None
+    behind_proxies(0)
     assert_dpop_401(api_client.get(SESSIONS, **forwarded, **key.headers("GET", public, access)))
     assert api_client.get(SESSIONS, **forwarded, **key.headers("GET", SESSIONS, access)).status_code == 200
+
+
+def test_a_forwarded_host_outside_allowed_hosts_does_not_count(api_client, bound, key, behind_proxies):
+    """The host a proxy forwards must be one this server serves; else the request's own host counts."""
+    behind_proxies(1)
+    access = bound["access"]
+    forwarded = {
+        "HTTP_HOST": "testserver",
+        "HTTP_X_FORWARDED_PROTO": "https",
+        "HTTP_X_FORWARDED_HOST": "other.example",
+    }
+    other = key.headers("GET", "https://other.example" + SESSIONS, access)
+    assert_dpop_401(api_client.get(SESSIONS, **forwarded, **other))
+    own = key.headers("GET", "https://testserver" + SESSIONS, access)
+    assert api_client.get(SESSIONS, **forwarded, **own).status_code == 200
+
+
+def test_a_request_url_django_cannot_build_gets_401_not_an_error(key, behind_proxies):
+    """Django's host check answers first in the full stack; verify_proof refuses such a request alone too."""
+    behind_proxies(1)
+    factory = RequestFactory()
+    for host, forwarded in (
+        ("other.example", None),
+        ("testserver:99999", None),
+        ("testserver", "testserver:99999"),
+    ):
+        headers = {"HTTP_HOST": host, "HTTP_DPOP": key.proof("GET", SESSIONS)}  # a readable htu
+        if forwarded:
+            headers["HTTP_X_FORWARDED_HOST"] = forwarded
+        with pytest.raises(dpop.DPoPFailed) as refused:
+            dpop.verify_proof(factory.get(SESSIONS, **headers))
+        assert "cannot be read" in str(refused.value.detail), host
+        assert refused.value.www_authenticate.startswith("DPoP ")
 
 
 def test_a_proof_is_used_once(api_client, bound, key):

@@ -16,7 +16,7 @@ from accounts.models import DPoPProofUse
 from accounts.tests.dpop_helpers import ClientKey, login_bound
 from accounts.tests.helpers import breaker_allows, trip_the_breaker
 from common import failsafe
-from testing.faults import wait_until
+from testing.servers import wait_until
 
 pytestmark = pytest.mark.django_db
 

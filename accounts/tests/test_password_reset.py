@@ -21,7 +21,12 @@ pytestmark = pytest.mark.django_db
 RESET_URL = "/api/auth/password/reset/"
 CONFIRM_URL = "/api/auth/password/reset/confirm/"
 NEW_PASSWORD = "A-brand-new-passphrase-7"
-ACCEPTED = {"detail": "If an active account uses this address, a link to reset its password is on its way."}
+ACCEPTED = {
+    "detail": "If an active account uses this address, a link to reset its password is on its way.",
+    "console_mail": False,
+}
+# The web client's reset page at the origin of the test client's requests.
+CLIENT_PAGE = "http://testserver/#/reset-password"
 INVALID_LINK = {"token": ["The reset link is invalid, used or expired."]}
 
 
@@ -35,20 +40,27 @@ def confirm(uid, token, new_password=NEW_PASSWORD, *, ip="192.0.2.10"):
     )
 
 
-def link_of(message):
-    """Return the reset link of a mail, checking that both bodies carry the same one."""
-    [link] = set(re.findall(r"http://127\.0\.0\.1:8000/reset-password\?[^\s\"<]+", message.body))
+def link_of(message, page=CLIENT_PAGE):
+    """Return the reset link of a mail to ``page``, checking that both bodies carry the same one."""
+    pattern = re.escape(page) + r"[?#&][^\s\"<]+"
+    [link] = set(re.findall(pattern, message.body))
     html = message.alternatives[0][0].replace("&amp;", "&")
-    assert set(re.findall(r"http://127\.0\.0\.1:8000/reset-password\?[^\s\"<]+", html)) == {link}
+    assert set(re.findall(pattern, html)) == {link}
     return link
+
+
+def secrets_of(link):
+    """Return the uid and token of a link to the web client's page: in the fragment's query."""
+    fragment = urllib.parse.urlsplit(link).fragment
+    query = urllib.parse.parse_qs(fragment.partition("?")[2])
+    return query["uid"][0], query["token"][0]
 
 
 def reset_link_for(user):
     mail.outbox.clear()
     assert ask_reset(user.email).status_code == 202
     [message] = mail.outbox
-    query = urllib.parse.parse_qs(urllib.parse.urlsplit(link_of(message)).query)
-    return query["uid"][0], query["token"][0]
+    return secrets_of(link_of(message))
 
 
 def log_in(user, password=PASSWORD):
@@ -139,10 +151,7 @@ def test_the_mail_holds_the_link_and_who_asked_but_no_session_token(user, login)
     [message] = mail.outbox
     assert message.to == [user.email]
     assert message.subject == "Reset your password"
-    link = link_of(message)
-    uid, token = (
-        urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)[name][0] for name in ("uid", "token")
-    )
+    uid, token = secrets_of(link_of(message))
     for part in (message.body, message.alternatives[0][0]):
         assert "192.0.2.77" in part
         assert "Firefox on Linux" in part
@@ -154,13 +163,85 @@ def test_the_mail_holds_the_link_and_who_asked_but_no_session_token(user, login)
     assert uid and token
 
 
-def test_the_link_starts_with_password_reset_url(settings, user):
-    settings.PASSWORD_RESET_URL = "https://app.example.com/account/reset?lang=en"
+@pytest.mark.parametrize(
+    ("page", "link"),
+    [
+        # No fragment: the secrets are the fragment.
+        (
+            "https://app.example.com/account/reset",
+            "https://app.example.com/account/reset#uid={uid}&token={token}",
+        ),
+        (
+            "https://app.example.com/account/reset?lang=en",
+            "https://app.example.com/account/reset?lang=en#uid={uid}&token={token}",
+        ),
+        # A hash-routed client's page: the secrets are the query of its fragment.
+        (
+            "https://app.example.com/#/reset-password",
+            "https://app.example.com/#/reset-password?uid={uid}&token={token}",
+        ),
+        (
+            "https://app.example.com/#/reset?lang=en",
+            "https://app.example.com/#/reset?lang=en&uid={uid}&token={token}",
+        ),
+        ("https://app.example.com/#/reset?", "https://app.example.com/#/reset?uid={uid}&token={token}"),
+        ("https://app.example.com/reset#", "https://app.example.com/reset#uid={uid}&token={token}"),
+    ],
+)
+def test_the_link_is_password_reset_url_with_the_secrets_after_its_hash(settings, user, page, link):
+    settings.PASSWORD_RESET_URL = page
     ask_reset(user.email)
     [message] = mail.outbox
-    assert re.search(
-        r"https://app\.example\.com/account/reset\?lang=en&uid=[\w-]+&token=[\w-]+", message.body
-    )
+    [sent] = re.findall(r"https://app\.example\.com/\S+", message.body)
+    uid, token = re.search(r"uid=([\w-]+)&token=([\w-]+)$", sent).groups()
+    assert sent == link.format(uid=uid, token=token)
+    assert confirm(uid, token).status_code == 204
+    # Nothing a browser sends to a server (path and query) holds either secret.
+    before_the_hash = sent.partition("#")[0]
+    assert "uid=" not in before_the_hash and token not in before_the_hash
+
+
+def test_unset_the_link_is_the_web_clients_page_at_the_origin_asked(settings, user):
+    settings.PASSWORD_RESET_URL = ""
+    settings.ALLOWED_HOSTS = ["testserver", "app.example.com"]
+    for extra, origin in (
+        ({}, "http://testserver"),
+        ({"HTTP_HOST": "app.example.com:8001"}, "http://app.example.com:8001"),
+        ({"HTTP_HOST": "app.example.com", "secure": True}, "https://app.example.com"),
+    ):
+        mail.outbox.clear()
+        response = APIClient().post(RESET_URL, {"email": user.email}, format="json", **extra)
+        assert response.status_code == 202
+        uid, token = secrets_of(link_of(mail.outbox[0], page=f"{origin}/#/reset-password"))
+        assert re.fullmatch(r"[\w-]+", uid) and re.fullmatch(r"[\w-]+", token)
+
+
+def test_a_host_outside_allowed_hosts_gets_400_and_no_mail(settings, user):
+    settings.PASSWORD_RESET_URL = ""
+    response = APIClient().post(RESET_URL, {"email": user.email}, format="json", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("debug", "backend", "console_mail"),
+    [
+        (True, "django.core.mail.backends.console.EmailBackend", True),
+        (False, "django.core.mail.backends.console.EmailBackend", False),
+        (True, "django.core.mail.backends.locmem.EmailBackend", False),
+        (True, "django.core.mail.backends.smtp.EmailBackend", False),
+    ],
+)
+def test_the_answer_says_console_mail_on_a_development_server_only(
+    settings, user, debug, backend, console_mail
+):
+    settings.DEBUG = debug
+    settings.EMAIL_BACKEND = backend
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = 9  # discard: nothing listens; a failing send is logged, never answered
+    settings.EMAIL_TIMEOUT = 1
+    answers = [ask_reset(email).json() for email in (user.email, "nobody@example.com")]
+    assert answers == [{**ACCEPTED, "console_mail": console_mail}] * 2
 
 
 # --- The confirmation -----------------------------------------------------------------------

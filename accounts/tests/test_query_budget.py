@@ -1,12 +1,13 @@
-"""SQL budgets of the hot paths: a refresh and an authenticated request."""
+"""SQL budgets of the hot paths (a refresh, an authenticated request) and of opening a session."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIRequestFactory
+from rest_framework.test import APIClient, APIRequestFactory
 
 from accounts.authentication import SessionJWTAuthentication
-from accounts.tests.helpers import bearer, refresh
+from accounts.tests.factories import PASSWORD
+from accounts.tests.helpers import bearer, change_password, refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +74,48 @@ def test_hand_written_authentication_query_builds_the_same_user_as_the_orm(user,
         assert getattr(built, field.attname) == getattr(loaded, field.attname), field.name
     assert built.last_login.tzinfo is not None
     assert built._state.adding is False and built._state.db == "default"
+
+
+def work_of(captured):
+    """Return the verbs of the captured statements, transaction control left out."""
+    verbs = [q["sql"].split()[0] for q in captured.captured_queries]
+    return [verb for verb in verbs if verb not in TRANSACTION_CONTROL]
+
+
+@pytest.mark.parametrize("cap", [0, 3])
+def test_login_locks_and_checks_the_user_row_in_its_last_login_update(
+    cap, api_client, user, settings, django_assert_max_num_queries
+):
+    # The UPDATE that records the login is also the row lock (the only one, the session cap's
+    # included) and the check that the password is still the one that authenticated.
+    settings.SESSION_MAX_PER_USER = cap
+    settings.AUTH_THROTTLE_RATE = "none"  # the database cache's counters are not the login's work
+    with django_assert_max_num_queries(9 if cap else 8) as captured:
+        response = api_client.post(
+            "/api/auth/login/", {"email": user.email, "password": PASSWORD}, format="json"
+        )
+    assert response.status_code == 200
+    # authentication, the lock, "is this a new device?", (the cap's count,) the session, two events
+    assert work_of(captured) == [
+        "SELECT",
+        "UPDATE",
+        "SELECT",
+        *(["SELECT"] * bool(cap)),
+        "INSERT",
+        "INSERT",
+        "INSERT",
+    ]
+    assert not any("FOR UPDATE" in q["sql"] for q in captured.captured_queries)
+
+
+@pytest.mark.parametrize("cap", [0, 3])
+def test_password_change_locks_the_user_row_once(cap, user, login, settings, django_assert_max_num_queries):
+    settings.SESSION_MAX_PER_USER = cap
+    settings.AUTH_THROTTLE_RATE = "none"
+    tokens = login(user)
+    client = APIClient()
+    with django_assert_max_num_queries(15 if cap else 14) as captured:
+        response = change_password(client, tokens["access"], "a-new-Passw0rd-here")
+    assert response.status_code == 200
+    locks = [q["sql"] for q in captured.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert len(locks) == (1 if connection.vendor == "postgresql" else 0)

@@ -25,7 +25,7 @@ from accounts.tests.helpers import (
     trip_the_breaker,
 )
 from common import failsafe
-from testing.faults import wait_until
+from testing.servers import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -325,6 +325,6 @@ def test_account_protection_answers_from_the_database_while_redis_fails(
     assert max(took for _, _, took in results) < REQUEST_BUDGET_SECONDS, results
     assert DeviceSession.objects.get(pk=first["session"]["id"]).revoke_reason == "session_limit"
     assert [message.subject for message in mail.outbox][-2:] == [
-        "New sign-in to your account from curl",
+        "New sign-in to your account",
         "Reset your password",
     ]

@@ -1,3 +1,6 @@
+import io
+import logging
+
 import pytest
 from django.test import Client
 
@@ -19,3 +22,15 @@ def static_client(settings):
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
     return Client()
+
+
+@pytest.fixture
+def stderr_log():
+    """Capture what the configured ``stderr`` handler writes; return a function that gives its lines."""
+    handler = next(handler for handler in logging.getLogger("django").handlers if handler.name == "stderr")
+    written = io.StringIO()
+    previous = handler.setStream(written)
+    try:
+        yield lambda: written.getvalue().splitlines()
+    finally:
+        handler.setStream(previous)

@@ -152,6 +152,14 @@ def test_request_and_response_bodies(schema):
     assert schema["components"]["schemas"][ref(rename)]["required"] == ["device_name"]
     assert schema["components"]["schemas"][ref(rename)]["properties"]["device_name"]["maxLength"] == 100
     assert ref(paths["/api/auth/sessions/{id}/"]["patch"]["responses"]["200"]) == "DeviceSession"
+    # Device names (API.md "Input that reaches people"): the rule is published where a body carries one.
+    one_line = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]+$"
+    for body in ("RegisterRequest", "LoginRequest", "PasswordChangeRequest", "PatchedSessionRenameRequest"):
+        field = schema["components"]["schemas"][body]["properties"]["device_name"]
+        assert "bidirectional" in field["description"], body
+        variants = field.get("oneOf", [field])  # with allow_blank: this or an empty string
+        assert [v["pattern"] for v in variants if "pattern" in v] == [one_line], body
+        assert [v["maxLength"] for v in variants] == ([100, 0] if "oneOf" in field else [100]), body
     assert {"400", "401", "404", "415"} <= set(paths["/api/auth/sessions/{id}/"]["patch"]["responses"])
     reset = paths["/api/auth/password/reset/"]["post"]
     assert ref(reset["requestBody"]) == "PasswordResetRequestRequest"

@@ -205,37 +205,48 @@ def production_env():
             "DJANGO_SECRET_KEY": "".join(secrets.choice(alphabet) for _ in range(50)),
             "DJANGO_ALLOWED_HOSTS": "api.example.com",
             "CORS_ALLOWED_ORIGINS": "https://app.example.com",
+            "PASSWORD_RESET_URL": "https://app.example.com/#/reset-password",
+            "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
+            "DEFAULT_FROM_EMAIL": "no-reply@example.com",
         }
     )
     return env
 
 
-def test_check_deploy_reports_nothing_in_production():
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=Path(django_settings.BASE_DIR),
-        env=production_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    assert "System check identified no issues (0 silenced)." in output
-    assert "WARNINGS" not in output
-
-
-def test_production_refuses_the_development_secret_key():
-    env = production_env()
-    del env["DJANGO_SECRET_KEY"]
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy"],
+def check_deploy(env, *options):
+    """Run ``manage.py check --deploy`` in a process of its own with ``env``; return the result."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", *options],
         cwd=Path(django_settings.BASE_DIR),
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_check_deploy_reports_nothing_in_production():
+    result = check_deploy(production_env(), "--fail-level", "WARNING")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "System check identified no issues (0 silenced)." in output
+    assert "WARNINGS" not in output
+
+
+def test_check_deploy_fails_on_the_development_mail_settings():
+    env = production_env()
+    for name in ("PASSWORD_RESET_URL", "EMAIL_URL", "DEFAULT_FROM_EMAIL"):
+        del env[name]
+    result = check_deploy(env)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    for check in ("accounts.E003", "accounts.E005", "accounts.E006"):
+        assert check in output
+
+
+def test_production_refuses_the_development_secret_key():
+    env = production_env()
+    del env["DJANGO_SECRET_KEY"]
+    result = check_deploy(env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr

@@ -340,7 +340,9 @@ export async function resetLinkFor(address: string, timeoutMs = 5_000): Promise<
   for (;;) {
     const links = mailsTo(address)
       .sort((a, b) => b.mtime - a.mtime || b.file.localeCompare(a.file))
-      .map((mail) => mail.text.match(/https?:\/\/\S+\/reset-password\?uid=[^\s&"<>]+&token=[^\s"<>&]+/)?.[0])
+      .map(
+        (mail) => mail.text.match(/https?:\/\/\S+\/#\/reset-password\?uid=[^\s&"<>]+&token=[^\s"<>&]+/)?.[0],
+      )
       .filter((link): link is string => !!link);
     if (links[0]) return links[0];
     if (Date.now() > deadline) throw new Error(`no reset mail to ${address} in ${process.env.E2E_MAIL_DIR}`);
@@ -350,7 +352,7 @@ export async function resetLinkFor(address: string, timeoutMs = 5_000): Promise<
 
 /** How many mails with a reset link went to `address`. */
 export function resetMailCount(address: string): number {
-  return mailsTo(address).filter((mail) => mail.text.includes('/reset-password?uid=')).length;
+  return mailsTo(address).filter((mail) => mail.text.includes('#/reset-password?uid=')).length;
 }
 
 /** Lets the page's access token expire, then adds a todo, which makes the page refresh first. */

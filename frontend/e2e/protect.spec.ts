@@ -48,12 +48,20 @@ test('forgot password: the mailed link sets a new password and signs every devic
   await page.getByRole('button', { name: 'Send me a link' }).click();
   await expect(page.getByTestId('reset-requested')).toContainText(`If an account exists for ${user.email}`);
 
-  // The mailed link is the server's /reset-password?uid&token, which lands on the client's page.
+  // The mailed link is the client's reset page at this server, with uid and token after the '#'.
   const link = await resetLinkFor(user.email);
-  expect(new URL(link).pathname).toBe('/reset-password');
+  const mailed = new URL(link);
+  expect([mailed.origin, mailed.pathname, mailed.search]).toEqual([new URL(baseURL!).origin, '/', '']);
+  expect(mailed.hash).toMatch(/^#\/reset-password\?uid=[\w-]+&token=[\w-]+$/);
+  const token = new URLSearchParams(mailed.hash.split('?')[1]).get('token')!;
+  // What the browser sends a server: each request's URL up to its '#', and its Referer.
+  const sent: string[] = [];
+  page.on('request', (request) =>
+    sent.push(request.url().split('#')[0]!, request.headers()['referer'] ?? ''),
+  );
   await page.goto(link);
   await expect(page.getByRole('heading', { name: 'Set a new password' })).toBeVisible();
-  expect(page.url()).toContain('/#/reset-password?uid=');
+  expect(page.url()).toBe(link);
 
   // Client checks, then the server's validators: the link stays usable after a weak password.
   await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
@@ -71,6 +79,9 @@ test('forgot password: the mailed link sets a new password and signs every devic
   await page.getByRole('button', { name: 'Set password' }).click();
   await expectSignedOut(page, /Your password was changed with a reset link/);
   expect(page.url()).toMatch(/#\/login$/);
+  // Following the link and setting the password sent the token to no server but in the POST's body.
+  expect(sent.length).toBeGreaterThan(2);
+  expect(sent.filter((text) => text.includes(token))).toEqual([]);
 
   // The old password is refused, the new one works.
   await login(page, user);
@@ -91,6 +102,25 @@ test('forgot password: the mailed link sets a new password and signs every devic
   await expect(other.getByTestId('reset-link-invalid')).toContainText('invalid or has expired');
   await other.getByRole('link', { name: 'Request a new link' }).click();
   await expect(other.getByRole('heading', { name: 'Reset your password' })).toBeVisible();
+});
+
+test('reset links at /reset-password: the fragment follows the redirect, an older query link is outdated', async ({
+  page,
+}) => {
+  // PASSWORD_RESET_URL set to /reset-password: Django redirects to the client, the browser keeps '#...'.
+  await page.goto('/reset-password#uid=MQ&token=abc-1');
+  await expect(page.getByRole('heading', { name: 'Set a new password' })).toBeVisible();
+  expect(new URL(page.url()).pathname + new URL(page.url()).hash).toBe(
+    '/#/reset-password?uid=MQ&token=abc-1',
+  );
+  await expect(page.getByRole('button', { name: 'Set password' })).toBeVisible();
+
+  // A link from a mail sent before the secrets moved after the '#': they are not passed on.
+  await page.goto('/reset-password?uid=MQ&token=abc-1');
+  await expect(page.getByTestId('reset-link-invalid')).toContainText('comes from an older mail');
+  expect(page.url()).not.toContain('abc-1');
+  await page.getByRole('link', { name: 'Request a new link' }).click();
+  await expect(page.getByRole('heading', { name: 'Reset your password' })).toBeVisible();
 });
 
 test('log out all other devices: they are told why, this one keeps working', async ({

@@ -2,7 +2,7 @@
 // builds the app (skip with E2E_SKIP_BUILD=1), migrates a fresh SQLite file in /tmp and runs
 // `manage.py runserver` on E2E_PORT with 2-second access tokens and no login throttling.
 // Mails are written, one file each and before the request answers, to E2E_MAIL_DIR (set by
-// playwright.config.ts), and reset links point at this server's /reset-password.
+// playwright.config.ts), and reset links point at this server's web client (PASSWORD_RESET_URL unset).
 // The database and the mails go when the server is stopped; the log is test-artifacts/django-server.log.
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -43,7 +43,8 @@ const env = {
   // django-environ's form: filemail:// then the absolute path (hence the four slashes).
   EMAIL_URL: `filemail:///${MAIL_DIR}`,
   EMAIL_SEND_IN_BACKGROUND: 'false',
-  PASSWORD_RESET_URL: `http://127.0.0.1:${PORT}/reset-password`,
+  // Unset (whatever the shell has): the link is the client's page at the origin the request came to.
+  PASSWORD_RESET_URL: '',
   PYTHONUNBUFFERED: '1',
 };
 for (const args of [['migrate', '--noinput'], ['createcachetable']]) {

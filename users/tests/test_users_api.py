@@ -89,6 +89,11 @@ def test_read_only_fields_in_the_body_are_not_applied(auth_client, user):
         {"first_name": None},
         {"last_name": ["a list"]},
         {"first_name": "nul \x00 byte"},
+        # One line without control or bidi characters, as a device name (common.client_text).
+        {"first_name": "Mal\u202elory"},
+        {"last_name": "two\nlines"},
+        {"first_name": "ends in a break\r\n"},
+        {"last_name": "\u2066isolated"},
     ],
 )
 def test_patch_me_validates_the_names(auth_client, user, body):

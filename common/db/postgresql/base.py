@@ -14,6 +14,9 @@ server, so that psycopg prepares their statements per connection (see ``prepared
 
 What neither check can see (a server that hangs, a network that drops packets silently) is
 left to ``connect_timeout`` and the 503 of common.middleware, as before.
+
+In request-serving processes every connection it opens carries the statement bound of
+``DB_STATEMENT_TIMEOUT_SECONDS`` in its startup packet (common.db says why there).
 """
 
 import select
@@ -21,6 +24,7 @@ import select
 from django.db.backends.postgresql import base
 from psycopg import pq
 
+from common import db
 from common.db.postgresql.operations import DatabaseOperations
 
 _BROKEN = select.POLLIN | select.POLLPRI | select.POLLERR | select.POLLHUP | select.POLLNVAL
@@ -46,8 +50,23 @@ class DatabaseWrapper(base.DatabaseWrapper):
         except (OSError, ValueError, base.Database.Error):
             return False
 
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        # In the startup packet, in request-serving processes only: see common.db.
+        options = db.startup_options(params.get("options"))
+        if options:
+            params["options"] = options
+        return params
+
     def get_new_connection(self, conn_params):
-        connection = super().get_new_connection(conn_params)
+        try:
+            connection = super().get_new_connection(conn_params)
+        except base.Database.OperationalError as exc:
+            # A pooler may refuse the bound (PgBouncer: "unsupported startup parameter"):
+            # connect without it rather than answer every request 503 (common.db).
+            if not db.startup_options_refused(exc, conn_params.get("options")):
+                raise
+            return self.get_new_connection(self.get_connection_params())
         options = self.settings_dict["OPTIONS"]
         # Django turns psycopg's preparing off unless OPTIONS name a threshold, for the sake of
         # poolers. Only cursors that bind on the server ever prepare, and unless the ORM was

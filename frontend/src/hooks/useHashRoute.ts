@@ -14,7 +14,7 @@ const ROUTES: readonly Route[] = [
   'reset-password',
 ];
 
-/** The path of the mailed reset link (PASSWORD_RESET_URL's default is /reset-password?uid&token). */
+/** The path of reset links at the server (`PASSWORD_RESET_URL` set to it, or links from older mails). */
 export const RESET_LINK_PATH = '/reset-password';
 
 function subscribe(onChange: () => void): () => void {
@@ -43,12 +43,23 @@ export function hashQuery(): URLSearchParams {
 }
 
 /**
- * Django redirects the mailed link to `/#/reset-password?uid=..&token=..`. A server that serves
- * the app at the link's own path instead (Vite's dev server, a static host with a fallback)
- * leaves `/reset-password?uid=..&token=..`: this moves it to the hash route, before rendering.
+ * Reset links carry uid and token after the `#`, which no server receives. With `PASSWORD_RESET_URL`
+ * unset the link is the reset route itself (`/#/reset-password?uid=..&token=..`). A page without a
+ * fragment of its own gets a bare `#uid=..&token=..` (Django answers `/reset-password#uid=..` with a
+ * redirect to `/`, and the browser keeps the fragment): this moves it to the reset route, before
+ * rendering. A link from an older mail, `/reset-password?uid=..&token=..` served as the app (Vite's
+ * dev server, a static host), goes to the page that says the link is outdated, as Django's redirect does.
  */
 export function adoptResetLink(): void {
   const { pathname, search, hash } = window.location;
-  if (pathname.replace(/\/+$/, '') !== RESET_LINK_PATH || hash) return;
-  window.history.replaceState(null, '', `/#/reset-password${search}`);
+  const fragment = hash.replace(/^#/, '');
+  const carriesALink = (query: string) => {
+    const params = new URLSearchParams(query);
+    return params.has('uid') || params.has('token');
+  };
+  if (fragment && !fragment.startsWith('/') && carriesALink(fragment)) {
+    window.history.replaceState(null, '', `/#/reset-password?${fragment}`);
+  } else if (!fragment && pathname.replace(/\/+$/, '') === RESET_LINK_PATH && carriesALink(search)) {
+    window.history.replaceState(null, '', '/#/reset-password?outdated');
+  }
 }

@@ -3,19 +3,26 @@ import { useRequestPasswordReset } from '../api/resources/auth/hooks';
 import { Field, FormErrors, SubmitButton } from '../components/Field';
 import { email, useForm } from '../components/useForm';
 
+interface Sent {
+  address: string;
+  /** A development server prints mail in its terminal instead of sending it. */
+  consoleMail: boolean;
+}
+
 /**
  * "Forgot password?": asks for the address and posts a reset request. The server answers 202
- * whether or not the address has an account, so the confirmation never says which it was.
+ * whether or not the address has an account, so the confirmation never says which it was
+ * (`console_mail` depends on the server's configuration alone).
  */
 export function ForgotPasswordPage() {
   const request = useRequestPasswordReset();
-  const [sentTo, setSentTo] = useState<string | null>(null);
+  const [sent, setSent] = useState<Sent | null>(null);
   const form = useForm({ email: '' }, { validate: (v) => ({ email: email(v.email) }) });
 
   const onSubmit = form.onSubmit(async (values) => {
     const address = values.email.trim();
-    await request.mutateAsync({ email: address });
-    setSentTo(address);
+    const answer = await request.mutateAsync({ email: address });
+    setSent({ address, consoleMail: answer.console_mail === true });
   });
 
   return (
@@ -23,13 +30,20 @@ export function ForgotPasswordPage() {
       <h1 className="brand">Todos</h1>
       <section className="card" aria-labelledby="forgot-title">
         <h2 id="forgot-title">Reset your password</h2>
-        {sentTo !== null ? (
+        {sent !== null ? (
           <div className="alert alert-success" role="status" data-testid="reset-requested">
             <p>
-              If an account exists for <strong>{sentTo}</strong>, we have sent it a link to set a new
+              If an account exists for <strong>{sent.address}</strong>, we have sent it a link to set a new
               password.
             </p>
-            <p>Check your inbox (and spam folder). The link works once, and for a limited time.</p>
+            {sent.consoleMail ? (
+              <p data-testid="console-mail">
+                This is a development server: it sends no mail, it prints it in the terminal running{' '}
+                <code>make run</code>. Open the link from there; it works once, and for a limited time.
+              </p>
+            ) : (
+              <p>Check your inbox (and spam folder). The link works once, and for a limited time.</p>
+            )}
           </div>
         ) : (
           <form onSubmit={onSubmit} noValidate>

@@ -29,14 +29,19 @@ export function isDeadLink(error: unknown): boolean {
   return error instanceof ValidationError && ('token' in error.fieldErrors || 'uid' in error.fieldErrors);
 }
 
-function DeadLink({ incomplete }: { incomplete: boolean }) {
+/** Why a link cannot set a password: cut short, from an older mail, or refused by the server. */
+type DeadLinkReason = 'incomplete' | 'outdated' | 'invalid';
+
+const DEAD_LINK_MESSAGES: Record<DeadLinkReason, string> = {
+  incomplete: 'This reset link is incomplete: open the whole link from the mail.',
+  outdated: 'This reset link comes from an older mail and no longer works.',
+  invalid: 'This reset link is invalid or has expired. A link works once, for a limited time.',
+};
+
+function DeadLink({ reason }: { reason: DeadLinkReason }) {
   return (
     <div className="alert alert-error" role="alert" data-testid="reset-link-invalid">
-      <p>
-        {incomplete
-          ? 'This reset link is incomplete: open the whole link from the mail.'
-          : 'This reset link is invalid or has expired. A link works once, for a limited time.'}
-      </p>
+      <p>{DEAD_LINK_MESSAGES[reason]}</p>
       <p>
         <a href="#/forgot-password">Request a new link</a>
       </p>
@@ -49,16 +54,28 @@ interface Props {
   onDone: () => void;
 }
 
-/** "Set a new password", reached from the mailed link (uid and token in the route's query). */
+/**
+ * "Set a new password", reached from the mailed link: uid and token are in the route's query, in
+ * the URL's fragment, which the browser never sends to a server (`?outdated`: an older mail's link).
+ */
 export function ResetPasswordPage({ onDone }: Props) {
-  const [link] = useState(() => {
+  const [{ link, outdated }] = useState(() => {
     const query = hashQuery();
-    return { uid: query.get('uid') ?? '', token: query.get('token') ?? '' };
+    return {
+      link: { uid: query.get('uid') ?? '', token: query.get('token') ?? '' },
+      outdated: query.has('outdated'),
+    };
   });
   const [dead, setDead] = useState(false);
   const confirm = useConfirmPasswordReset();
   const form = useForm(EMPTY, { validate: validateNewPassword });
-  const incomplete = !link.uid || !link.token;
+  const deadReason: DeadLinkReason | null = outdated
+    ? 'outdated'
+    : !link.uid || !link.token
+      ? 'incomplete'
+      : dead
+        ? 'invalid'
+        : null;
 
   const onSubmit = form.onSubmit(async (values) => {
     try {
@@ -79,8 +96,8 @@ export function ResetPasswordPage({ onDone }: Props) {
       <h1 className="brand">Todos</h1>
       <section className="card" aria-labelledby="reset-title">
         <h2 id="reset-title">Set a new password</h2>
-        {incomplete || dead ? (
-          <DeadLink incomplete={incomplete} />
+        {deadReason ? (
+          <DeadLink reason={deadReason} />
         ) : (
           <form onSubmit={onSubmit} noValidate>
             <NewPasswordFields

@@ -63,19 +63,56 @@ describe('client checks', () => {
 });
 
 describe('the reset link', () => {
-  it('served at /reset-password?uid&token, it moves to the hash route', () => {
-    window.history.replaceState(null, '', '/reset-password?uid=MQ&token=abc-1');
+  it('as the reset route itself (PASSWORD_RESET_URL unset), it is left as it is', () => {
+    window.history.replaceState(null, '', '/#/reset-password?uid=MQ&token=abc-1');
     adoptResetLink();
-    expect(window.location.pathname).toBe('/');
-    expect(window.location.hash).toBe('#/reset-password?uid=MQ&token=abc-1');
+    expect(window.location.href).toBe(`${window.location.origin}/#/reset-password?uid=MQ&token=abc-1`);
     expect(hashQuery().get('uid')).toBe('MQ');
     expect(hashQuery().get('token')).toBe('abc-1');
   });
 
-  it('any other path is left alone', () => {
-    window.history.replaceState(null, '', '/somewhere?uid=MQ');
+  it.each(['/', '/reset-password', '/reset-password/'])(
+    'a bare #uid=..&token=.. at %s moves to the reset route',
+    (path) => {
+      window.history.replaceState(null, '', `${path}#uid=MQ&token=abc-1`);
+      adoptResetLink();
+      expect(window.location.pathname).toBe('/');
+      expect(window.location.search).toBe('');
+      expect(window.location.hash).toBe('#/reset-password?uid=MQ&token=abc-1');
+      expect(hashQuery().get('uid')).toBe('MQ');
+      expect(hashQuery().get('token')).toBe('abc-1');
+    },
+  );
+
+  it("an older mail's /reset-password?uid&token goes to the outdated-link page, without its secrets", () => {
+    window.history.replaceState(null, '', '/reset-password?uid=MQ&token=abc-1');
     adoptResetLink();
-    expect(window.location.pathname).toBe('/somewhere');
+    expect(window.location.href).toBe(`${window.location.origin}/#/reset-password?outdated`);
+  });
+
+  it.each(['/#/todos', '/#section', '/somewhere?uid=MQ', '/reset-password', '/reset-password?lang=en'])(
+    '%s is left alone',
+    (url) => {
+      window.history.replaceState(null, '', url);
+      adoptResetLink();
+      expect(window.location.href).toBe(`${window.location.origin}${url}`);
+    },
+  );
+
+  it('followed from a mail with a bare fragment, the page posts its uid and token', async () => {
+    const api = installFetch(() => jsonResponse(204));
+    window.history.replaceState(null, '', '/reset-password#uid=MQ&token=abc-1');
+    adoptResetLink();
+    renderApp();
+    type('New password', 'a-brand-new-password');
+    type('Confirm new password', 'a-brand-new-password');
+    fireEvent.click(screen.getByRole('button', { name: 'Set password' }));
+    await screen.findByRole('heading', { name: 'Log in' });
+    expect(JSON.parse(api.calls[0]?.body ?? '')).toEqual({
+      uid: 'MQ',
+      token: 'abc-1',
+      new_password: 'a-brand-new-password',
+    });
   });
 });
 
@@ -95,7 +132,23 @@ describe('forgot password', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Send me a link' }));
     const done = await screen.findByTestId('reset-requested');
     expect(done.textContent).toMatch(/If an account exists for nobody@example.com, we have sent it a link/);
+    expect(done.textContent).toMatch(/Check your inbox/);
+    expect(screen.queryByTestId('console-mail')).toBeNull();
     expect(JSON.parse(api.calls[0]?.body ?? '')).toEqual({ email: 'nobody@example.com' });
+  });
+
+  it('on a development server, says the mail is printed in the make run terminal', async () => {
+    installFetch(() => jsonResponse(202, { detail: 'ok', console_mail: true }));
+    window.location.hash = '#/forgot-password';
+    renderApp();
+    type('Email', 'ada@example.com');
+    fireEvent.click(screen.getByRole('button', { name: 'Send me a link' }));
+    const done = await screen.findByTestId('reset-requested');
+    expect(done.textContent).toMatch(/If an account exists for ada@example.com/);
+    expect(screen.getByTestId('console-mail').textContent).toMatch(
+      /development server: it sends no mail, it prints it in the terminal running make run/,
+    );
+    expect(done.textContent).not.toMatch(/Check your inbox/);
   });
 
   it('a 429 says when to try again; a 400 goes under the field', async () => {
@@ -186,6 +239,17 @@ describe('set a new password', () => {
       '#/forgot-password',
     );
     expect(screen.queryByRole('button', { name: 'Set password' })).toBeNull();
+  });
+
+  it('a link from an older mail says so and offers a new one, with no form', () => {
+    const api = installFetch(() => jsonResponse(204));
+    open('?outdated');
+    expect(screen.getByTestId('reset-link-invalid').textContent).toMatch(/comes from an older mail/);
+    expect(screen.getByRole('link', { name: 'Request a new link' }).getAttribute('href')).toBe(
+      '#/forgot-password',
+    );
+    expect(screen.queryByRole('button', { name: 'Set password' })).toBeNull();
+    expect(api.calls).toHaveLength(0);
   });
 
   it('a link without its token is incomplete', async () => {

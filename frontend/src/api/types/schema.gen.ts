@@ -133,7 +133,7 @@ export interface paths {
         put?: never;
         /**
          * Ask for a password-reset link by mail
-         * @description The answer is the same whether or not the address belongs to an account; an active account gets a mail with a single-use link to `PASSWORD_RESET_URL`. Throttled per client IP and per address.
+         * @description The answer is the same whether or not the address belongs to an account; an active account gets a mail with a single-use link: `PASSWORD_RESET_URL` (unset: the web client's reset page at this origin) with `uid` and `token` after its `#`, which no server receives. Throttled per client IP and per address.
          */
         post: operations["auth_password_reset_create"];
         delete?: never;
@@ -153,7 +153,7 @@ export interface paths {
         put?: never;
         /**
          * Set a new password with a reset link
-         * @description `uid` and `token` come from the link's query string. Every session of the account is revoked, and the link stops working. 400 for a link that is invalid, used or expired (on `token`) and for a password Django's validators reject (on `new_password`).
+         * @description `uid` and `token` come from the link's fragment (after its `#`). Every session of the account is revoked, and the link stops working. 400 for a link that is invalid, used or expired (on `token`) and for a password Django's validators reject (on `new_password`).
          */
         post: operations["auth_password_reset_confirm_create"];
         delete?: never;
@@ -424,6 +424,7 @@ export interface components {
         LoginRequest: {
             email: string;
             password: string;
+            /** @description The device's name, as the sessions list shows it: one line of at most 100 characters, without control characters (U+0000-U+001F, U+007F-U+009F), line separators (U+2028, U+2029) or bidirectional formatting (U+202A-U+202E, U+2066-U+2069), which get 400. */
             device_name?: string;
         };
         PaginatedDeviceSessionList: {
@@ -474,10 +475,14 @@ export interface components {
         PasswordChangeRequest: {
             current_password: string;
             new_password: string;
+            /** @description A new name for this device's new session; left out or blank, it keeps the current session's. The same rule as at login: one line of at most 100 characters, no control or bidirectional formatting character. */
+            device_name?: string;
         };
         /** @description The answer to a reset request: the same whether or not the address has an account. */
         PasswordResetAccepted: {
             detail: string;
+            /** @description True on a development server (`DJANGO_DEBUG` with console mail): no mail is sent, it is printed where the server runs (the `make run` terminal). Depends on the configuration only. */
+            console_mail: boolean;
         };
         PasswordResetConfirmRequest: {
             /** @description `uid` of the reset link. */
@@ -491,6 +496,7 @@ export interface components {
             email: string;
         };
         PatchedSessionRenameRequest: {
+            /** @description The device's name, as the sessions list shows it: one line of at most 100 characters, without control characters (U+0000-U+001F, U+007F-U+009F), line separators (U+2028, U+2029) or bidirectional formatting (U+202A-U+202E, U+2066-U+2069), which get 400. */
             device_name: string;
         };
         PatchedTodoRequest: {
@@ -500,7 +506,11 @@ export interface components {
             /** @description Left out: `false`. */
             completed?: boolean;
         };
-        /** @description A partial update of the caller's profile; a protected field in the body is a 400. */
+        /**
+         * @description A partial update of the caller's profile; a protected field in the body is a 400.
+         *
+         *     A name is one line: a control character, a line separator or a bidirectional override gets 400.
+         */
         PatchedUserProfileUpdateRequest: {
             first_name?: string;
             last_name?: string;
@@ -516,6 +526,7 @@ export interface components {
             /** Format: email */
             email: string;
             password: string;
+            /** @description The device's name, as the sessions list shows it: one line of at most 100 characters, without control characters (U+0000-U+001F, U+007F-U+009F), line separators (U+2028, U+2029) or bidirectional formatting (U+202A-U+202E, U+2066-U+2069), which get 400. */
             device_name?: string;
             first_name?: string;
             last_name?: string;

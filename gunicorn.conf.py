@@ -1,0 +1,61 @@
+"""gunicorn's settings for this project: ``gunicorn -c gunicorn.conf.py`` serves ``config.wsgi``.
+
+``make run``, the tests' and the benchmarks' servers (``testing/servers.py``) and the README's
+production command all start gunicorn with this file. Command-line options win over it.
+
+* Binds to ``HOST``:``PORT`` (default ``127.0.0.1:8000``); workers: ``WEB_CONCURRENCY``
+  (gunicorn reads it itself), else one.
+* Trusts no forwarded header itself. By default gunicorn lets a peer on 127.0.0.1 set the scheme
+  (``X-Forwarded-Proto`` and two more) and ``SCRIPT_NAME``: with ``NUM_PROXIES=0`` a local client
+  could change the URL a DPoP proof must name. Django applies ``NUM_PROXIES`` instead (one rule
+  for the client IP, host and scheme: ``common.middleware.TrustedProxyMiddleware``).
+* An access log, when one is asked for (``--access-logfile -``, as ``make run`` does), holds the
+  path and never a query string or the Referer's: a query may carry a secret.
+"""
+
+import os
+
+from gunicorn.glogging import Logger
+
+
+def _bind_address(host: str, port: str) -> str:
+    # An IPv6 address needs brackets before its port.
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"{host}:{port}"
+
+
+wsgi_app = "config.wsgi:application"
+bind = [_bind_address(os.environ.get("HOST") or "127.0.0.1", os.environ.get("PORT") or "8000")]
+
+# No peer, whatever its address (a Unix socket's included), sets the scheme or the WSGI paths.
+forwarded_allow_ips = ""
+secure_scheme_headers = {}
+forwarder_headers = ""
+
+
+def _without_query(url: str) -> str:
+    return url.split("?", 1)[0].split("#", 1)[0]
+
+
+class PathOnlyLogger(Logger):
+    """gunicorn's logger whose access lines name the path only, in every access log format.
+
+    The request line (``%(r)s``) keeps the raw, still percent-encoded path: a decoded one (gunicorn's
+    ``%(U)s``) could hold a line break that forges a log line.
+    """
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        path = _without_query(environ.get("RAW_URI") or "")
+        atoms["r"] = f"{environ['REQUEST_METHOD']} {path} {environ['SERVER_PROTOCOL']}"
+        # The same values under their header (``{name}i``) and environ (``{name}e``) names.
+        atoms["U"] = atoms["{raw_uri}e"] = path
+        atoms["q"] = atoms["{query_string}e"] = "-"
+        referer = _without_query(environ.get("HTTP_REFERER") or "-")
+        atoms["f"] = atoms["{referer}i"] = atoms["{http_referer}e"] = referer
+        return atoms
+
+
+logger_class = PathOnlyLogger
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(a)s"'
