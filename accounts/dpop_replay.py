@@ -1,16 +1,34 @@
-"""One use per DPoP proof: a proof's ``jti`` is accepted once per key for as long as the proof is valid.
+"""One use per DPoP proof; twice at most, in all, through any outage, restart or restore of Redis.
 
-The record lives in Redis when it answers (one round trip: ``SET key 1 NX EX ttl``), shared by
-every server process. When Redis is unset, failing, or behind an open breaker
-(``common.failsafe``), the database takes the record instead (``DPoPProofUse``): one INSERT,
-whose primary key makes a second use fail in every process, so replay protection never depends
-on Redis being there.
+A proof's ``jti`` is recorded per key (a SHA-256 digest of both) for as long as the proof could
+pass the ``iat`` check, in two stores, and a check consults both whenever it can:
 
-The bound: a proof recorded in Redis just before Redis went away (or lost its data, or was
-restored from an old snapshot) is unknown to the database, and could be accepted once more until
-its ``iat`` leaves the acceptance window (``DPOP_PROOF_MAX_AGE_SECONDS``, 60 s). Such a replay
-needs the proof itself, not only the token, and can only repeat the same method on the same URL
-(and, on resource requests, with the same access token).
+* **Redis, when this process reaches it.** One round trip: a script sets ``dpop:jti:<digest>`` if
+  absent, expiring with the proof, and returns "new" or "seen" with the uptime of Redis. "Seen":
+  refused. "New", from a Redis up for ``DPOP_REPLAY_LOSS_WINDOW_SECONDS`` (130 s) or more: one
+  primary-key read of the database, and refused if a process that could not reach Redis recorded
+  the proof there. Every process does this read, so none needs to have seen that outage.
+* **The database** (``DPoPProofUse``), written (one upsert) when this process cannot use Redis
+  (unset, failing, or its breaker open: ``common.failsafe``), and also when Redis says "new" but
+  has been up for less than the loss window: it restarted or was restored from a snapshot, and
+  may have lost records of proofs still valid (a proof used at ``t`` passes the ``iat`` check
+  until ``t + 120 s`` at the latest). The primary key admits one use; rows outlive their proofs.
+
+The bound: a proof is accepted at most twice in all, and the second time only if Redis was in
+the way. It can be accepted (1) through Redis past the loss window, when neither store knew it,
+which happens once: Redis loses a record only by restarting (detectably: the uptime starts
+again), and the proof has lapsed when the window after that ends; and (2) by the upsert that
+creates its row, once. So a proof recorded in the database is refused by every process from then
+on; one recorded in Redis is accepted once more by a process that cannot reach Redis, or after
+Redis restarted or came back from a snapshot, however often. A second use needs the proof itself,
+within its 60 s, and repeats the same method on the same URL (with the same access token).
+
+What the uptime cannot see is a loss it does not count: a record evicted (``maxmemory`` with an
+eviction policy), ``FLUSHDB``, a failover to a replica that had not received it. Each can allow
+one more use of the proofs it lost: give the replay record a Redis with ``noeviction``.
+
+Why this design, what the others cost and what it costs a request: ``docs/dpop.md`` ("The
+replay record"), measured by ``bench/dpop_replay.py``.
 """
 
 import hashlib
@@ -18,17 +36,28 @@ import math
 import threading
 import time
 from datetime import UTC, datetime
+from functools import cache
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import hot_sql
 from accounts.models import DPoPProofUse
 from common import failsafe
 
 KEY_PREFIX = "dpop:jti:"
 # Lapsed rows are deleted by the process that meets them, at most this often.
 PRUNE_INTERVAL_SECONDS = 60.0
+
+# Set the record if absent and return {1 when it is new, else 0; seconds since Redis started}:
+# one round trip for both. INFO's uptime restarts at zero on a restart and on a restore from a
+# snapshot, the two ways Redis loses records without anyone being told; an uptime it cannot
+# read counts as zero (the database decides).
+_RECORD_SCRIPT = """
+local new = redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1])
+local info = redis.call('INFO', 'server')
+return {new and 1 or 0, tonumber(string.match(info, 'uptime_in_seconds:(%d+)')) or 0}
+"""
 
 _last_prune = 0.0
 _prune_lock = threading.Lock()
@@ -42,30 +71,39 @@ def proof_key(*, jkt: str, jti: str) -> str:
     return hashlib.sha256(f"{jkt}\x00{jti}".encode()).hexdigest()
 
 
+@cache
+def _record_script(url: str):
+    # redis-py's Script sends EVALSHA, and the script itself again after a restart emptied
+    # Redis's script cache.
+    return failsafe.redis_client(url).register_script(_RECORD_SCRIPT)
+
+
 def first_use(*, jkt: str, jti: str, valid_until: float) -> bool:
     """Record the proof ``jti`` of key ``jkt``, valid until the epoch ``valid_until``; return whether it is new."""
     key = proof_key(jkt=jkt, jti=jti)
     url = getattr(settings, "DPOP_REPLAY_REDIS_URL", None)
     if url:
         ttl = max(1, math.ceil(valid_until - time.time()))
-        stored = failsafe.call(failsafe.redis_client(url).set, KEY_PREFIX + key, b"1", nx=True, ex=ttl)
-        if stored is not failsafe.UNAVAILABLE:
-            return bool(stored)
+        answer = failsafe.call(_record_script(url), keys=[KEY_PREFIX + key], args=[ttl])
+        if answer is not failsafe.UNAVAILABLE:
+            new, uptime = answer
+            if not new:
+                return False
+            if uptime >= settings.DPOP_REPLAY_LOSS_WINDOW_SECONDS:
+                return not _recorded_in_database(key)
+            # Redis restarted lately, and may have lost records: the database decides.
     return _first_use_in_database(key, valid_until)
+
+
+def _recorded_in_database(key: str) -> bool:
+    """Return whether a process that could not reach Redis recorded this proof, still valid."""
+    return hot_sql.proof_use_recorded(key=key, now=timezone.now())
 
 
 def _first_use_in_database(key: str, valid_until: float) -> bool:
     now = timezone.now()
-    until = datetime.fromtimestamp(valid_until, tz=UTC)
     _prune_now_and_then(now)
-    try:
-        with transaction.atomic():
-            DPoPProofUse.objects.create(key=key, expires_at=until)
-    except IntegrityError:
-        # A row of an earlier use: taken over only once it has lapsed (no proof carrying that
-        # jti can pass the iat check any more). The UPDATE's condition settles a race.
-        return DPoPProofUse.objects.filter(key=key, expires_at__lte=now).update(expires_at=until) == 1
-    return True
+    return hot_sql.proof_use_record(key=key, expires_at=datetime.fromtimestamp(valid_until, tz=UTC), now=now)
 
 
 def _prune_now_and_then(now: datetime) -> None:

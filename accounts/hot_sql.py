@@ -1,8 +1,9 @@
-"""The two statements on the hot paths, as SQL written once per database connection.
+"""The statements on the hot paths, as SQL written once per database connection.
 
 Through the ORM, building these statements costs several times what running them does
 (docs/benchmarks.md has the figures), and they run on every refresh and every authenticated
-request. Each function names the ORM query it stands for. The condition "the session is live"
+request (the DPoP replay record's: on every request with a proof). Each function names the ORM
+query it stands for. The condition "the session is live"
 is ``DeviceSessionQuerySet.live()`` (accounts/models.py) spelled out in SQL:
 ``accounts/tests/test_session_rule.py`` proves both agree on every state, on SQLite and PostgreSQL.
 Table and column names come from the models' metadata, so renaming a field stays safe.
@@ -18,7 +19,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 from django.db.models.expressions import Col
 
-from accounts.models import DeviceSession, RevocationEpoch, User
+from accounts.models import DeviceSession, DPoPProofUse, RevocationEpoch, User
 
 
 def _connection(model: type[Model], *, write: bool) -> BaseDatabaseWrapper:
@@ -28,7 +29,7 @@ def _connection(model: type[Model], *, write: bool) -> BaseDatabaseWrapper:
 def _cursor(connection: BaseDatabaseWrapper):
     """Return a cursor whose statements the server prepares, where the backend offers one.
 
-    On PostgreSQL (common/db/postgresql) the two statements here are then parsed and planned
+    On PostgreSQL (common/db/postgresql) the statements here are then parsed and planned
     once per connection; other backends give their usual cursor.
     """
     prepared = getattr(connection, "prepared_cursor", None)
@@ -190,3 +191,55 @@ def live_session_user(
     *values, expires_at, absolute_expires_at, last_used_at = values
     user = User.from_db(connection.alias, _USER_ATTNAMES, values)
     return user, min(expires_at, absolute_expires_at), last_used_at
+
+
+@cache
+def _proof_use_sql(alias: str) -> tuple[str, str]:
+    """Return the SQL that records a DPoP proof's use and the SQL that reads whether it is recorded."""
+    quote = connections[alias].ops.quote_name
+    meta = DPoPProofUse._meta
+    table, key, until = (
+        quote(meta.db_table),
+        quote(meta.get_field("key").column),
+        quote(meta.get_field("expires_at").column),
+    )
+    # SQLite (3.24 and later) and PostgreSQL spell the upsert alike.
+    record = (
+        f"INSERT INTO {table} ({key}, {until}) VALUES (%s, %s) "
+        f"ON CONFLICT ({key}) DO UPDATE SET {until} = EXCLUDED.{until} WHERE {table}.{until} <= %s"
+    )
+    recorded = f"SELECT 1 FROM {table} WHERE {key} = %s AND {until} > %s"
+    return record, recorded
+
+
+def proof_use_record(*, key: str, expires_at: datetime, now: datetime) -> bool:
+    """Record the use of the DPoP proof ``key`` until ``expires_at``; return whether it is the first.
+
+    A row of an earlier use is taken over once it has lapsed (no proof bearing it can be valid
+    any more); the statement's condition settles a race. Stands for::
+
+        try:
+            with transaction.atomic():
+                DPoPProofUse.objects.create(key=key, expires_at=expires_at)
+        except IntegrityError:
+            return DPoPProofUse.objects.filter(key=key, expires_at__lte=now).update(expires_at=expires_at) == 1
+        return True
+    """
+    connection = _connection(DPoPProofUse, write=True)
+    adapt = connection.ops.adapt_datetimefield_value
+    with _cursor(connection) as cursor:
+        cursor.execute(_proof_use_sql(connection.alias)[0], [key, adapt(expires_at), adapt(now)])
+        return cursor.rowcount == 1
+
+
+def proof_use_recorded(*, key: str, now: datetime) -> bool:
+    """Return whether the use of the DPoP proof ``key`` is recorded and still valid at ``now``.
+
+    Stands for ``DPoPProofUse.objects.filter(key=key, expires_at__gt=now).exists()``.
+    """
+    connection = _connection(DPoPProofUse, write=False)
+    with _cursor(connection) as cursor:
+        cursor.execute(
+            _proof_use_sql(connection.alias)[1], [key, connection.ops.adapt_datetimefield_value(now)]
+        )
+        return cursor.fetchone() is not None

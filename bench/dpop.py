@@ -24,10 +24,21 @@ PASSWORD = "bench-Passw0rd-long-enough"
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=5)
-    parser.add_argument("-n", type=int, default=300)
+    command_line(run, __doc__, argv)
+
+
+def command_line(run, doc, argv, *, reps=5, n=300):
+    """Parse ``--reps`` and ``-n``, set Django up, and print what ``run(args)`` returns as JSON."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=reps)
+    parser.add_argument("-n", type=int, default=n)
     args = parser.parse_args(argv)
+    setup_django()
+    print(json.dumps(run(args), indent=1))
+
+
+def setup_django():
+    """Set Django up on ``DATABASE_URL`` (default: a new SQLite file), migrated, throttling off."""
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench-dpop.sqlite3"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -39,7 +50,6 @@ def main(argv=None):
 
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
-    print(json.dumps(run(args), indent=1))
 
 
 def run(args):

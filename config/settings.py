@@ -259,6 +259,11 @@ DPOP_REQUIRED = env.bool("DPOP_REQUIRED", default=False)
 DPOP_PROOF_MAX_AGE_SECONDS = 60
 # Where used proofs are remembered across processes; without Redis (or while it fails), the database.
 DPOP_REPLAY_REDIS_URL = REDIS_URL or None
+# For this long after Redis starts (a restart, a restore from a snapshot) it may have lost records
+# of proofs still valid, so the database records every proof too (accounts/dpop_replay.py). A
+# proof used at t is valid until t + 2 * max age at the latest; 10 s more for servers' clocks
+# that disagree. Shorter breaks the bound.
+DPOP_REPLAY_LOSS_WINDOW_SECONDS = 2 * DPOP_PROOF_MAX_AGE_SECONDS + 10
 # --- end of DPoP ------------------------------------------------------------------------------
 
 SIMPLE_JWT = {

@@ -1,4 +1,4 @@
-"""Real services to break under a running server: a private redis-server and a private PostgreSQL cluster.
+"""Real services to break under a running server: a private redis-server, a private PostgreSQL cluster, a proxy.
 
 Each binds 127.0.0.1 on a free port, keeps its files in a directory of its own, and is
 always stopped. The fault tests kill (SIGKILL), freeze (SIGSTOP), restart and restore them.
@@ -18,6 +18,9 @@ from pathlib import Path
 from testing.servers import HOST, Gunicorn, free_port, migrate, server_env, wait_until
 
 BIND_ATTEMPTS = 5
+# The lock tests (test_login_password_race, test_admin_bulk_bound, test_statement_timeout) wait
+# under this name; there is one waiting helper, testing.servers'.
+wait_for = wait_until
 
 
 class PortTaken(RuntimeError):
@@ -154,6 +157,83 @@ class RedisServer(_OnAFreePort):
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.process.pid, signal.SIGCONT)
         self.kill()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class TcpProxy(_OnAFreePort):
+    """HAProxy in front of a service: one process's path to it, to freeze or cut while others' stay up.
+
+    A process pointed at ``url()`` reaches the service at ``target_port`` through the proxy;
+    frozen (SIGSTOP), the proxy accepts connections in the kernel but passes nothing on, as a
+    hung network path does; killed, it refuses them. The service itself, and every process that
+    talks to it directly, carries on.
+    """
+
+    def __init__(self, directory: Path, target_port: int):
+        self.binary = shutil.which("haproxy")
+        if self.binary is None:
+            raise RuntimeError("haproxy is not installed (apt-get install haproxy)")
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.target_port = target_port
+        self.process = None
+
+    @property
+    def log(self) -> Path:
+        return self.directory / "haproxy.log"
+
+    def url(self, scheme="redis", path="/0") -> str:
+        return f"{scheme}://{HOST}:{self.port}{path}"
+
+    def start(self):
+        self._start_on_a_free_port()
+        return self
+
+    def _start_once(self):
+        config = self.directory / "haproxy.cfg"
+        # noreuseport: a port another process holds makes the bind fail, rather than shared.
+        config.write_text(
+            "global\n  noreuseport\n"
+            "defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 1h\n  timeout server 1h\n"
+            f"listen service\n  bind {HOST}:{self.port}\n  server target {HOST}:{self.target_port}\n"
+        )
+        offset = _size(self.log)
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
+                [self.binary, "-db", "-f", str(config)], stdout=log, stderr=log, start_new_session=True
+            )
+        wait_until(lambda: self._listens(offset), 10, f"haproxy listening on port {self.port}")
+
+    def _listens(self, offset):
+        if self.process.poll() is not None:
+            log = _log_since(self.log, offset)
+            error = PortTaken if "Address already in use" in log else RuntimeError
+            raise error(f"haproxy exited with {self.process.returncode}: {log[-500:]}")
+        import socket
+
+        with contextlib.suppress(OSError), socket.create_connection((HOST, self.port), timeout=1):
+            return True
+        return False
+
+    def freeze(self):
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def thaw(self):
+        os.kill(self.process.pid, signal.SIGCONT)
+
+    def stop(self):
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.process.pid, signal.SIGCONT)
+        self.process.kill()
+        self.process.wait(timeout=10)
 
     def __enter__(self):
         return self.start()

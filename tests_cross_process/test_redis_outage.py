@@ -12,7 +12,7 @@ import time
 import pytest
 
 from testing.faults import RedisServer
-from testing.servers import request, two_servers
+from testing.servers import request, two_servers, wait_until
 
 PASSWORD = "redis-Outage-passw0rd"
 CACHE_SECONDS = 3
@@ -107,6 +107,13 @@ def test_every_request_is_served_while_redis_fails(setup, fault):
     assert call.slowest < SLOWEST_ALLOWED
 
 
+def redis_in_use_by(call, server):
+    """Return once ``server`` uses Redis again (its breaker closed, as its health check says)."""
+    wait_until(
+        lambda: call(server, "GET", "/api/health/")[1]["redis"] == "ok", 10, "the server to use Redis again"
+    )
+
+
 @pytest.mark.parametrize("fault", ["frozen", "killed"])
 def test_revocation_while_redis_cannot_hear_is_refused_by_both_servers_within_the_bound(setup, fault):
     redis, (a, b) = setup
@@ -116,10 +123,18 @@ def test_revocation_while_redis_cannot_hear_is_refused_by_both_servers_within_th
         assert call.todos(server, tokens["access"]) == 200  # cached in Redis by both
     redis.freeze() if fault == "frozen" else redis.kill()
     try:
+        # A's breaker opens on the request's own session lookup, before the revocation: the
+        # invalidation is never sent, and A holds it back until Redis answers again.
         status, _ = call(a, "POST", "/api/auth/logout-all/", token=tokens["access"])
         assert status == 204
     finally:
         redis.thaw() if fault == "frozen" else redis.start()
+    redis_in_use_by(call, a)
+    # A replays the invalidation it missed on its next request, so both refuse at once (frozen:
+    # without the replay, both entries would still be served until they lapse; restarted empty:
+    # the versions the entries carry are gone).
+    assert call.todos(a, tokens["access"]) == 401
+    assert call.todos(b, tokens["access"]) == 401
     refused_by_both_within_the_bound(call, (a, b), tokens["access"])
     assert call(b, "POST", "/api/auth/refresh/", token=tokens["refresh"])[0] == 401
     assert call.server_errors == []

@@ -1,4 +1,4 @@
-"""Small helpers for calling the auth API and the management commands in tests."""
+"""Small helpers for calling the auth API and the management commands in tests, and for breaking Redis."""
 
 import io
 
@@ -8,6 +8,8 @@ from django.core.management import call_command
 from accounts import keyring
 from accounts import token_backend as keyring_backend
 from accounts.tests.factories import PASSWORD
+from common import failsafe
+from testing.servers import wait_until
 
 REFRESH_URL = "/api/auth/refresh/"
 LOGOUT_URL = "/api/auth/logout/"
@@ -82,3 +84,20 @@ def run(*args):
     out = io.StringIO()
     call_command(*args, stdout=out, stderr=io.StringIO())
     return out.getvalue()
+
+
+def trip_the_breaker(redis, fault="frozen"):
+    """Make the private ``redis`` fail (``killed`` or ``frozen``) and open this process's breaker on it.
+
+    The breaker opens on a call of its own, so that the write the test makes next is never sent:
+    sent to a frozen server, it would wait in the socket buffer and land when the server thaws,
+    and Redis would not have missed it after all.
+    """
+    {"killed": redis.kill, "frozen": redis.freeze}[fault]()
+    assert failsafe.call(failsafe.redis_client(redis.url).ping) is failsafe.UNAVAILABLE
+    assert failsafe.breaker.is_open
+
+
+def breaker_allows():
+    """Return once this process's breaker lets a call through to Redis again."""
+    wait_until(failsafe.breaker.allows, 10, "the breaker to allow a call")

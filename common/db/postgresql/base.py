@@ -83,7 +83,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         psycopg prepares such a cursor's statement the second time it runs on a connection
         (see ``get_new_connection``): the server parses and plans it once, and the parameters
         travel apart from the text. Django's cursors bind on the client, which suits the ORM's
-        many one-off statements; the two statements of the hot paths run on every request.
+        many one-off statements; the statements of the hot paths run on every request.
         """
         self.close_if_health_check_failed()
         self.ensure_connection()
