@@ -18,9 +18,6 @@ from pathlib import Path
 from testing.servers import HOST, Gunicorn, free_port, migrate, server_env, wait_until
 
 BIND_ATTEMPTS = 5
-# The lock tests (test_login_password_race, test_admin_bulk_bound, test_statement_timeout) wait
-# under this name; there is one waiting helper, testing.servers'.
-wait_for = wait_until
 
 
 class PortTaken(RuntimeError):

@@ -22,9 +22,8 @@ from testing.faults import (
     lock_held,
     lock_waiters,
     postgres_installed,
-    wait_for,
 )
-from testing.servers import HOST, PYTHON, ROOT, Gunicorn, request, server_env
+from testing.servers import HOST, PYTHON, ROOT, Gunicorn, request, server_env, wait_until
 
 PASSWORD = "bound-Passw0rd-long"
 BOUND = 2  # seconds: room for the other worker's requests while one waits on the lock
@@ -67,7 +66,7 @@ def test_a_request_blocked_on_a_row_is_503_while_the_server_answers_others(serve
     user_row = "SELECT 1 FROM accounts_user WHERE email = %s FOR UPDATE"
     with lock_held(database_url, user_row, ["blocked@example.com"]), ThreadPoolExecutor(1) as pool:
         blocked = pool.submit(log_in, port, "blocked@example.com")
-        wait_for(lambda: lock_waiters(database_url) > 0, 30, "the login waiting on the user's row")
+        wait_until(lambda: lock_waiters(database_url) > 0, 30, "the login waiting on the user's row")
         # The other worker serves everyone else meanwhile.
         assert log_in(port, "other@example.com")[0] == 200
         assert request(port, "GET", "/api/todos/", token=other["access"])[0] == 200
@@ -101,7 +100,7 @@ def test_a_management_command_waits_on_a_lock_for_as_long_as_it_is_held(served):
             text=True,
         )
         try:
-            wait_for(
+            wait_until(
                 lambda: lock_waiters(database_url, longer_than=2 * BOUND) > 0 or command.poll() is not None,
                 60,
                 "the command waiting on the sessions' rows past the bound",

@@ -14,7 +14,8 @@ from accounts.models import DeviceSession, SecurityEvent
 from accounts.tests.concurrency import ON_POSTGRESQL, database_conninfo
 from accounts.tests.factories import DeviceSessionFactory, UserFactory
 from accounts.tests.test_admin import SESSIONS, USERS, csrf_client, post_action
-from testing.faults import lock_held, lock_waiters, wait_for
+from testing.faults import lock_held, lock_waiters
+from testing.servers import wait_until
 
 pytestmark = ON_POSTGRESQL
 
@@ -44,7 +45,7 @@ def test_a_bulk_revocation_may_wait_past_the_request_bound(statements_bounded, b
         thread = threading.Thread(target=revoke)
         thread.start()
         # Waiting, and for longer than any request may: only then let it have the row.
-        wait_for(
+        wait_until(
             lambda: lock_waiters(database_conninfo(), longer_than=3 * statements_bounded), 30, "a long wait"
         )
     thread.join(30)

@@ -25,7 +25,8 @@ from accounts.models import DeviceSession, User
 from accounts.tests.concurrency import ON_POSTGRESQL, database_conninfo
 from accounts.tests.factories import PASSWORD, UserFactory
 from accounts.tests.helpers import PASSWORD_CHANGE_URL, bearer
-from testing.faults import lock_waiters, wait_for
+from testing import servers
+from testing.faults import lock_waiters
 
 pytestmark = ON_POSTGRESQL
 
@@ -41,7 +42,7 @@ def waiting_on_a_lock():
 
 
 def wait_until(predicate, what):
-    wait_for(predicate, TIMEOUT, what)
+    servers.wait_until(predicate, TIMEOUT, what)
 
 
 class InThread:
