@@ -7,4 +7,5 @@ class CommonConfig(AppConfig):
     name = "common"
 
     def ready(self):
-        from common import openapi  # noqa: F401 - registers the OpenAPI authentication extension
+        # Registers the OpenAPI authentication extension and the deploy checks.
+        from common import checks, openapi  # noqa: F401

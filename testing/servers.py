@@ -137,6 +137,19 @@ def server_env(*, database_url, redis_url="", settings="config.settings", **extr
     return env
 
 
+def manage(env, *args, check=True):
+    """Run ``manage.py`` with exactly ``env``; return the completed process, its output captured."""
+    return subprocess.run(  # noqa: S603 - a fixed command line
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=300,
+    )
+
+
 def migrate(env):
     """Migrate the database of ``env`` and create the database cache table."""
     for command in (["migrate", "--noinput", "-v", "0"], ["createcachetable"]):
@@ -204,7 +217,7 @@ def listening_socket(port=0):
 class Gunicorn:
     """A gunicorn server on 127.0.0.1, started in its own process group and always stopped."""
 
-    def __init__(self, env, *, workers=1, worker_class="sync", threads=1, log=None, extra_args=()):
+    def __init__(self, env, *, workers=1, worker_class="sync", threads=1, log=None, extra_args=(), host=None):
         # Bound now and held until gunicorn has it: the port is known at once and stays ours.
         self._socket = listening_socket()
         self.port = self._socket.getsockname()[1]
@@ -231,6 +244,8 @@ class Gunicorn:
             *extra_args,
         ]
         self.log = log
+        # The Host its health check names: one of DJANGO_ALLOWED_HOSTS (127.0.0.1 by default).
+        self.host = host
         self.process = None
 
     def __enter__(self):
@@ -269,7 +284,8 @@ class Gunicorn:
         if self.process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {self.process.returncode} (log: {self.log})")
         try:
-            return request(self.port, "GET", "/api/health/", timeout=2)[0] == 200
+            headers = {"Host": self.host} if self.host else None
+            return request(self.port, "GET", "/api/health/", headers=headers, timeout=2)[0] == 200
         except OSError:
             return False
 

@@ -15,23 +15,11 @@ import subprocess
 import jwt
 import pytest
 
-from testing.servers import PYTHON, ROOT, Gunicorn, migrate, request, server_env
+from testing.servers import PYTHON, ROOT, Gunicorn, manage, migrate, request, server_env
 
 PASSWORD = "key-Rotation-passw0rd"
 SECRET_A = "rotation-test-secret-key-A-0123456789abcdefghijklmnop"
 SECRET_B = "rotation-test-secret-key-B-0123456789abcdefghijklmnop"
-
-
-def manage(env, *args):
-    return subprocess.run(  # noqa: S603 - a fixed command line
-        [PYTHON, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
 
 
 def register(port, email):

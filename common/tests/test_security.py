@@ -3,15 +3,13 @@
 import os
 import secrets
 import string
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
 from common.tests.html import AssetParser
+from testing.site import built_site, check_deploy
 from todos.models import Todo
 
 pytestmark = pytest.mark.django_db
@@ -196,9 +194,17 @@ def test_ssl_redirect_spares_the_health_check(settings):
     assert client.get("/api/todos/", secure=True).status_code == 401
 
 
-def production_env():
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The web client and the static files in place: a production start without them is warned."""
+    return built_site(tmp_path_factory.mktemp("site"))
+
+
+@pytest.fixture
+def production_env(site):
     alphabet = string.ascii_letters + string.digits + "!@#%^&*(-_=+)"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(site)
     env.update(
         {
             "DJANGO_DEBUG": "false",
@@ -213,28 +219,16 @@ def production_env():
     return env
 
 
-def check_deploy(env, *options):
-    """Run ``manage.py check --deploy`` in a process of its own with ``env``; return the result."""
-    return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", *options],
-        cwd=Path(django_settings.BASE_DIR),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def test_check_deploy_reports_nothing_in_production():
-    result = check_deploy(production_env(), "--fail-level", "WARNING")
+def test_check_deploy_reports_nothing_in_production(production_env):
+    result = check_deploy(production_env, "--fail-level", "WARNING")
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "System check identified no issues (0 silenced)." in output
     assert "WARNINGS" not in output
 
 
-def test_check_deploy_fails_on_the_development_mail_settings():
-    env = production_env()
+def test_check_deploy_fails_on_the_development_mail_settings(production_env):
+    env = production_env
     for name in ("PASSWORD_RESET_URL", "EMAIL_URL", "DEFAULT_FROM_EMAIL"):
         del env[name]
     result = check_deploy(env)
@@ -244,8 +238,8 @@ def test_check_deploy_fails_on_the_development_mail_settings():
         assert check in output
 
 
-def test_production_refuses_the_development_secret_key():
-    env = production_env()
+def test_production_refuses_the_development_secret_key(production_env):
+    env = production_env
     del env["DJANGO_SECRET_KEY"]
     result = check_deploy(env)
     assert result.returncode != 0
