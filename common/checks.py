@@ -118,9 +118,9 @@ def collected_static_check(app_configs: Any = None, **kwargs: Any) -> list[Check
         return []
     return [
         Warning(
-            f"{len(stale)} of {total} static files are missing from STATIC_ROOT ({settings.STATIC_ROOT}) "
-            f"or older there than in the code (first: {stale[0]}): the admin and /api/docs/ are "
-            "served without them.",
+            f"Static files missing from STATIC_ROOT ({settings.STATIC_ROOT}) or older there than in the "
+            f"code: {len(stale)} of {total}, first {stale[0]}. The admin and /api/docs/ are served "
+            "without them, or with the older copies.",
             hint="Run manage.py collectstatic --noinput, then reload gunicorn. " + DEPLOY_HINT,
             id="common.W003",
         )
