@@ -41,6 +41,21 @@ async function loadSchema() {
 }
 
 /**
+ * A property's length limits. A field that may also be blank (drf-spectacular writes
+ * `oneOf: [{maxLength: 100, pattern}, {maxLength: 0}]`) takes the widest of its alternatives.
+ */
+function lengthLimits(property) {
+  const alternatives = property.oneOf ?? property.anyOf ?? [property];
+  const limit = {};
+  const lengths = (key) => alternatives.filter((a) => key in a).map((a) => a[key]);
+  if (lengths('minLength').length === alternatives.length)
+    limit.minLength = Math.min(...lengths('minLength'));
+  if (lengths('maxLength').length === alternatives.length)
+    limit.maxLength = Math.max(...lengths('maxLength'));
+  return limit;
+}
+
+/**
  * The length limits of every schema's fields (`minLength`, `maxLength`), as a typed constant:
  * openapi-typescript keeps only the types, and forms need the numbers (a visible counter
  * instead of a silent cut). Read-only fields are left out: no form sends them.
@@ -50,8 +65,7 @@ function fieldLimits(schema) {
   for (const [name, component] of Object.entries(schema.components?.schemas ?? {})) {
     for (const [field, property] of Object.entries(component.properties ?? {})) {
       if (property.readOnly) continue;
-      const limit = {};
-      for (const key of ['minLength', 'maxLength']) if (key in property) limit[key] = property[key];
+      const limit = lengthLimits(property);
       if (Object.keys(limit).length) (limits[name] ??= {})[field] = limit;
     }
   }

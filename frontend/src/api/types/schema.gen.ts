@@ -1785,6 +1785,9 @@ export const fieldLimits = {
         "new_password": {
             "minLength": 1,
             "maxLength": 128
+        },
+        "device_name": {
+            "maxLength": 100
         }
     },
     "PasswordResetConfirmRequest": {
