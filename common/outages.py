@@ -14,6 +14,8 @@ import logging
 import threading
 import time
 
+from common import metrics
+
 # The most often a count is logged while an outage lasts (docs/degraded-operation.md).
 REPORT_SECONDS = 10.0
 
@@ -32,8 +34,18 @@ class Outage:
     when nothing is failing, so the healthy path can call it freely.
     """
 
-    def __init__(self, name: str, *, logger: logging.Logger, level: int, counted: str, meanwhile: str):
+    def __init__(
+        self,
+        name: str,
+        *,
+        logger: logging.Logger,
+        level: int,
+        counted: str,
+        meanwhile: str,
+        service: str | None = None,
+    ):
         self.name = name
+        self.service = service  # its label in common.metrics' outage_processes, if it has one
         self.logger = logger
         self.level = level  # of the beginning and the counts; the end is a WARNING at most
         self.counted = counted  # what a failure is, in the plural: "requests refused"
@@ -62,6 +74,7 @@ class Outage:
             if self._began is None:
                 self._began = self._reported_at = now
                 self._total, self._since_report = 1, 0
+                self._tell_metrics(active=True)
                 line = ("%s unavailable (%s); %s", self.name, self._cause or "no cause given", self.meanwhile)
             else:
                 self._total += 1
@@ -90,6 +103,7 @@ class Outage:
                 return  # another thread ended it meanwhile
             lasted, total = self.clock() - self._began, self._total
             self._clear()
+            self._tell_metrics(active=False)
         self.logger.log(
             min(self.level, logging.WARNING),
             "%s is back after %.1f s; %d %s meanwhile",
@@ -103,10 +117,16 @@ class Outage:
         """Forget any outage without a word (tests, and a changed configuration)."""
         with self._lock:
             self._clear()
+            self._tell_metrics(active=False)
+
+    def _tell_metrics(self, *, active: bool) -> None:
+        if self.service is not None:
+            metrics.outage(self.service, active=active)
 
 
 database = Outage(
     "Database",
+    service="database",
     logger=logging.getLogger("common.outages"),
     level=logging.ERROR,
     counted="requests refused",
