@@ -20,10 +20,18 @@ from common import metrics
 REPORT_SECONDS = 10.0
 
 
+# The most of a cause's message a line repeats: redis-py's lookup through Sentinel, say, names
+# every Sentinel's client at length after the point ("No master found for 'name'").
+CAUSE_MAX_LENGTH = 200
+
+
 def describe(exc: BaseException) -> str:
     """Return ``exc``'s type and the first line of its message: the cause, without a traceback."""
     message = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {message[0]}" if message else type(exc).__name__
+    if not message:
+        return type(exc).__name__
+    first = message[0] if len(message[0]) <= CAUSE_MAX_LENGTH else message[0][:CAUSE_MAX_LENGTH] + "..."
+    return f"{type(exc).__name__}: {first}"
 
 
 class Outage:

@@ -42,11 +42,14 @@ def stderr_log():
 
 @pytest.fixture
 def run_settings(tmp_path):
-    """Return a function that loads config.settings in a new process with ``env``; it returns the finished run."""
+    """Return a function that loads config.settings in a new process with ``env``, then runs ``code``.
 
-    def run(**env):
+    It returns the finished run (``returncode``, ``stdout``, ``stderr``).
+    """
+
+    def run(code="", **env):
         return subprocess.run(
-            [sys.executable, "-c", "import django; django.setup()"],
+            [sys.executable, "-c", f"import django; django.setup()\n{code}"],
             cwd=Path(__file__).resolve().parents[2],
             capture_output=True,
             text=True,
