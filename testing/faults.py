@@ -40,6 +40,14 @@ def _size(path: Path) -> int:
         return 0
 
 
+def _exited(process, log: Path, offset: int, what: str) -> None:
+    """Raise PortTaken, or RuntimeError, with the end of its log, when the server ``process`` has exited."""
+    if process.poll() is not None:
+        text = _log_since(log, offset)
+        error = PortTaken if "Address already in use" in text else RuntimeError
+        raise error(f"{what} exited with {process.returncode}: {text[-500:]}")
+
+
 class _OnAFreePort:
     """Start a server on ``self.port``; on its first start, move to another port when that one is taken."""
 
@@ -130,10 +138,7 @@ class RedisServer(_OnAFreePort):
         wait_until(lambda: self._answers(offset), 10, f"redis-server answering on port {self.port}")
 
     def _answers(self, offset):
-        if self.process.poll() is not None:
-            log = _log_since(self.log, offset)
-            error = PortTaken if "Address already in use" in log else RuntimeError
-            raise error(f"redis-server exited with {self.process.returncode}: {log[-500:]}")
+        _exited(self.process, self.log, offset, "redis-server")
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 
@@ -289,10 +294,7 @@ class RedisSentinel(_OnAFreePort):
         wait_until(lambda: self._answers(offset), 10, f"redis-sentinel answering on port {self.port}")
 
     def _answers(self, offset):
-        if self.process.poll() is not None:
-            log = _log_since(self.log, offset)
-            error = PortTaken if "Address already in use" in log else RuntimeError
-            raise error(f"redis-sentinel exited with {self.process.returncode}: {log[-500:]}")
+        _exited(self.process, self.log, offset, "redis-sentinel")
         try:
             return self.client().info("server")["process_id"] == self.process.pid
         except Exception:
@@ -462,10 +464,7 @@ class TcpProxy(_OnAFreePort):
         wait_until(lambda: self._listens(offset), 10, f"haproxy listening on port {self.port}")
 
     def _listens(self, offset):
-        if self.process.poll() is not None:
-            log = _log_since(self.log, offset)
-            error = PortTaken if "Address already in use" in log else RuntimeError
-            raise error(f"haproxy exited with {self.process.returncode}: {log[-500:]}")
+        _exited(self.process, self.log, offset, "haproxy")
         import socket
 
         with contextlib.suppress(OSError), socket.create_connection((HOST, self.port), timeout=1):
@@ -606,10 +605,16 @@ def gunicorn_on_own_cluster(directory: Path, name: str, *, workers: int = 2, **e
             yield cluster, database_url, environment, server
 
 
-class PgBouncer:
-    """A PgBouncer of the test's own in transaction pooling, in front of the PostgreSQL on ``port``."""
+class PgBouncer(_OnAFreePort):
+    """A PgBouncer of the test's own in transaction pooling, in front of the PostgreSQL on ``port``.
 
-    def __init__(self, port: int):
+    ``pool_size``: server connections per database and user (fewer than the clients, so that
+    clients really take turns on them). ``settings``: more lines of its ``[pgbouncer]`` section
+    (``ignore_startup_parameters = options``, say). ``stop()`` and ``start()`` again keep the port
+    and the configuration (a restart); leaving the ``with`` block removes its directory too.
+    """
+
+    def __init__(self, port: int, *, pool_size: int = 20, max_clients: int = 200, settings: str = ""):
         binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
         if not Path(binary).exists():
             raise RuntimeError("PgBouncer is not installed")
@@ -617,18 +622,29 @@ class PgBouncer:
         self.directory = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
         self.port = free_port()
         self.server_port = port
+        self.pool_size, self.max_clients, self.settings = pool_size, max_clients, settings
         self.process = None
 
     def url(self, database="postgres") -> str:
         return f"postgres://postgres@{HOST}:{self.port}/{database}"
 
+    @property
+    def log(self) -> Path:
+        return self.directory / "pgbouncer.log"
+
     def start(self):
+        self._start_on_a_free_port()
+        return self
+
+    def _start_once(self):
         (self.directory / "users.txt").write_text('"postgres" ""\n')
         config = self.directory / "pgbouncer.ini"
         config.write_text(
             f"[databases]\n* = host={HOST} port={self.server_port}\n"
             f"[pgbouncer]\nlisten_addr = {HOST}\nlisten_port = {self.port}\nunix_socket_dir =\n"
             f"auth_type = trust\nauth_file = {self.directory / 'users.txt'}\npool_mode = transaction\n"
+            f"default_pool_size = {self.pool_size}\nmax_client_conn = {self.max_clients}\n"
+            f"logfile = {self.log}\n{self.settings}\n"
         )
         command = [self.binary, str(config)]
         if os.geteuid() == 0:
@@ -637,13 +653,14 @@ class PgBouncer:
             for path in (self.directory, *self.directory.iterdir()):
                 os.chown(path, owner.pw_uid, owner.pw_gid)
             command = ["runuser", "-u", "postgres", "--", *command]
+        offset = _size(self.log)
         self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
         )
-        wait_until(self._answers, 10, "pgbouncer start")
-        return self
+        wait_until(lambda: self._answers(offset), 10, f"pgbouncer listening on port {self.port}")
 
-    def _answers(self):
+    def _answers(self, offset):
+        _exited(self.process, self.log, offset, "pgbouncer")
         import socket
 
         with contextlib.suppress(OSError), socket.create_connection((HOST, self.port), timeout=1):
@@ -651,21 +668,25 @@ class PgBouncer:
         return False
 
     def stop(self):
+        """Stop it at once (SIGTERM: PgBouncer's immediate shutdown); its clients lose their connections."""
         if self.process is not None and self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=10)
+
+    def remove(self):
+        self.stop()
         shutil.rmtree(self.directory, ignore_errors=True)
 
     def __enter__(self):
         try:
             return self.start()
         except BaseException:
-            self.stop()
+            self.remove()
             raise
 
     def __exit__(self, *exc):
-        self.stop()
+        self.remove()
 
 
 # --- Locks held by another connection -------------------------------------------------------

@@ -25,8 +25,9 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     directory = tmp_path_factory.mktemp("redis-sentinel")
-    with RedisWithSentinel(directory / "redis") as group:
-        with two_servers(
+    with (
+        RedisWithSentinel(directory / "redis") as group,
+        two_servers(
             DATABASE_URL,
             "sentinel",
             directory,
@@ -35,8 +36,9 @@ def setup(tmp_path_factory):
             SESSION_CACHE_SECONDS=300,
             REDIS_RETRY_SECONDS=0.5,
             AUTH_THROTTLE_RATE="1000/min",
-        ) as servers:
-            yield group, servers
+        ) as servers,
+    ):
+        yield group, servers
 
 
 class Load(threading.Thread):
