@@ -448,14 +448,17 @@ class TcpProxy(_OnAFreePort):
         self._start_on_a_free_port()
         return self
 
-    def _start_once(self):
-        config = self.directory / "haproxy.cfg"
+    def _config(self) -> str:
         # noreuseport: a port another process holds makes the bind fail, rather than shared.
-        config.write_text(
+        return (
             "global\n  noreuseport\n"
             "defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 1h\n  timeout server 1h\n"
             f"listen service\n  bind {HOST}:{self.port}\n  server target {HOST}:{self.target_port}\n"
         )
+
+    def _start_once(self):
+        config = self.directory / "haproxy.cfg"
+        config.write_text(self._config())
         offset = _size(self.log)
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
@@ -490,6 +493,85 @@ class TcpProxy(_OnAFreePort):
 
     def __exit__(self, *exc):
         self.stop()
+
+
+class HttpBalancer(TcpProxy):
+    """HAProxy balancing HTTP round robin over app servers on 127.0.0.1, each checked on ``health_path``.
+
+    A server is taken out after three failed checks (``check_ms`` apart, each allowed 3 s), or at
+    once when a connection to it fails (the request then goes to another server), and back in
+    after two good checks. Each server gets at most ``maxconn`` requests at a time (its sync
+    workers), the others wait in the balancer's queue: a check never waits behind a backlog. It
+    adds ``X-Forwarded-For`` (the servers need ``NUM_PROXIES=1``). ``states()`` reads each
+    server's state from the stats socket.
+
+    ``login_lane``: logins (``POST /api/auth/login/``, a large share of a second of CPU each with
+    Argon2) get at most that many of each server's ``maxconn``, everything else the rest: a burst
+    of logins cannot take every worker from refreshes.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        ports: list[int],
+        *,
+        health_path: str = "/api/health/",
+        check_ms: int = 1000,
+        maxconn: int = 2,
+        login_lane: int = 0,
+    ):
+        if not 0 <= login_lane < maxconn:
+            raise ValueError("the login lane must leave other requests at least one connection")
+        super().__init__(directory, target_port=0)  # no one target: the servers at ``ports``
+        self.ports, self.health_path, self.check_ms = list(ports), health_path, check_ms
+        self.maxconn, self.login_lane = maxconn, login_lane
+
+    @property
+    def socket_path(self) -> Path:
+        return self.directory / "stats.sock"
+
+    def _config(self) -> str:
+        servers = "".join(f"  server node{n} {HOST}:{port} check\n" for n, port in enumerate(self.ports))
+        lane = ""
+        if self.login_lane:
+            # The same servers, their state tracked from the main backend's checks.
+            tracked = "".join(
+                f"  server node{n} {HOST}:{port} track app/node{n} maxconn {self.login_lane}\n"
+                for n, port in enumerate(self.ports)
+            )
+            lane = f"backend logins\n  balance roundrobin\n  option forwardfor\n{tracked}"
+        route = "  use_backend logins if METH_POST { path /api/auth/login/ }\n" if lane else ""
+        return (
+            f"global\n  noreuseport\n  stats socket {self.socket_path} mode 600 level admin\n"
+            "defaults\n  mode http\n  timeout connect 2s\n  timeout client 5m\n  timeout server 30s\n"
+            "  timeout queue 30s\n  timeout check 3s\n  retries 2\n  retry-on conn-failure\n  option redispatch 1\n"
+            f"frontend web\n  bind {HOST}:{self.port}\n{route}  default_backend app\n"
+            "backend app\n  balance roundrobin\n  option forwardfor\n"
+            f"  option httpchk GET {self.health_path}\n  http-check expect status 200\n"
+            f"  default-server inter {self.check_ms}ms fall 3 rise 2 maxconn {self.maxconn - self.login_lane}"
+            " observe layer4 error-limit 1 on-error mark-down\n"
+            f"{servers}{lane}"
+        )
+
+    def states(self) -> dict[int, str]:
+        """Return each server's state by its port: ``UP``, ``DOWN``, or a transition (``UP 1/2``)."""
+        import socket
+
+        with socket.socket(socket.AF_UNIX) as stats:
+            stats.settimeout(5)
+            stats.connect(str(self.socket_path))
+            stats.sendall(b"show stat\n")
+            text = b""
+            while chunk := stats.recv(65536):
+                text += chunk
+        lines = text.decode().splitlines()
+        columns = lines[0].lstrip("# ").split(",")
+        found = {}
+        for line in lines[1:]:
+            row = dict(zip(columns, line.split(","), strict=False))
+            if row.get("pxname") == "app" and row.get("svname", "").startswith("node"):
+                found[self.ports[int(row["svname"][4:])]] = row["status"]
+        return found
 
 
 class PostgresCluster(_OnAFreePort):
