@@ -422,11 +422,17 @@ def race_worker(cluster: Cluster, state: State, record: Record, chain: Chain):
 
 
 def direct(record, state, node, operation, method, path, **kwargs):
-    """Call one node directly (no balancer); record it; return (status, body) or (None, None)."""
+    """Call one node directly (no balancer); record it; return (status, body) or (None, None).
+
+    A call that found the node killed by the run itself is not recorded: no client reaches a
+    dead node but through the balancer, whose answers are what count.
+    """
     start = time.monotonic()
     try:
         status, body = request(node.port, method, path, timeout=REQUEST_TIMEOUT, **kwargs)
     except (http.client.HTTPException, OSError):
+        if node.process is None or node.process.poll() is not None:
+            return None, None
         status, body = None, None
     record.add(operation, state.phase, start, time.monotonic(), status)
     return status, body
