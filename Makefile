@@ -7,13 +7,13 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 NPM := $(shell command -v npm 2>/dev/null)
 
-.PHONY: help run test test-python test-web lint format install migrate web coverage
+.PHONY: help run test test-python test-web lint format install migrate web coverage cluster-bench cluster-bench-quick
 
 # `make help` lists each target that a "## " comment (one line or more) stands right above.
 ## list the targets and what they do
 help:
 	@awk '/^## / { text = text (text ? " " : "") substr($$0, 4); next } \
-		/^[a-z][a-z0-9_-]*:/ && text { sub(/:.*/, ""); printf "  make %-12s %s\n", $$0, text } \
+		/^[a-z][a-z0-9_-]*:/ && text { sub(/:.*/, ""); printf "  make %-20s %s\n", $$0, text } \
 		{ text = "" }' $(MAKEFILE_LIST)
 
 # Runtime and development requirements alike: the tests and the linters need the second file.
@@ -91,3 +91,13 @@ coverage: install
 	$(VENV)/bin/coverage run -m pytest
 	$(VENV)/bin/coverage combine --quiet
 	$(VENV)/bin/coverage report
+
+## several app nodes behind HAProxy with PgBouncer, Redis + Sentinel and a private PostgreSQL, measured
+## while a node, Redis's master and PgBouncer fail (bench/cluster.py, ~6 min; docs/several-nodes.md)
+cluster-bench: install
+	$(PY) bench/cluster.py
+
+## the same, short (~2 min): what CI runs; exits non-zero on a lost todo, a fork, a missed revocation or
+## a 5xx outside the failover windows
+cluster-bench-quick: install
+	$(PY) bench/cluster.py --quick

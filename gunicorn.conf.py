@@ -11,9 +11,17 @@ production command all start gunicorn with this file. Command-line options win o
   for the client IP, host and scheme: ``common.middleware.TrustedProxyMiddleware``).
 * An access log, when one is asked for (``--access-logfile -``, as ``make run`` does), holds the
   path and never a query string or the Referer's: a query may carry a secret.
+* Metrics (common/metrics.py) are summed over the workers: each writes its values under
+  ``PROMETHEUS_MULTIPROC_DIR``. The master gives the variable to its workers: the deployer's
+  directory, emptied at the start, or else a fresh one of its own, removed at the end. A worker
+  that exits is marked dead there, so that gauges count live processes only. Two servers on
+  one machine each need a directory of their own.
 """
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 from gunicorn.glogging import Logger
 
@@ -59,3 +67,40 @@ class PathOnlyLogger(Logger):
 
 logger_class = PathOnlyLogger
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(a)s"'
+
+
+# --- Metrics over several workers (prometheus_client's multiprocess mode) -----------------------
+
+_METRICS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
+_own_metrics_directory = None
+
+
+def on_starting(server):
+    """Give the workers an empty directory for their metrics, before the first one is forked.
+
+    The variable is set before any worker imports prometheus_client: the library picks its mode
+    on import. Counters of a previous run of this server would be added to this one's: emptied.
+    """
+    global _own_metrics_directory
+    directory = os.environ.get(_METRICS_DIRECTORY)
+    if directory:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        for stale in Path(directory).glob("*.db"):
+            stale.unlink(missing_ok=True)
+    else:
+        directory = _own_metrics_directory = tempfile.mkdtemp(prefix="gunicorn-metrics-")
+        os.environ[_METRICS_DIRECTORY] = directory
+    server.log.info("Metrics of the workers in %s", directory)
+
+
+def child_exit(server, worker):
+    """Let the live gauges forget a worker that exited (its counters stay in the sums)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """Remove the metrics directory this server made for itself (never the deployer's)."""
+    if _own_metrics_directory:
+        shutil.rmtree(_own_metrics_directory, ignore_errors=True)

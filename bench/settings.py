@@ -22,3 +22,7 @@ ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 # One hasher for both sides: both log in through django.contrib.auth.authenticate().
 # Default: the project's own first hasher (Argon2).
 PASSWORD_HASHERS = env.list("BENCH_PASSWORD_HASHERS", default=PASSWORD_HASHERS)
+
+# bench/metrics_cost.py serves one side without the metrics middleware, to measure what it costs.
+if not env.bool("BENCH_METRICS_MIDDLEWARE", default=True):
+    MIDDLEWARE = [name for name in MIDDLEWARE if name != "common.middleware.MetricsMiddleware"]  # noqa: F405

@@ -4,11 +4,15 @@ The cache holds throttling counters (and nothing that must survive): while Redis
 process counts in its own memory, so limits stay enforced (per process) rather than failing
 open, and no request gets a 5xx or waits on a dead server. ``common.failsafe`` bounds each call
 and decides, through its circuit breaker, when to try Redis again.
+
+The client is ``common.failsafe.redis_client``'s, shared with the session state and the DPoP
+replay record: one pool per process, and Redis found as that factory finds it (through Sentinel
+too). The location is one URL, never split at commas as Django's own backend would.
 """
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 from common import failsafe
 
@@ -25,12 +29,20 @@ def _failsafe(name):
     return method
 
 
+class SharedClient(RedisCacheClient):
+    """Django's Redis cache client, talking through ``common.failsafe.redis_client`` of its one URL."""
+
+    def get_client(self, key=None, *, write=False):
+        return failsafe.redis_client(self._servers[0])
+
+
 class FailSafeRedisCache(RedisCache):
     """RedisCache with bounded calls and a per-process fallback (see the module docstring)."""
 
     def __init__(self, server, params):
-        params = {**params, "OPTIONS": {**failsafe.connection_options(), **params.get("OPTIONS", {})}}
         super().__init__(server, params)
+        self._servers = [server] if isinstance(server, str) else list(server)[:1]
+        self._class = SharedClient
         self.fallback = LocMemCache(f"failsafe-{server}", {"TIMEOUT": params.get("TIMEOUT", DEFAULT_TIMEOUT)})
 
     add = _failsafe("add")

@@ -5,7 +5,7 @@ from django.db import InterfaceError, OperationalError
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from common import db, outages
+from common import db, metrics, outages
 
 RETRY_AFTER_SECONDS = 5
 
@@ -22,8 +22,10 @@ def is_database_unavailable(exc: BaseException) -> bool:
 def database_refused(exc: BaseException) -> None:
     """Tell the logs of one request refused for ``exc``: a statement cancelled past its bound, or an outage."""
     if db.statement_cancelled(exc):
+        metrics.database_refused("statement_cancelled")
         outages.statements_cancelled.happened(exc)
     else:
+        metrics.database_refused("outage")
         outages.database.failed(exc)
 
 

@@ -1,6 +1,7 @@
-"""Middleware: the proxies' forwarded headers, django-csp's with its policy built once, and 503s for database outages."""
+"""Middleware: request metrics, the proxies' forwarded headers, django-csp's with its policy built once, and 503s for database outages."""
 
 import http.client
+import time
 from functools import cache
 
 from csp import middleware as csp_middleware
@@ -13,7 +14,7 @@ from django.db import connection
 from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
 
-from common import outages
+from common import metrics, outages
 from common.exceptions import (
     RETRY_AFTER_SECONDS,
     ServiceUnavailable,
@@ -23,6 +24,28 @@ from common.exceptions import (
 from common.net import forwarded_entry, trusted_proxies
 
 FORWARDED_HOST, FORWARDED_PROTO = "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PROTO"
+
+
+class MetricsMiddleware:
+    """Count every request and its duration, by method, route template and status (``common.metrics``).
+
+    Outermost, so that the time covers every other middleware, and every answer is counted:
+    WhiteNoise's files, redirects and the 503s of outages included.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        metrics.http_request(
+            method=request.method,
+            route=metrics.route_label(request, response),
+            status=response.status_code,
+            seconds=time.perf_counter() - started,
+        )
+        return response
 
 
 class TrustedProxyMiddleware:

@@ -14,14 +14,24 @@ import logging
 import threading
 import time
 
+from common import metrics
+
 # The most often a count is logged while an outage lasts (docs/degraded-operation.md).
 REPORT_SECONDS = 10.0
+
+
+# The most of a cause's message a line repeats: redis-py's lookup through Sentinel, say, names
+# every Sentinel's client at length after the point ("No master found for 'name'").
+CAUSE_MAX_LENGTH = 200
 
 
 def describe(exc: BaseException) -> str:
     """Return ``exc``'s type and the first line of its message: the cause, without a traceback."""
     message = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {message[0]}" if message else type(exc).__name__
+    if not message:
+        return type(exc).__name__
+    first = message[0] if len(message[0]) <= CAUSE_MAX_LENGTH else message[0][:CAUSE_MAX_LENGTH] + "..."
+    return f"{type(exc).__name__}: {first}"
 
 
 class Outage:
@@ -32,8 +42,18 @@ class Outage:
     when nothing is failing, so the healthy path can call it freely.
     """
 
-    def __init__(self, name: str, *, logger: logging.Logger, level: int, counted: str, meanwhile: str):
+    def __init__(
+        self,
+        name: str,
+        *,
+        logger: logging.Logger,
+        level: int,
+        counted: str,
+        meanwhile: str,
+        service: str | None = None,
+    ):
         self.name = name
+        self.service = service  # its label in common.metrics' outage_processes, if it has one
         self.logger = logger
         self.level = level  # of the beginning and the counts; the end is a WARNING at most
         self.counted = counted  # what a failure is, in the plural: "requests refused"
@@ -62,6 +82,7 @@ class Outage:
             if self._began is None:
                 self._began = self._reported_at = now
                 self._total, self._since_report = 1, 0
+                self._tell_metrics(active=True)
                 line = ("%s unavailable (%s); %s", self.name, self._cause or "no cause given", self.meanwhile)
             else:
                 self._total += 1
@@ -90,6 +111,7 @@ class Outage:
                 return  # another thread ended it meanwhile
             lasted, total = self.clock() - self._began, self._total
             self._clear()
+            self._tell_metrics(active=False)
         self.logger.log(
             min(self.level, logging.WARNING),
             "%s is back after %.1f s; %d %s meanwhile",
@@ -103,10 +125,16 @@ class Outage:
         """Forget any outage without a word (tests, and a changed configuration)."""
         with self._lock:
             self._clear()
+            self._tell_metrics(active=False)
+
+    def _tell_metrics(self, *, active: bool) -> None:
+        if self.service is not None:
+            metrics.outage(self.service, active=active)
 
 
 database = Outage(
     "Database",
+    service="database",
     logger=logging.getLogger("common.outages"),
     level=logging.ERROR,
     counted="requests refused",

@@ -4,7 +4,7 @@ import sys
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.views.defaults import page_not_found, server_error
 from drf_spectacular.utils import extend_schema
@@ -13,9 +13,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common import failsafe
+from common import failsafe, metrics
 from common.exceptions import RETRY_AFTER_SECONDS, database_refused, is_database_unavailable
 from common.middleware import service_unavailable_response
+from common.net import client_ip
 
 
 class HealthSerializer(serializers.Serializer):
@@ -124,3 +125,20 @@ class HealthView(PublicView):
         if body["redis"] == "unavailable":
             body["status"] = "degraded"
         return Response(body)
+
+
+def metrics_view(request):
+    """Serve this node's metrics (Prometheus' text format) to ``METRICS_ALLOWED_IPS``; 404 to anyone else.
+
+    The client's IP is the one ``NUM_PROXIES`` decides (``common.net.client_ip``), so behind a
+    load balancer a scraper must reach the node directly or be the address the proxies forward.
+    Anyone else gets the 404 of a path that does not exist, whatever the method.
+    """
+    if not metrics.scrape_allowed(client_ip(request), settings.METRICS_ALLOWED_IPS):
+        raise Http404
+    if request.method not in ("GET", "HEAD"):
+        response = HttpResponse(status=405)
+        response["Allow"] = "GET, HEAD"
+        return response
+    body, content_type = metrics.exposition(request.headers.get("Accept", ""))
+    return HttpResponse(body, content_type=content_type)

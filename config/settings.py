@@ -7,6 +7,10 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+# The one place that knows how a Redis URL names Redis through Sentinel (REDIS_SENTINELS below).
+from common.failsafe import sentinel_url
+from common.metrics import allowed_networks
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -46,7 +50,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: whatever reads the request's host or scheme (HTTPS redirect, CSRF, DPoP) sees only
+    # Outermost: every request counted and timed, whatever answers it (common/metrics.py).
+    "common.middleware.MetricsMiddleware",
+    # Then: whatever reads the request's host or scheme (HTTPS redirect, CSRF, DPoP) sees only
     # what NUM_PROXIES lets the proxies' X-Forwarded-Host and -Proto say.
     "common.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -102,8 +108,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     )
     # The two statements of refresh and authentication are prepared per connection; a pooler
     # that cannot keep prepared statements (PgBouncer before 1.21, transaction mode) needs false.
+    # It means "behind a transaction pooler": a server-side cursor (QuerySet.iterator()) would
+    # also outlive the transaction that a pooler gives a server connection for, so none is used.
     if not env.bool("DB_PREPARED_STATEMENTS", default=True):
         DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # The most one statement of a request may run or wait on a lock before PostgreSQL cancels it
 # and the request gets a 503 (common/db): a blocked row must not hold a worker for good. Only
 # request-serving processes apply it (config/wsgi.py); management commands run unbounded.
@@ -130,6 +139,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # The cache is shared by every server process: throttling counters live there, and
 # with Redis the session state that spares authentication its SQL query.
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis found through Sentinel: REDIS_URL (optional then) gives TLS, credentials and the database
+# number, the Sentinels where the master is. Every user of Redis gets the same URL, with both in it.
+REDIS_SENTINELS = env.list("REDIS_SENTINELS", default=[])
+REDIS_SENTINEL_MASTER = env.str("REDIS_SENTINEL_MASTER", default="")
+if bool(REDIS_SENTINELS) != bool(REDIS_SENTINEL_MASTER):
+    raise ImproperlyConfigured("Set REDIS_SENTINELS and REDIS_SENTINEL_MASTER together, or neither.")
+if REDIS_SENTINELS:
+    try:
+        REDIS_URL = sentinel_url(REDIS_URL, sentinels=REDIS_SENTINELS, master=REDIS_SENTINEL_MASTER)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"REDIS_SENTINELS, REDIS_SENTINEL_MASTER, REDIS_URL: {exc}.") from exc
 # Redis is an accelerator (common.failsafe): each call waits at most this long, and after a
 # failure nobody in the process asks Redis again for REDIS_RETRY_SECONDS.
 REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=0.25)
@@ -206,6 +226,13 @@ if NUM_PROXIES < 0:
 # Django's get_host() then reads X-Forwarded-Host (the middleware has reduced it to the entry
 # the outermost trusted proxy wrote) and validates it against ALLOWED_HOSTS.
 USE_X_FORWARDED_HOST = NUM_PROXIES > 0
+
+# Who may read /metrics (common/metrics.py): client IPs or networks, as NUM_PROXIES decides the IP.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+try:
+    allowed_networks(METRICS_ALLOWED_IPS)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {exc}.") from exc
 
 # --- Account protection (docs/account-protection.md) ----------------------------------------
 # What refresh token reuse revokes: the session whose token was replayed, or every session of its user.
@@ -371,8 +398,8 @@ CONTENT_SECURITY_POLICY = {
 
 # --- HTTPS: on by default in production (DJANGO_DEBUG=false), off for `make run` over http ----
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
-# A load balancer probes the health check over plain http.
-SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
+# A load balancer probes the health check, and Prometheus scrapes, over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^api/health/$", r"^metrics$"]
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)

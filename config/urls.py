@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 
 from accounts.views_keys import JWKSView
 from common.docs import SchemaView, SwaggerView
-from common.views import HealthView, api_not_found, password_reset_link, web_client_missing
+from common.views import HealthView, api_not_found, metrics_view, password_reset_link, web_client_missing
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
     path(".well-known/jwks.json", JWKSView.as_view(), name="jwks"),
+    # Prometheus' scrape (common/metrics.py), for METRICS_ALLOWED_IPS only.
+    path("metrics", metrics_view, name="metrics"),
     # Reset links at this path (an explicit PASSWORD_RESET_URL, or mailed before the secrets moved
     # into the fragment): on to the client's page, without the secrets.
     re_path(r"^reset-password/?$", password_reset_link, name="password-reset-link"),

@@ -40,6 +40,14 @@ def _size(path: Path) -> int:
         return 0
 
 
+def _exited(process, log: Path, offset: int, what: str) -> None:
+    """Raise PortTaken, or RuntimeError, with the end of its log, when the server ``process`` has exited."""
+    if process.poll() is not None:
+        text = _log_since(log, offset)
+        error = PortTaken if "Address already in use" in text else RuntimeError
+        raise error(f"{what} exited with {process.returncode}: {text[-500:]}")
+
+
 class _OnAFreePort:
     """Start a server on ``self.port``; on its first start, move to another port when that one is taken."""
 
@@ -63,25 +71,35 @@ class _OnAFreePort:
 
 
 class RedisServer(_OnAFreePort):
-    """A redis-server of the test's own, with a snapshot file it can be restored from."""
+    """A redis-server of the test's own, with a snapshot file it can be restored from.
 
-    def __init__(self, directory: Path):
+    ``replica_of``: the port of a master on 127.0.0.1 that this one replicates. ``tls``: a
+    ``TlsFiles`` whose certificate it serves TLS with, on ``port``, and nothing in the clear.
+    """
+
+    def __init__(self, directory: Path, *, replica_of: int | None = None, tls: "TlsFiles | None" = None):
         self.binary = shutil.which("redis-server")
         if self.binary is None:
             raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
+        self.replica_of = replica_of
+        self.tls = tls
         self.process = None
 
     @property
     def url(self) -> str:
+        if self.tls:
+            return f"rediss://{HOST}:{self.port}/0?ssl_ca_certs={self.tls.ca}"
         return f"redis://{HOST}:{self.port}/0"
 
-    def client(self):
+    def client(self, **options):
         import redis
 
-        return redis.Redis(host=HOST, port=self.port, socket_timeout=5)
+        if self.tls:
+            options = {"ssl": True, "ssl_ca_certs": str(self.tls.ca), **options}
+        return redis.Redis(host=HOST, port=self.port, **{"socket_timeout": 5, **options})
 
     @property
     def log(self) -> Path:
@@ -97,10 +115,19 @@ class RedisServer(_OnAFreePort):
 
     def _start_once(self):
         offset = _size(self.log)
+        listen = ["--port", str(self.port)]
+        if self.tls:
+            listen = [
+                "--port", "0", "--tls-port", str(self.port), "--tls-cert-file", str(self.tls.certificate),
+                "--tls-key-file", str(self.tls.key), "--tls-ca-cert-file", str(self.tls.ca),
+                "--tls-auth-clients", "no",
+            ]  # fmt: skip
+        if self.replica_of is not None:
+            listen += ["--replicaof", HOST, str(self.replica_of)]
         self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
             [
                 self.binary,
-                "--bind", HOST, "--port", str(self.port), "--dir", str(self.directory),
+                "--bind", HOST, *listen, "--dir", str(self.directory),
                 "--dbfilename", "dump.rdb", "--save", "", "--appendonly", "no",
                 "--logfile", str(self.log),
             ],
@@ -111,18 +138,12 @@ class RedisServer(_OnAFreePort):
         wait_until(lambda: self._answers(offset), 10, f"redis-server answering on port {self.port}")
 
     def _answers(self, offset):
-        if self.process.poll() is not None:
-            log = _log_since(self.log, offset)
-            error = PortTaken if "Address already in use" in log else RuntimeError
-            raise error(f"redis-server exited with {self.process.returncode}: {log[-500:]}")
-        import redis
+        _exited(self.process, self.log, offset, "redis-server")
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 
         # Asked briefly and once, so that whatever holds the port is not waited on for long.
-        probe = redis.Redis(
-            host=HOST, port=self.port, socket_timeout=1, socket_connect_timeout=1, retry=Retry(NoBackoff(), 0)
-        )
+        probe = self.client(socket_timeout=1, socket_connect_timeout=1, retry=Retry(NoBackoff(), 0))
         try:
             # Its own process answering, not another server that holds the port.
             return probe.info("server")["process_id"] == self.process.pid
@@ -162,6 +183,241 @@ class RedisServer(_OnAFreePort):
         self.stop()
 
 
+class TlsFiles:
+    """A certificate authority of its own and a certificate it signed for 127.0.0.1, as PEM files in ``directory``.
+
+    ``ca``: the authority's certificate, which a client trusts; ``certificate`` and ``key``: the server's.
+    """
+
+    def __init__(self, directory: Path, name: str = "test"):
+        import datetime
+        import ipaddress
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        now = datetime.datetime.now(datetime.UTC)
+
+        def certificate(subject, issuer, public_key, signing_key, *, ca):
+            builder = (
+                x509.CertificateBuilder()
+                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+                .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+                .public_key(public_key)
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(minutes=5))
+                .not_valid_after(now + datetime.timedelta(days=1))
+                .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            )
+            if not ca:
+                address = x509.IPAddress(ipaddress.ip_address(HOST))
+                builder = builder.add_extension(x509.SubjectAlternativeName([address]), critical=False)
+            return builder.sign(signing_key, hashes.SHA256())
+
+        ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+        authority = f"{name} authority"
+        self.ca = directory / f"{name}-ca.pem"
+        self.certificate = directory / f"{name}-server.pem"
+        self.key = directory / f"{name}-server.key"
+        pem = serialization.Encoding.PEM
+        self.ca.write_bytes(
+            certificate(authority, authority, ca_key.public_key(), ca_key, ca=True).public_bytes(pem)
+        )
+        self.certificate.write_bytes(
+            certificate(HOST, authority, key.public_key(), ca_key, ca=False).public_bytes(pem)
+        )
+        self.key.write_bytes(
+            key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        )
+
+
+class RedisSentinel(_OnAFreePort):
+    """A Redis Sentinel of the test's own, watching the master named ``name`` on 127.0.0.1:``master_port``.
+
+    It takes a master for down after ``down_after_ms`` without an answer; with ``quorum`` (one:
+    this Sentinel alone) agreeing, it promotes a replica.
+    """
+
+    def __init__(
+        self, directory: Path, *, name: str, master_port: int, quorum: int = 1, down_after_ms: int = 1000
+    ):
+        self.binary = shutil.which("redis-server")
+        if self.binary is None:
+            raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.name, self.watched_port, self.quorum, self.down_after_ms = (
+            name,
+            master_port,
+            quorum,
+            down_after_ms,
+        )
+        self.port = free_port()
+        self.process = None
+
+    @property
+    def address(self) -> str:
+        return f"{HOST}:{self.port}"
+
+    @property
+    def log(self) -> Path:
+        return self.directory / "sentinel.log"
+
+    def client(self):
+        import redis
+
+        return redis.Redis(host=HOST, port=self.port, socket_timeout=5, decode_responses=True)
+
+    def start(self):
+        self._start_on_a_free_port()
+        return self
+
+    def _start_once(self):
+        config = self.directory / "sentinel.conf"  # Sentinel rewrites it as it learns
+        config.write_text(
+            f"bind {HOST}\nport {self.port}\ndir {self.directory}\nlogfile {self.log}\n"
+            f"sentinel monitor {self.name} {HOST} {self.watched_port} {self.quorum}\n"
+            f"sentinel down-after-milliseconds {self.name} {self.down_after_ms}\n"
+            f"sentinel failover-timeout {self.name} 10000\n"
+        )
+        offset = _size(self.log)
+        self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
+            [self.binary, str(config), "--sentinel"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        wait_until(lambda: self._answers(offset), 10, f"redis-sentinel answering on port {self.port}")
+
+    def _answers(self, offset):
+        _exited(self.process, self.log, offset, "redis-sentinel")
+        try:
+            return self.client().info("server")["process_id"] == self.process.pid
+        except Exception:
+            return False
+
+    def master_port(self) -> int | None:
+        """Return the port of the master this Sentinel names now, or None when it does not answer."""
+        try:
+            _, port = self.client().sentinel_get_master_addr_by_name(self.name)
+        except Exception:
+            return None
+        return int(port)
+
+    def knows_replicas(self) -> int:
+        """Return how many replicas of the master this Sentinel sees up."""
+        try:
+            replicas = self.client().sentinel_slaves(self.name)
+        except Exception:
+            return 0
+        return sum(1 for replica in replicas if not replica["is_sdown"] and not replica["is_odown"])
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class RedisWithSentinel:
+    """A Redis master, one replica of it, and ``sentinels`` Sentinels watching both: each a process of its own.
+
+    ``fail_over()`` kills the master that the Sentinels name now and returns once they name the
+    replica they promoted. The application finds the master with ``REDIS_SENTINELS`` =
+    ``",".join(sentinel_addresses)`` and ``REDIS_SENTINEL_MASTER`` = ``name``.
+    """
+
+    name = "refresh"
+
+    def __init__(self, directory: Path, *, sentinels: int = 1, down_after_ms: int = 1000):
+        self.directory = Path(directory)
+        self.count = sentinels
+        self.down_after_ms = down_after_ms
+        self.servers = []
+        self.sentinels = []
+
+    @property
+    def sentinel_addresses(self) -> list[str]:
+        return [sentinel.address for sentinel in self.sentinels]
+
+    def start(self):
+        master = RedisServer(self.directory / "master")
+        self.servers.append(master)
+        master.start()
+        replica = RedisServer(self.directory / "replica", replica_of=master.port)
+        self.servers.append(replica)
+        replica.start()
+        wait_until(
+            lambda: replica.client().info("replication").get("master_link_status") == "up",
+            30,
+            "the replica in sync with its master",
+        )
+        quorum = self.count // 2 + 1
+        for number in range(self.count):
+            sentinel = RedisSentinel(
+                self.directory / f"sentinel-{number}",
+                name=self.name,
+                master_port=master.port,
+                quorum=quorum,
+                down_after_ms=self.down_after_ms,
+            )
+            self.sentinels.append(sentinel)
+            sentinel.start()
+        # A Sentinel learns of replicas from the master's INFO: before that it has none to promote.
+        wait_until(
+            lambda: all(sentinel.knows_replicas() for sentinel in self.sentinels),
+            30,
+            "the Sentinels knowing the replica",
+        )
+        return self
+
+    def master(self) -> RedisServer:
+        """Return the server the Sentinels name as master now."""
+        port = next(filter(None, (sentinel.master_port() for sentinel in self.sentinels)))
+        return next(server for server in self.servers if server.port == port)
+
+    def fail_over(self, timeout: float = 60) -> tuple[RedisServer, RedisServer]:
+        """Kill the master (SIGKILL); return (it, the replica promoted) once every Sentinel names the latter."""
+        old = self.master()
+        old.kill()
+        wait_until(
+            lambda: all(sentinel.master_port() not in (None, old.port) for sentinel in self.sentinels),
+            timeout,
+            "the Sentinels promoting the replica",
+            interval=0.1,
+        )
+        new = self.master()
+        wait_until(
+            lambda: new.client().info("replication").get("role") == "master",
+            timeout,
+            "the promoted replica taking writes",
+        )
+        return old, new
+
+    def stop(self):
+        for process in (*self.sentinels, *self.servers):
+            process.stop()
+
+    def __enter__(self):
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
 class TcpProxy(_OnAFreePort):
     """HAProxy in front of a service: one process's path to it, to freeze or cut while others' stay up.
 
@@ -192,14 +448,17 @@ class TcpProxy(_OnAFreePort):
         self._start_on_a_free_port()
         return self
 
-    def _start_once(self):
-        config = self.directory / "haproxy.cfg"
+    def _config(self) -> str:
         # noreuseport: a port another process holds makes the bind fail, rather than shared.
-        config.write_text(
+        return (
             "global\n  noreuseport\n"
             "defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 1h\n  timeout server 1h\n"
             f"listen service\n  bind {HOST}:{self.port}\n  server target {HOST}:{self.target_port}\n"
         )
+
+    def _start_once(self):
+        config = self.directory / "haproxy.cfg"
+        config.write_text(self._config())
         offset = _size(self.log)
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
@@ -208,10 +467,7 @@ class TcpProxy(_OnAFreePort):
         wait_until(lambda: self._listens(offset), 10, f"haproxy listening on port {self.port}")
 
     def _listens(self, offset):
-        if self.process.poll() is not None:
-            log = _log_since(self.log, offset)
-            error = PortTaken if "Address already in use" in log else RuntimeError
-            raise error(f"haproxy exited with {self.process.returncode}: {log[-500:]}")
+        _exited(self.process, self.log, offset, "haproxy")
         import socket
 
         with contextlib.suppress(OSError), socket.create_connection((HOST, self.port), timeout=1):
@@ -237,6 +493,85 @@ class TcpProxy(_OnAFreePort):
 
     def __exit__(self, *exc):
         self.stop()
+
+
+class HttpBalancer(TcpProxy):
+    """HAProxy balancing HTTP round robin over app servers on 127.0.0.1, each checked on ``health_path``.
+
+    A server is taken out after three failed checks (``check_ms`` apart, each allowed 3 s), or at
+    once when a connection to it fails (the request then goes to another server), and back in
+    after two good checks. Each server gets at most ``maxconn`` requests at a time (its sync
+    workers), the others wait in the balancer's queue: a check never waits behind a backlog. It
+    adds ``X-Forwarded-For`` (the servers need ``NUM_PROXIES=1``). ``states()`` reads each
+    server's state from the stats socket.
+
+    ``login_lane``: logins (``POST /api/auth/login/``, a large share of a second of CPU each with
+    Argon2) get at most that many of each server's ``maxconn``, everything else the rest: a burst
+    of logins cannot take every worker from refreshes.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        ports: list[int],
+        *,
+        health_path: str = "/api/health/",
+        check_ms: int = 1000,
+        maxconn: int = 2,
+        login_lane: int = 0,
+    ):
+        if not 0 <= login_lane < maxconn:
+            raise ValueError("the login lane must leave other requests at least one connection")
+        super().__init__(directory, target_port=0)  # no one target: the servers at ``ports``
+        self.ports, self.health_path, self.check_ms = list(ports), health_path, check_ms
+        self.maxconn, self.login_lane = maxconn, login_lane
+
+    @property
+    def socket_path(self) -> Path:
+        return self.directory / "stats.sock"
+
+    def _config(self) -> str:
+        servers = "".join(f"  server node{n} {HOST}:{port} check\n" for n, port in enumerate(self.ports))
+        lane = ""
+        if self.login_lane:
+            # The same servers, their state tracked from the main backend's checks.
+            tracked = "".join(
+                f"  server node{n} {HOST}:{port} track app/node{n} maxconn {self.login_lane}\n"
+                for n, port in enumerate(self.ports)
+            )
+            lane = f"backend logins\n  balance roundrobin\n  option forwardfor\n{tracked}"
+        route = "  use_backend logins if METH_POST { path /api/auth/login/ }\n" if lane else ""
+        return (
+            f"global\n  noreuseport\n  stats socket {self.socket_path} mode 600 level admin\n"
+            "defaults\n  mode http\n  timeout connect 2s\n  timeout client 5m\n  timeout server 30s\n"
+            "  timeout queue 30s\n  timeout check 3s\n  retries 2\n  retry-on conn-failure\n  option redispatch 1\n"
+            f"frontend web\n  bind {HOST}:{self.port}\n{route}  default_backend app\n"
+            "backend app\n  balance roundrobin\n  option forwardfor\n"
+            f"  option httpchk GET {self.health_path}\n  http-check expect status 200\n"
+            f"  default-server inter {self.check_ms}ms fall 3 rise 2 maxconn {self.maxconn - self.login_lane}"
+            " observe layer4 error-limit 1 on-error mark-down\n"
+            f"{servers}{lane}"
+        )
+
+    def states(self) -> dict[int, str]:
+        """Return each server's state by its port: ``UP``, ``DOWN``, or a transition (``UP 1/2``)."""
+        import socket
+
+        with socket.socket(socket.AF_UNIX) as stats:
+            stats.settimeout(5)
+            stats.connect(str(self.socket_path))
+            stats.sendall(b"show stat\n")
+            text = b""
+            while chunk := stats.recv(65536):
+                text += chunk
+        lines = text.decode().splitlines()
+        columns = lines[0].lstrip("# ").split(",")
+        found = {}
+        for line in lines[1:]:
+            row = dict(zip(columns, line.split(","), strict=False))
+            if row.get("pxname") == "app" and row.get("svname", "").startswith("node"):
+                found[self.ports[int(row["svname"][4:])]] = row["status"]
+        return found
 
 
 class PostgresCluster(_OnAFreePort):
@@ -352,10 +687,16 @@ def gunicorn_on_own_cluster(directory: Path, name: str, *, workers: int = 2, **e
             yield cluster, database_url, environment, server
 
 
-class PgBouncer:
-    """A PgBouncer of the test's own in transaction pooling, in front of the PostgreSQL on ``port``."""
+class PgBouncer(_OnAFreePort):
+    """A PgBouncer of the test's own in transaction pooling, in front of the PostgreSQL on ``port``.
 
-    def __init__(self, port: int):
+    ``pool_size``: server connections per database and user (fewer than the clients, so that
+    clients really take turns on them). ``settings``: more lines of its ``[pgbouncer]`` section
+    (``ignore_startup_parameters = options``, say). ``stop()`` and ``start()`` again keep the port
+    and the configuration (a restart); leaving the ``with`` block removes its directory too.
+    """
+
+    def __init__(self, port: int, *, pool_size: int = 20, max_clients: int = 200, settings: str = ""):
         binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
         if not Path(binary).exists():
             raise RuntimeError("PgBouncer is not installed")
@@ -363,18 +704,29 @@ class PgBouncer:
         self.directory = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
         self.port = free_port()
         self.server_port = port
+        self.pool_size, self.max_clients, self.settings = pool_size, max_clients, settings
         self.process = None
 
     def url(self, database="postgres") -> str:
         return f"postgres://postgres@{HOST}:{self.port}/{database}"
 
+    @property
+    def log(self) -> Path:
+        return self.directory / "pgbouncer.log"
+
     def start(self):
+        self._start_on_a_free_port()
+        return self
+
+    def _start_once(self):
         (self.directory / "users.txt").write_text('"postgres" ""\n')
         config = self.directory / "pgbouncer.ini"
         config.write_text(
             f"[databases]\n* = host={HOST} port={self.server_port}\n"
             f"[pgbouncer]\nlisten_addr = {HOST}\nlisten_port = {self.port}\nunix_socket_dir =\n"
             f"auth_type = trust\nauth_file = {self.directory / 'users.txt'}\npool_mode = transaction\n"
+            f"default_pool_size = {self.pool_size}\nmax_client_conn = {self.max_clients}\n"
+            f"logfile = {self.log}\n{self.settings}\n"
         )
         command = [self.binary, str(config)]
         if os.geteuid() == 0:
@@ -383,13 +735,14 @@ class PgBouncer:
             for path in (self.directory, *self.directory.iterdir()):
                 os.chown(path, owner.pw_uid, owner.pw_gid)
             command = ["runuser", "-u", "postgres", "--", *command]
+        offset = _size(self.log)
         self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
         )
-        wait_until(self._answers, 10, "pgbouncer start")
-        return self
+        wait_until(lambda: self._answers(offset), 10, f"pgbouncer listening on port {self.port}")
 
-    def _answers(self):
+    def _answers(self, offset):
+        _exited(self.process, self.log, offset, "pgbouncer")
         import socket
 
         with contextlib.suppress(OSError), socket.create_connection((HOST, self.port), timeout=1):
@@ -397,21 +750,25 @@ class PgBouncer:
         return False
 
     def stop(self):
+        """Stop it at once (SIGTERM: PgBouncer's immediate shutdown); its clients lose their connections."""
         if self.process is not None and self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=10)
+
+    def remove(self):
+        self.stop()
         shutil.rmtree(self.directory, ignore_errors=True)
 
     def __enter__(self):
         try:
             return self.start()
         except BaseException:
-            self.stop()
+            self.remove()
             raise
 
     def __exit__(self, *exc):
-        self.stop()
+        self.remove()
 
 
 # --- Locks held by another connection -------------------------------------------------------

@@ -120,7 +120,10 @@ def redis_available(url):
 
 def server_env(*, database_url, redis_url="", settings="config.settings", **extra):
     """Return the environment of a server or management command on ``database_url``."""
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    # Each gunicorn master makes its own metrics directory (gunicorn.conf.py) unless given one:
+    # servers sharing one would empty each other's.
+    inherited = ("REDIS_URL", "DATABASE_URL", "PROMETHEUS_MULTIPROC_DIR")
+    env = {k: v for k, v in os.environ.items() if k not in inherited}
     env.update(
         DJANGO_SETTINGS_MODULE=settings,
         DATABASE_URL=database_url,
