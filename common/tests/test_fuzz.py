@@ -107,6 +107,11 @@ def token_for(case, account):
 )
 def test_no_input_breaks_the_api(case, fuzz_account):
     point_at_real_objects(case, fuzz_account)
+    # Host is the transport's, not an input of any operation: a generated one (an empty "host",
+    # say) gets Django's 400 for a disallowed host before any view, which the schema need not
+    # repeat for every operation (tests/test_security.py and e2e/ux.spec.ts cover that 400).
+    if case.headers:
+        case.headers = {name: value for name, value in case.headers.items() if name.lower() != "host"}
     case.call_and_validate(
         headers={"Authorization": f"Bearer {token_for(case, fuzz_account)}"},
         checks=CHECKS,
