@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
-from accounts.keyring import KeyConfig, KeyringError, load_keyring
+from accounts.keys.keyring import KeyConfig, KeyringError, load_keyring
 from accounts.notifications import CONSOLE_BACKEND
 
 # Mail backends that never hand a mail to anyone outside the server process.

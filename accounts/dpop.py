@@ -11,10 +11,7 @@ Sessions opened without a proof keep plain Bearer tokens, exactly as before, unl
 ``DPOP_REQUIRED`` is set. Signatures and JWK parsing are PyJWT's (with ``cryptography``).
 """
 
-import base64
-import hashlib
 import hmac
-import json
 import logging
 import math
 import re
@@ -34,6 +31,7 @@ from rest_framework import HTTP_HEADER_ENCODING
 from rest_framework.exceptions import AuthenticationFailed
 
 from accounts import dpop_replay
+from accounts.jwk import b64url_sha256, thumbprint
 
 logger = logging.getLogger("accounts.dpop")
 
@@ -48,8 +46,6 @@ _EC_CURVES = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521"}
 _OKP_CURVES = ("Ed25519", "Ed448")
 # Members that only a private (or symmetric) JWK has: a proof's jwk must be public.
 _PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
-# RFC 7638: the members of each key type that its thumbprint covers.
-_THUMBPRINT_MEMBERS = {"EC": ("crv", "kty", "x", "y"), "RSA": ("e", "kty", "n"), "OKP": ("crv", "kty", "x")}
 RSA_MIN_BITS, RSA_MAX_BITS = 2048, 8192
 # Enough for an RSA-8192 proof; bounds the work a hostile header can ask for.
 PROOF_MAX_LENGTH = 8192
@@ -81,23 +77,6 @@ class DPoPFailed(AuthenticationFailed):
 
 def _invalid(reason: str) -> DPoPFailed:
     return DPoPFailed(str(_("Invalid DPoP proof: %(reason)s.") % {"reason": reason}))
-
-
-def b64url_sha256(value: str | bytes) -> str:
-    """Return base64url (unpadded) of the SHA-256 of ``value``: the form of ``ath`` and ``jkt``."""
-    if isinstance(value, str):
-        value = value.encode("ascii")
-    return base64.urlsafe_b64encode(hashlib.sha256(value).digest()).rstrip(b"=").decode("ascii")
-
-
-def thumbprint(public_jwk: dict[str, Any]) -> str:
-    """Return the RFC 7638 thumbprint (SHA-256, base64url) of a public JWK.
-
-    The required members in lexicographic order, as compact JSON; the others (``alg``,
-    ``kid``, ``use``...) do not count, so one key has one thumbprint.
-    """
-    members = {name: public_jwk[name] for name in _THUMBPRINT_MEMBERS[public_jwk["kty"]]}
-    return b64url_sha256(json.dumps(members, separators=(",", ":"), sort_keys=True))
 
 
 @dataclass(frozen=True)

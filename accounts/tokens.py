@@ -11,7 +11,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch, datetime_to_epoch
 
-from accounts import token_backend as keyring_backend
+from accounts.keys import backend
 
 SESSION_CLAIM = "sid"
 # The session's absolute expiry (epoch seconds), so that rotation can cap the new token's
@@ -81,15 +81,15 @@ class KeyringBackendMixin:
     """Sign with the keyring's active key and verify with the key named by the token's ``kid``.
 
     SimpleJWT's extension point: every token of this project goes through one backend
-    built from the keyring (accounts.keyring), not through SimpleJWT's global one.
+    built from the keyring (accounts.keys.keyring), not through SimpleJWT's global one.
     """
 
     @property
-    def token_backend(self) -> keyring_backend.KeyringTokenBackend:
-        return keyring_backend.current()
+    def token_backend(self) -> backend.KeyringTokenBackend:
+        return backend.current()
 
-    def get_token_backend(self) -> keyring_backend.KeyringTokenBackend:
-        return keyring_backend.current()
+    def get_token_backend(self) -> backend.KeyringTokenBackend:
+        return backend.current()
 
 
 class SessionAccessToken(KeyringBackendMixin, SessionTokenMixin, AccessToken):

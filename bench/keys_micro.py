@@ -18,7 +18,7 @@ def main(argv: list[str]) -> int:
     django.setup()
     from django.utils import timezone
 
-    from accounts import token_backend
+    from accounts.keys import backend
     from accounts.tokens import SessionRefreshToken
     from bench.keys import median_us
 
@@ -30,12 +30,12 @@ def main(argv: list[str]) -> int:
         session_expires_at=now + timezone.timedelta(days=30),
     )
     access = token.access_token
-    backend = token_backend.current()
+    token_backend = backend.current()
     encoded = str(access)
     result = {
-        "algorithm": backend.algorithm,
-        "sign_us": median_us(lambda: backend.encode(access.payload), count),
-        "verify_us": median_us(lambda: backend.decode(encoded), count),
+        "algorithm": token_backend.algorithm,
+        "sign_us": median_us(lambda: token_backend.encode(access.payload), count),
+        "verify_us": median_us(lambda: token_backend.decode(encoded), count),
     }
     print(json.dumps(result))
     return 0

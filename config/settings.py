@@ -308,8 +308,8 @@ SIMPLE_JWT = {
     "AUDIENCE": env.str("JWT_AUDIENCE", default="") or None,
 }
 
-# --- Signing keys (accounts/keyring.py; docs/keys.md) ----------------------------------------
-# Tokens are signed by accounts.keyring, not with SIMPLE_JWT's ALGORITHM/SIGNING_KEY: the active
+# --- Signing keys (accounts/keys/keyring.py; docs/keys.md) ----------------------------------------
+# Tokens are signed by accounts.keys.keyring, not with SIMPLE_JWT's ALGORITHM/SIGNING_KEY: the active
 # key signs, the fallbacks only verify (rotation without logging anyone out). Misconfiguration
 # fails `manage.py check` and the WSGI start (config/wsgi.py), never a request.
 JWT_ALGORITHM = env.str("JWT_ALGORITHM", default="HS256")

@@ -3,7 +3,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from accounts.views_keys import JWKSView
 from common.docs import SchemaView, SwaggerView
 from common.views import HealthView, api_not_found, metrics_view, password_reset_link, web_client_missing
 
@@ -15,7 +14,7 @@ urlpatterns = [
     path("api/todos/", include("todos.urls")),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
-    path(".well-known/jwks.json", JWKSView.as_view(), name="jwks"),
+    path("", include("accounts.keys.urls")),
     # Prometheus' scrape (common/metrics.py), for METRICS_ALLOWED_IPS only.
     path("metrics", metrics_view, name="metrics"),
     # Reset links at this path (an explicit PASSWORD_RESET_URL, or mailed before the secrets moved

@@ -3,7 +3,7 @@
 import pytest
 
 from accounts import session_cache
-from accounts.management.commands.generate_signing_key import new_private_key
+from accounts.keys.services import new_private_key
 from accounts.tests.keys import ASYMMETRIC
 from common import failsafe
 

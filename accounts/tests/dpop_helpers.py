@@ -6,7 +6,7 @@ import uuid
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from accounts.dpop import b64url_sha256, thumbprint
+from accounts.jwk import b64url_sha256, thumbprint
 from accounts.tests.factories import PASSWORD
 
 BASE = "http://testserver"

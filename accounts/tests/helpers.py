@@ -5,8 +5,7 @@ import io
 import jwt
 from django.core.management import call_command
 
-from accounts import keyring
-from accounts import token_backend as keyring_backend
+from accounts.keys import backend, keyring
 from accounts.tests.factories import PASSWORD
 from common import failsafe
 from testing.servers import wait_until
@@ -52,7 +51,7 @@ def assert_alive(client, tokens):
 
 def claims(token):
     """Return the verified payload of one of our tokens."""
-    return keyring_backend.current().decode(token)
+    return backend.current().decode(token)
 
 
 def sign(payload, key=None, algorithm=None, headers=None):

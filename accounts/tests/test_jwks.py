@@ -5,8 +5,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 
-from accounts import keyring
-from accounts.management.commands.generate_signing_key import new_private_key
+from accounts.keys import keyring
+from accounts.keys.services import new_private_key
 from accounts.tests.helpers import REFRESH_URL, bearer
 from accounts.tests.keys import HMAC_SECRETS, pem_public, raw_token, use_keys
 from examples.verify_with_jwks import verify_access_token

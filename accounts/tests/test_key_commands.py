@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from accounts.keyring import jwk_thumbprint, public_jwk
+from accounts.jwk import public_jwk, thumbprint
 from accounts.tests.keys import pem_private, pem_public, write_key
 from testing.servers import PYTHON, ROOT, server_env
 
@@ -144,11 +144,11 @@ def test_generate_signing_key_writes_a_private_key_0600_and_prints_its_kid(tmp_p
     from cryptography.hazmat.primitives import serialization
 
     key = serialization.load_pem_private_key(out.read_bytes(), password=None)
-    kid = jwk_thumbprint(public_jwk(key.public_key()))
+    kid = thumbprint(public_jwk(key.public_key()))
     assert result.stdout.splitlines()[-1] == f"kid: {kid}"
     assert "PRIVATE" not in result.stdout
     public = serialization.load_pem_public_key((tmp_path / "signing.pub").read_bytes())
-    assert jwk_thumbprint(public_jwk(public)) == kid
+    assert thumbprint(public_jwk(public)) == kid
     # The key is usable as it stands: check accepts it, and the JWK Set will publish this kid.
     check = manage(tmp_path, "check", JWT_ALGORITHM=algorithm, JWT_PRIVATE_KEY_FILE=str(out))
     assert check.returncode == 0, check.stderr

@@ -8,8 +8,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from accounts import keyring
-from accounts.keyring import hmac_kid, jwk_thumbprint, public_jwk
+from accounts.jwk import public_jwk, thumbprint
+from accounts.keys import keyring
+from accounts.keys.keyring import hmac_kid
 from accounts.tests.helpers import REFRESH_URL, SESSIONS_URL, bearer
 from accounts.tests.keys import HMAC_SECRETS, b64, pem_public, raw_token, use_keys
 
@@ -35,14 +36,14 @@ class Setup:
 
     @staticmethod
     def new_like(algorithm, private_keys):
-        from accounts.management.commands.generate_signing_key import new_private_key
+        from accounts.keys.services import new_private_key
 
         return new_private_key(algorithm)
 
     def kid_of(self, key):
         if self.algorithm == "HS256":
             return hmac_kid(key)
-        return jwk_thumbprint(public_jwk(key.public_key()))
+        return thumbprint(public_jwk(key.public_key()))
 
     def sign(self, payload, key=None, header=None, algorithm=None):
         """Sign ``payload`` with ``key`` (the active one) and its kid, or with the given header."""

@@ -4,8 +4,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from accounts import keyring
-from accounts.keyring import KeyConfig, KeyringError, hmac_kid, jwk_thumbprint, load_keyring, public_jwk
+from accounts.jwk import public_jwk, thumbprint
+from accounts.keys import keyring
+from accounts.keys.keyring import KeyConfig, KeyringError, hmac_kid, load_keyring
 from accounts.tests.keys import ASYMMETRIC, HMAC_SECRETS, pem_public, write_key
 
 # Not for the keyring: the suite's autouse fixture clears the cache, a database table here.
@@ -32,12 +33,12 @@ def asymmetric(algorithm, path, *fallbacks):
 
 
 def test_thumbprint_matches_rfc7638_example():
-    assert jwk_thumbprint(RFC7638_JWK) == RFC7638_KID
+    assert thumbprint(RFC7638_JWK) == RFC7638_KID
 
 
 def test_public_jwk_of_a_key_gives_the_rfc7638_thumbprint():
     key = jwt.PyJWK(RFC7638_JWK).key
-    assert jwk_thumbprint(public_jwk(key)) == RFC7638_KID
+    assert thumbprint(public_jwk(key)) == RFC7638_KID
     assert {k: v for k, v in public_jwk(key).items()} == {"kty": "RSA", "n": RFC7638_JWK["n"], "e": "AQAB"}
 
 
@@ -53,7 +54,7 @@ def test_kid_is_the_thumbprint_pyjwt_agrees_with(tmp_path, private_keys, algorit
     key = private_keys[algorithm][0]
     ring = load_keyring(asymmetric(algorithm, write_key(tmp_path, "k.pem", key)))
     published = ring.jwks()["keys"][0]
-    assert published["kid"] == ring.active.kid == jwk_thumbprint(published)
+    assert published["kid"] == ring.active.kid == thumbprint(published)
     assert (published["alg"], published["use"]) == (algorithm, "sig")
     # PyJWT reads the published JWK back into the same public key.
     assert pem_public(key) == pem_public_of(jwt.PyJWK(published).key)
@@ -264,11 +265,11 @@ def test_current_keyring_follows_the_settings(settings, tmp_path, private_keys):
     assert keyring.current().active.kid == hmac_kid(HMAC_SECRETS[0].encode())
 
 
-# --- HS256 without checking the secret again (accounts.token_backend) ---------------------------
+# --- HS256 without checking the secret again (accounts.keys.backend) ---------------------------
 
 
 def test_keyring_secrets_are_checked_once_and_signed_with_as_they_are():
-    from accounts.token_backend import CheckedHMACAlgorithm, KeyringTokenBackend
+    from accounts.keys.backend import CheckedHMACAlgorithm, KeyringTokenBackend
 
     ring = load_keyring(KeyConfig(secret_key=HMAC_SECRETS[0]))
     assert type(ring.active.signing_key) is keyring.CheckedSecret

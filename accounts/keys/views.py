@@ -5,7 +5,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import keyring
+from accounts.keys import keyring
 from common.views import PublicView
 
 _STRING = {"type": "string"}

@@ -18,8 +18,8 @@ from rest_framework_simplejwt import settings as simplejwt_settings
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken
 
-from accounts import keyring as keyring_module
-from accounts.keyring import CheckedSecret, Key, Keyring
+from accounts.keys import keyring
+from accounts.keys.keyring import CheckedSecret, Key, Keyring
 
 # Our tokens carry these and nothing else; any other header is someone else's token.
 ALLOWED_HEADERS = frozenset({"alg", "kid", "typ"})
@@ -133,18 +133,18 @@ _current: tuple[Keyring, KeyringTokenBackend] | None = None
 def current() -> KeyringTokenBackend:
     """Return the backend of the current keyring and SIMPLE_JWT settings, built once and kept."""
     global _current
-    keyring = keyring_module.current()
-    if _current is None or _current[0] is not keyring:
+    ring = keyring.current()
+    if _current is None or _current[0] is not ring:
         # Through the module: SimpleJWT replaces its api_settings object when SIMPLE_JWT changes.
         api_settings = simplejwt_settings.api_settings
         backend = KeyringTokenBackend(
-            keyring,
+            ring,
             audience=api_settings.AUDIENCE,
             issuer=api_settings.ISSUER,
             leeway=api_settings.LEEWAY,
             json_encoder=api_settings.JSON_ENCODER,
         )
-        _current = (keyring, backend)
+        _current = (ring, backend)
     return _current[1]
 
 

@@ -6,10 +6,8 @@ digest that does not give the secret away. Nothing here ever puts key material i
 error message: they name settings and files only.
 """
 
-import base64
 import hashlib
 import hmac
-import json
 import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +23,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+
+from accounts.jwk import b64url, public_jwk, thumbprint
 
 HMAC_ALGORITHMS = frozenset({"HS256"})
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "ES256", "EdDSA"})
@@ -49,7 +49,7 @@ _HMAC_KID_LABEL = b"refresh-sessions/jwt-kid/v1"
 class CheckedSecret(bytes):
     """An HMAC secret that PyJWT's key checks accepted when the keyring loaded it.
 
-    accounts.token_backend signs and verifies with it as it is, without checking it again.
+    accounts.keys.backend signs and verifies with it as it is, without checking it again.
     """
 
 
@@ -103,43 +103,6 @@ class Keyring:
 
 
 # --- kids --------------------------------------------------------------------------------------
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _uint(value: int, length: int | None = None) -> str:
-    length = length or max(1, (value.bit_length() + 7) // 8)
-    return b64url(value.to_bytes(length, "big"))
-
-
-def public_jwk(public_key: Any) -> dict[str, str]:
-    """Return the RFC 7517 members that describe ``public_key`` (``kty`` and its parameters)."""
-    if isinstance(public_key, rsa.RSAPublicKey):
-        numbers = public_key.public_numbers()
-        return {"kty": "RSA", "n": _uint(numbers.n), "e": _uint(numbers.e)}
-    if isinstance(public_key, ec.EllipticCurvePublicKey):
-        numbers = public_key.public_numbers()
-        # RFC 7518 6.2.1.2: coordinates are the full length of the curve's field, zero-padded.
-        size = (public_key.curve.key_size + 7) // 8
-        crv = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}[public_key.curve.name]
-        return {"kty": "EC", "crv": crv, "x": _uint(numbers.x, size), "y": _uint(numbers.y, size)}
-    if isinstance(public_key, ed25519.Ed25519PublicKey):
-        raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        return {"kty": "OKP", "crv": "Ed25519", "x": b64url(raw)}
-    raise TypeError(f"unsupported public key type {type(public_key).__name__}")
-
-
-# RFC 7638 section 3.2: the required members of each key type, and only those.
-_THUMBPRINT_MEMBERS = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x")}
-
-
-def jwk_thumbprint(jwk: dict[str, str]) -> str:
-    """Return the RFC 7638 SHA-256 thumbprint of ``jwk``, base64url-encoded."""
-    members = {name: jwk[name] for name in _THUMBPRINT_MEMBERS[jwk["kty"]]}
-    canonical = json.dumps(members, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return b64url(hashlib.sha256(canonical.encode("utf-8")).digest())
 
 
 def hmac_kid(secret: bytes) -> str:
@@ -280,7 +243,7 @@ def load_key_file(path: str, algorithm: str, *, setting: str, private: bool) -> 
         public_key = private_key.public_key()
     _check_type(public_key, algorithm, where)
     jwk = {**public_jwk(public_key)}
-    kid = jwk_thumbprint(jwk)
+    kid = thumbprint(jwk)
     jwk.update(kid=kid, alg=algorithm, use="sig")
     return Key(
         kid=kid,

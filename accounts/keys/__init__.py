@@ -1,0 +1,1 @@
+"""The keys that sign tokens: the keyring (active key and fallbacks), SimpleJWT's backend over it, the JWK Set."""
