@@ -5,7 +5,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
 from accounts import selectors, services
-from accounts.dpop import DPoPAuthenticationMixin
+from accounts.dpop.binding import DPoPAuthenticationMixin
 
 
 class SessionJWTAuthentication(DPoPAuthenticationMixin, JWTAuthentication):

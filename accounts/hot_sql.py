@@ -2,7 +2,7 @@
 
 Through the ORM, building these statements costs several times what running them does
 (docs/benchmarks.md has the figures), and they run on every refresh and every authenticated
-request (the DPoP replay record's: on every request with a proof). Each function names the ORM
+request. Each function names the ORM
 query it stands for. The condition "the session is live"
 is ``DeviceSessionQuerySet.live()`` (accounts/models.py) spelled out in SQL:
 ``accounts/tests/test_session_rule.py`` proves both agree on every state, on SQLite and PostgreSQL.
@@ -14,26 +14,12 @@ from datetime import datetime
 from functools import cache
 from uuid import UUID
 
-from django.db import connections, router
+from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Model
 from django.db.models.expressions import Col
 
-from accounts.models import DeviceSession, DPoPProofUse, RevocationEpoch, User
-
-
-def _connection(model: type[Model], *, write: bool) -> BaseDatabaseWrapper:
-    return connections[router.db_for_write(model) if write else router.db_for_read(model)]
-
-
-def _cursor(connection: BaseDatabaseWrapper):
-    """Return a cursor whose statements the server prepares, where the backend offers one.
-
-    On PostgreSQL (common/db/postgresql) the statements here are then parsed and planned
-    once per connection; other backends give their usual cursor.
-    """
-    prepared = getattr(connection, "prepared_cursor", None)
-    return prepared() if prepared is not None else connection.cursor()
+from accounts.models import DeviceSession, RevocationEpoch, User
+from accounts.sql import connection_for, prepared_cursor
 
 
 def _columns(
@@ -105,7 +91,7 @@ def session_rotate(
             .update(refresh_jti=new_jti, previous_jti=jti, rotated_at=now, last_used_at=now,
                     expires_at=expires_at)
     """
-    connection = _connection(DeviceSession, write=True)
+    connection = connection_for(DeviceSession, write=True)
     moment = connection.ops.adapt_datetimefield_value(now)
     params = [
         new_jti,
@@ -119,7 +105,7 @@ def session_rotate(
         moment,
         moment,
     ]
-    with _cursor(connection) as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(_rotate_sql(connection.alias), params)
         return cursor.rowcount == 1
 
@@ -175,10 +161,10 @@ def live_session_user(
     The row becomes a User the way the ORM makes one (the backend's converters, then
     Model.from_db), without a RawQuerySet, whose set-up cost as much as the query.
     """
-    connection = _connection(User, write=False)
+    connection = connection_for(User, write=False)
     moment = connection.ops.adapt_datetimefield_value(now)
     params = [DeviceSession._meta.pk.get_db_prep_value(session_id, connection), int(user_id), moment, moment]
-    with _cursor(connection) as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(_live_user_sql(connection.alias), params)
         row = cursor.fetchone()
     if row is None:
@@ -191,55 +177,3 @@ def live_session_user(
     *values, expires_at, absolute_expires_at, last_used_at = values
     user = User.from_db(connection.alias, _USER_ATTNAMES, values)
     return user, min(expires_at, absolute_expires_at), last_used_at
-
-
-@cache
-def _proof_use_sql(alias: str) -> tuple[str, str]:
-    """Return the SQL that records a DPoP proof's use and the SQL that reads whether it is recorded."""
-    quote = connections[alias].ops.quote_name
-    meta = DPoPProofUse._meta
-    table, key, until = (
-        quote(meta.db_table),
-        quote(meta.get_field("key").column),
-        quote(meta.get_field("expires_at").column),
-    )
-    # SQLite (3.24 and later) and PostgreSQL spell the upsert alike.
-    record = (
-        f"INSERT INTO {table} ({key}, {until}) VALUES (%s, %s) "
-        f"ON CONFLICT ({key}) DO UPDATE SET {until} = EXCLUDED.{until} WHERE {table}.{until} <= %s"
-    )
-    recorded = f"SELECT 1 FROM {table} WHERE {key} = %s AND {until} > %s"
-    return record, recorded
-
-
-def proof_use_record(*, key: str, expires_at: datetime, now: datetime) -> bool:
-    """Record the use of the DPoP proof ``key`` until ``expires_at``; return whether it is the first.
-
-    A row of an earlier use is taken over once it has lapsed (no proof bearing it can be valid
-    any more); the statement's condition settles a race. Stands for::
-
-        try:
-            with transaction.atomic():
-                DPoPProofUse.objects.create(key=key, expires_at=expires_at)
-        except IntegrityError:
-            return DPoPProofUse.objects.filter(key=key, expires_at__lte=now).update(expires_at=expires_at) == 1
-        return True
-    """
-    connection = _connection(DPoPProofUse, write=True)
-    adapt = connection.ops.adapt_datetimefield_value
-    with _cursor(connection) as cursor:
-        cursor.execute(_proof_use_sql(connection.alias)[0], [key, adapt(expires_at), adapt(now)])
-        return cursor.rowcount == 1
-
-
-def proof_use_recorded(*, key: str, now: datetime) -> bool:
-    """Return whether the use of the DPoP proof ``key`` is recorded and still valid at ``now``.
-
-    Stands for ``DPoPProofUse.objects.filter(key=key, expires_at__gt=now).exists()``.
-    """
-    connection = _connection(DPoPProofUse, write=False)
-    with _cursor(connection) as cursor:
-        cursor.execute(
-            _proof_use_sql(connection.alias)[1], [key, connection.ops.adapt_datetimefield_value(now)]
-        )
-        return cursor.fetchone() is not None

@@ -343,7 +343,7 @@ class DeviceSession(models.Model):
     absolute_expires_at = models.DateTimeField(help_text="The cap no rotation can extend.")
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoke_reason = models.CharField(max_length=32, choices=RevokeReason.choices, blank=True)
-    # DPoP (accounts/dpop.py): the RFC 7638 thumbprint of the key the session is bound to, or
+    # DPoP (accounts/dpop/): the RFC 7638 thumbprint of the key the session is bound to, or
     # NULL for a plain Bearer session. Its tokens carry the same value as cnf.jkt.
     dpop_jkt = models.CharField(  # noqa: DJ001 - NULL means "not bound", which "" would blur
         "DPoP key thumbprint",
@@ -479,7 +479,7 @@ class SecurityEvent(models.Model):
 
 
 class DPoPProofUse(models.Model):
-    """A DPoP proof already used: the database side of the replay check (accounts/dpop_replay.py)."""
+    """A DPoP proof already used: the database side of the replay check (accounts/dpop/replay.py)."""
 
     # sha256 of the key's thumbprint and the proof's jti, hex: never the client's text as is.
     key = models.CharField(max_length=64, primary_key=True)

@@ -22,8 +22,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlencode, urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts import dpop, hot_sql, notifications, session_cache
+from accounts import hot_sql, notifications, session_cache
 from accounts.devices import device_name_clean, device_name_from_user_agent
+from accounts.dpop import binding
 from accounts.models import DeviceSession, RevocationEpoch, RevokeReason, SecurityEvent, SessionState, User
 from accounts.selectors import security_events_prunable, sessions_live_created_by, sessions_prunable
 from accounts.tokens import SessionAccessToken, SessionRefreshToken, new_refresh_expiry
@@ -451,7 +452,7 @@ def session_create(
         expires_at=session.expires_at,
         session_expires_at=session.absolute_expires_at,
     )
-    dpop.bind(refresh, client.dpop_jkt)
+    binding.bind(refresh, client.dpop_jkt)
     session.refresh_jti = refresh["jti"]
     # No savepoint when nested: every caller lets a failure here undo its whole transaction.
     with transaction.atomic(savepoint=False):
@@ -523,7 +524,7 @@ def session_refresh(*, token: SessionRefreshToken, ip_address: str | None = None
     )
     # The binding is signed into the token (checked against the proof before we got here):
     # the rotation's one UPDATE need not read it from the row.
-    dpop.bind(new, dpop.token_jkt(token))
+    binding.bind(new, binding.token_jkt(token))
     rotated = hot_sql.session_rotate(
         session_id=session_id, user_id=user_id, jti=jti, new_jti=new["jti"], now=now, expires_at=expires_at
     )
@@ -571,7 +572,7 @@ def _refresh_not_rotated(
             session_expires_at=session.absolute_expires_at,
             jti=session.refresh_jti,
         )
-        dpop.bind(live, session.dpop_jkt)
+        binding.bind(live, session.dpop_jkt)
         return IssuedTokens(refresh=live)
     if jti == session.refresh_jti:
         raise RefreshDenied("session changed during the refresh")

@@ -10,9 +10,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts import dpop, notifications, selectors, services
+from accounts import notifications, selectors, services
 from accounts.authentication import SessionJWTAuthentication, session_ended
 from accounts.devices import device_name_from_user_agent
+from accounts.dpop import binding
 from accounts.models import RevokeReason
 from accounts.serializers import (
     RESET_LINK_INVALID,
@@ -62,7 +63,7 @@ def token_pair_data(issued):
     return {
         "access": str(access),
         "refresh": str(issued.refresh),
-        "token_type": "DPoP" if dpop.token_jkt(issued.refresh) else "Bearer",
+        "token_type": "DPoP" if binding.token_jkt(issued.refresh) else "Bearer",
         "expires_in": seconds_until(access.expires_at, now),
         "refresh_expires_in": seconds_until(issued.refresh.expires_at, now),
     }
@@ -87,7 +88,7 @@ def session_client(request):
     return services.SessionClient(
         user_agent=user_agent(request),
         ip_address=client_ip(request),
-        dpop_jkt=dpop.jkt_for_new_session(request),
+        dpop_jkt=binding.jkt_for_new_session(request),
     )
 
 
@@ -104,7 +105,7 @@ class PublicAuthView(APIView):
 
     def get_authenticate_header(self, request):
         # Without an authentication class DRF would turn our 401s into 403s.
-        return dpop.authenticate_header(request) or BEARER_CHALLENGE
+        return binding.authenticate_header(request) or BEARER_CHALLENGE
 
     @staticmethod
     def validated(serializer_class, request):
@@ -200,7 +201,7 @@ class RefreshView(PublicAuthView):
         raw = self.bearer_token(request)
         try:
             token = services.refresh_token_decode(raw)
-            dpop.require_binding(request, token, raw=raw, access=False, refreshing=True)
+            binding.require_binding(request, token, raw=raw, access=False, refreshing=True)
             issued = services.session_refresh(token=token, ip_address=client_ip(request))
         except services.RefreshDenied as exc:
             raise session_ended(
@@ -228,7 +229,7 @@ class LogoutView(PublicAuthView):
             except TokenError:
                 continue
         if token is not None:
-            dpop.require_binding(request, token, raw=raw, access=isinstance(token, SessionAccessToken))
+            binding.require_binding(request, token, raw=raw, access=isinstance(token, SessionAccessToken))
         revoked = token is not None and services.session_revoke(
             session_id=token.session_id,
             user_id=token["user_id"],

@@ -57,7 +57,7 @@ def run(args):
     from django.test import Client
     from django.test.utils import setup_test_environment
 
-    from accounts import dpop, dpop_replay
+    from accounts.dpop import proofs, replay
     from accounts.models import User
     from accounts.tests.dpop_helpers import ClientKey
 
@@ -139,27 +139,27 @@ def run(args):
             return "testserver"
 
     results["replay_record_us"] = timed(
-        lambda jti: dpop_replay.first_use(jkt=key.jkt, jti=jti, valid_until=time.time() + 60),
+        lambda jti: replay.first_use(jkt=key.jkt, jti=jti, valid_until=time.time() + 60),
         lambda: uuid.uuid4().hex,
     )
     request = FakeRequest()
 
     def full_verify(proof):
         request.META = {"HTTP_DPOP": proof}
-        dpop.verify_proof(request, access_token=bound["access"], jkt=key.jkt)
+        proofs.verify_proof(request, access_token=bound["access"], jkt=key.jkt)
 
     results["verify_proof_with_replay_us"] = timed(
         full_verify, lambda: key.proof("GET", base + path, access=bound["access"])
     )
     # Verification alone: the replay record switched off for this one measurement.
-    first_use = dpop_replay.first_use
-    dpop_replay.first_use = lambda **_: True
+    first_use = replay.first_use
+    replay.first_use = lambda **_: True
     try:
         results["verify_proof_without_replay_us"] = timed(
             full_verify, lambda: key.proof("GET", base + path, access=bound["access"])
         )
     finally:
-        dpop_replay.first_use = first_use
+        replay.first_use = first_use
     results["replay_store"] = "redis" if settings.DPOP_REPLAY_REDIS_URL else "database"
     results["database"] = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     results["reps"], results["n"] = args.reps, args.n

@@ -4,14 +4,14 @@
 
 The database is ``DATABASE_URL`` (default: a new SQLite file, migrated here; a PostgreSQL
 database named there must exist and is migrated). ``REDIS_URL`` is needed: every design but
-"database" records in Redis. The designs, each swapped in for ``dpop_replay.first_use``:
+"database" records in Redis. The designs, each swapped in for ``replay.first_use``:
 
 * ``off``: no record at all, the same-run baseline;
 * ``redis_only``: the record before this design, ``SET NX EX`` (the database only while Redis is away);
 * ``database``: (a) the database as the only authority, one INSERT per proof (an upsert that
   takes over a lapsed row);
 * ``redis_then_read``: (b) ``SET NX EX`` then, when Redis says new, a primary-key read;
-* ``chosen``: ``accounts.dpop_replay`` as it is: (b) with Redis's uptime in the same round trip
+* ``chosen``: ``accounts.dpop.replay`` as it is: (b) with Redis's uptime in the same round trip
   (one script), so that a restarted Redis can be told apart;
 * ``chosen_after_restart``: the same within two minutes of a Redis restart: script, then INSERT.
 
@@ -40,44 +40,42 @@ def designs():
     """Return {name: context manager factory that installs the design as ``first_use``}."""
     from django.conf import settings
 
-    from accounts import dpop_replay
+    from accounts.dpop import replay
     from common import failsafe
 
     url = settings.DPOP_REPLAY_REDIS_URL
 
     def set_nx(key, valid_until):
         ttl = max(1, math.ceil(valid_until - time.time()))
-        return failsafe.call(
-            failsafe.redis_client(url).set, dpop_replay.KEY_PREFIX + key, b"1", nx=True, ex=ttl
-        )
+        return failsafe.call(failsafe.redis_client(url).set, replay.KEY_PREFIX + key, b"1", nx=True, ex=ttl)
 
     def redis_only(*, jkt, jti, valid_until):
-        key = dpop_replay.proof_key(jkt=jkt, jti=jti)
+        key = replay.proof_key(jkt=jkt, jti=jti)
         stored = set_nx(key, valid_until)
         if stored is not failsafe.UNAVAILABLE:
             return bool(stored)
-        return dpop_replay._first_use_in_database(key, valid_until)
+        return replay._first_use_in_database(key, valid_until)
 
     def database(*, jkt, jti, valid_until):
-        return dpop_replay._first_use_in_database(dpop_replay.proof_key(jkt=jkt, jti=jti), valid_until)
+        return replay._first_use_in_database(replay.proof_key(jkt=jkt, jti=jti), valid_until)
 
     def redis_then_read(*, jkt, jti, valid_until):
-        key = dpop_replay.proof_key(jkt=jkt, jti=jti)
+        key = replay.proof_key(jkt=jkt, jti=jti)
         stored = set_nx(key, valid_until)
         if stored is failsafe.UNAVAILABLE:
-            return dpop_replay._first_use_in_database(key, valid_until)
-        return bool(stored) and not dpop_replay._recorded_in_database(key)
+            return replay._first_use_in_database(key, valid_until)
+        return bool(stored) and not replay._recorded_in_database(key)
 
     @contextlib.contextmanager
     def installed(function, *, window=settings.DPOP_REPLAY_LOSS_WINDOW_SECONDS):
-        saved = dpop_replay.first_use, settings.DPOP_REPLAY_LOSS_WINDOW_SECONDS
-        dpop_replay.first_use, settings.DPOP_REPLAY_LOSS_WINDOW_SECONDS = function, window
+        saved = replay.first_use, settings.DPOP_REPLAY_LOSS_WINDOW_SECONDS
+        replay.first_use, settings.DPOP_REPLAY_LOSS_WINDOW_SECONDS = function, window
         try:
             yield
         finally:
-            dpop_replay.first_use, settings.DPOP_REPLAY_LOSS_WINDOW_SECONDS = saved
+            replay.first_use, settings.DPOP_REPLAY_LOSS_WINDOW_SECONDS = saved
 
-    chosen = dpop_replay.first_use
+    chosen = replay.first_use
     return {
         "off": lambda: installed(lambda **_: True),
         "redis_only": lambda: installed(redis_only),
@@ -96,7 +94,7 @@ def run(args):
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, setup_test_environment
 
-    from accounts import dpop_replay
+    from accounts.dpop import replay
     from accounts.models import User
     from accounts.tests.dpop_helpers import ClientKey
 
@@ -119,7 +117,7 @@ def run(args):
     path = "/api/users/me/"
 
     def record(jti):
-        assert dpop_replay.first_use(jkt=key.jkt, jti=jti, valid_until=time.time() + 60)
+        assert replay.first_use(jkt=key.jkt, jti=jti, valid_until=time.time() + 60)
 
     def request(proof):
         response = client.get(path, HTTP_AUTHORIZATION=f"DPoP {access}", HTTP_DPOP=proof)

@@ -62,7 +62,7 @@ def exception_handler(exc, context):
     response.data = data
     challenge = getattr(exc, "www_authenticate", None)
     if challenge and response.status_code == status.HTTP_401_UNAUTHORIZED:
-        # A scheme's own challenge (DPoP's, accounts/dpop.py) replaces the view's generic one.
+        # A scheme's own challenge (DPoP's, accounts/dpop/) replaces the view's generic one.
         response["WWW-Authenticate"] = challenge
     elif response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
         response["WWW-Authenticate"] = 'Bearer realm="api"'

@@ -15,7 +15,7 @@ ACCESS_SCHEME = "jwtAuth"
 # the refresh and logout views read the token themselves.
 REFRESH_SCHEME = "refreshTokenAuth"
 BODY_METHODS = ("POST", "PUT", "PATCH")
-# DPoP (accounts/dpop.py): the token with the DPoP scheme, and the proof in its own header; a
+# DPoP (accounts/dpop/): the token with the DPoP scheme, and the proof in its own header; a
 # bound session needs both, which OpenAPI can only say as two schemes required together.
 DPOP_SCHEME = "dpopAuth"
 DPOP_PROOF_SCHEME = "dpopProof"

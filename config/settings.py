@@ -278,7 +278,7 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT_SECONDS", default=10)
 # time a password-reset request takes says nothing about whether the account exists).
 EMAIL_SEND_IN_BACKGROUND = env.bool("EMAIL_SEND_IN_BACKGROUND", default=True)
 
-# --- DPoP: sender-constrained tokens (RFC 9449; accounts/dpop.py, docs/dpop.md) ----------------
+# --- DPoP: sender-constrained tokens (RFC 9449; accounts/dpop/, docs/dpop.md) ----------------
 # true: login, register and password change without a DPoP proof are refused, and so is the
 # refresh of a session opened without one (its access token lives out its few minutes).
 DPOP_REQUIRED = env.bool("DPOP_REQUIRED", default=False)
@@ -287,7 +287,7 @@ DPOP_PROOF_MAX_AGE_SECONDS = 60
 # Where used proofs are remembered across processes; without Redis (or while it fails), the database.
 DPOP_REPLAY_REDIS_URL = REDIS_URL or None
 # For this long after Redis starts (a restart, a restore from a snapshot) it may have lost records
-# of proofs still valid, so the database records every proof too (accounts/dpop_replay.py). A
+# of proofs still valid, so the database records every proof too (accounts/dpop/replay.py). A
 # proof used at t is valid until t + 2 * max age at the latest; 10 s more for servers' clocks
 # that disagree. Shorter breaks the bound.
 DPOP_REPLAY_LOSS_WINDOW_SECONDS = 2 * DPOP_PROOF_MAX_AGE_SECONDS + 10

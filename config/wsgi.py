@@ -16,6 +16,6 @@ application = get_wsgi_application()
 
 # Load the signing keys now: a missing, unreadable or unfit key stops the server at start
 # (gunicorn: "Worker failed to boot") with the keyring's message, not at the first request.
-from accounts import keyring  # noqa: E402 - needs the app registry that the line above loads
+from accounts.keys import keyring  # noqa: E402 - needs the app registry that the line above loads
 
 keyring.current()

@@ -17,7 +17,8 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from jwt.algorithms import RSAAlgorithm
 
-from accounts import dpop
+from accounts.dpop import proofs
+from accounts.jwk import b64url_sha256, thumbprint
 from accounts.models import DeviceSession, DPoPProofUse
 from accounts.tests.dpop_helpers import BASE, DROP, ClientKey, login_bound
 from accounts.tests.factories import PASSWORD
@@ -231,7 +232,7 @@ def _wrong_proofs(key, access):
         "htm": "GET",
         "htu": BASE + SESSIONS,
         "iat": now,
-        "ath": dpop.b64url_sha256(access),
+        "ath": b64url_sha256(access),
     }
     other = ClientKey()
     small_rsa = rsa.generate_private_key(public_exponent=65537, key_size=1024)
@@ -405,8 +406,8 @@ def test_a_request_url_django_cannot_build_gets_401_not_an_error(key, behind_pro
         headers = {"HTTP_HOST": host, "HTTP_DPOP": key.proof("GET", SESSIONS)}  # a readable htu
         if forwarded:
             headers["HTTP_X_FORWARDED_HOST"] = forwarded
-        with pytest.raises(dpop.DPoPFailed) as refused:
-            dpop.verify_proof(factory.get(SESSIONS, **headers))
+        with pytest.raises(proofs.DPoPFailed) as refused:
+            proofs.verify_proof(factory.get(SESSIONS, **headers))
         assert "cannot be read" in str(refused.value.detail), host
         assert refused.value.www_authenticate.startswith("DPoP ")
 
@@ -420,9 +421,9 @@ def test_a_proof_is_used_once(api_client, bound, key):
 
 
 def dpop_replay_first_use(jkt, jti):
-    from accounts import dpop_replay
+    from accounts.dpop import replay
 
-    return dpop_replay.first_use(jkt=jkt, jti=jti, valid_until=time.time() + 60)
+    return replay.first_use(jkt=jkt, jti=jti, valid_until=time.time() + 60)
 
 
 def test_a_refresh_proof_is_used_once(api_client, bound, key):
@@ -459,22 +460,22 @@ def database_record(settings):
 
 
 def test_a_lapsed_record_lets_its_jti_be_used_again(bound, key, database_record):
-    from accounts import dpop_replay
+    from accounts.dpop import replay
 
-    assert dpop_replay.first_use(jkt=key.jkt, jti="again", valid_until=time.time() - 1)
-    assert dpop_replay.first_use(jkt=key.jkt, jti="again", valid_until=time.time() + 60)
-    assert not dpop_replay.first_use(jkt=key.jkt, jti="again", valid_until=time.time() + 60)
+    assert replay.first_use(jkt=key.jkt, jti="again", valid_until=time.time() - 1)
+    assert replay.first_use(jkt=key.jkt, jti="again", valid_until=time.time() + 60)
+    assert not replay.first_use(jkt=key.jkt, jti="again", valid_until=time.time() + 60)
 
 
 def test_records_are_digests_and_pruned(bound, key, monkeypatch, database_record):
-    from accounts import dpop_replay
+    from accounts.dpop import replay
 
-    monkeypatch.setattr(dpop_replay, "_last_prune", 0.0)
+    monkeypatch.setattr(replay, "_last_prune", 0.0)
     DPoPProofUse.objects.create(key="0" * 64, expires_at=datetime(2000, 1, 1, tzinfo=UTC))
-    assert dpop_replay.first_use(jkt=key.jkt, jti="x", valid_until=time.time() + 60)
+    assert replay.first_use(jkt=key.jkt, jti="x", valid_until=time.time() + 60)
     keys = set(DPoPProofUse.objects.values_list("key", flat=True))
     assert "0" * 64 not in keys
-    assert dpop_replay.proof_key(jkt=key.jkt, jti="x") in keys
+    assert replay.proof_key(jkt=key.jkt, jti="x") in keys
     assert all(len(stored) == 64 for stored in keys)
 
 
@@ -557,7 +558,7 @@ def test_thumbprint_matches_rfc_7638_example():
         "alg": "RS256",
         "kid": "2011-04-29",
     }
-    assert dpop.thumbprint(jwk) == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+    assert thumbprint(jwk) == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
 
 
 def test_a_forged_cnf_claim_is_refused_not_a_500(api_client, bound, key):

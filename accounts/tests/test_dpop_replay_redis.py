@@ -1,7 +1,7 @@
 """The DPoP replay check on a real, private redis-server: killed, frozen, restarted empty, restored.
 
 A proof is accepted at most twice in all, whatever Redis does, and a proof the database recorded
-while Redis was away is refused through Redis once it is back (``accounts.dpop_replay``).
+while Redis was away is refused through Redis once it is back (``accounts.dpop.replay``).
 """
 
 import time
@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts import dpop_replay
+from accounts.dpop import replay
 from accounts.models import DPoPProofUse
 from accounts.tests.dpop_helpers import ClientKey, login_bound
 from accounts.tests.helpers import breaker_allows, trip_the_breaker
@@ -71,7 +71,7 @@ def test_the_record_is_one_redis_round_trip_and_one_primary_key_read(redis, boun
     stats = client.info("commandstats")
     assert stats["cmdstat_evalsha"]["calls"] == 1  # the script (SET NX EX and INFO): one round trip
     assert stats["cmdstat_set"]["calls"] == 1
-    stored = client.keys(dpop_replay.KEY_PREFIX + "*")
+    stored = client.keys(replay.KEY_PREFIX + "*")
     assert len(stored) == 2  # the login's proof and this one
     assert all(55 <= client.ttl(name) <= 61 for name in stored)
     assert not in_database(key, headers)
@@ -94,7 +94,7 @@ def test_a_redis_just_started_leaves_the_decision_to_the_database(redis, bound, 
 def record_key(key, headers):
     """Return the replay record's key of the proof in ``headers``."""
     jti = jwt.decode(headers["HTTP_DPOP"], options={"verify_signature": False})["jti"]
-    return dpop_replay.proof_key(jkt=key.jkt, jti=jti)
+    return replay.proof_key(jkt=key.jkt, jti=jti)
 
 
 def in_database(key, headers):
@@ -102,7 +102,7 @@ def in_database(key, headers):
 
 
 def recorded_in_redis(redis, key, headers):
-    return bool(redis.client().exists(dpop_replay.KEY_PREFIX + record_key(key, headers)))
+    return bool(redis.client().exists(replay.KEY_PREFIX + record_key(key, headers)))
 
 
 def test_replays_are_refused_while_redis_is_down(redis, bound, api_client):
@@ -225,7 +225,7 @@ def test_redis_restored_from_an_old_snapshot_allows_at_most_one_more_use(redis, 
 
     redis.kill()
     redis.start(load_snapshot=True)
-    assert redis.client().keys(dpop_replay.KEY_PREFIX + "*")  # the snapshot's records are back...
+    assert redis.client().keys(replay.KEY_PREFIX + "*")  # the snapshot's records are back...
     assert not recorded_in_redis(redis, key, headers)  # ...without this proof's
     uses.append(accepted(api_client, headers))
     assert not accepted(api_client, headers)

@@ -4,7 +4,7 @@ A client that sends a ``DPoP`` proof with login, register or password change get
 bound to the RFC 7638 thumbprint of the proof's public key: the session row keeps it
 (``dpop_jkt``) and both tokens carry it as ``cnf.jkt``. From then on every use of those tokens
 needs ``Authorization: DPoP <token>`` and a fresh proof signed by that key, for that method and
-URL, within ``DPOP_PROOF_MAX_AGE_SECONDS``, never seen before (``accounts.dpop_replay``) and, with
+URL, within ``DPOP_PROOF_MAX_AGE_SECONDS``, never seen before (``accounts.dpop.replay``) and, with
 an access token, carrying the token's hash (``ath``). A copied token without the key is useless.
 
 Sessions opened without a proof keep plain Bearer tokens, exactly as before, unless
@@ -27,17 +27,15 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.utils.translation import gettext_lazy as _
 from jwt.algorithms import get_default_algorithms
-from rest_framework import HTTP_HEADER_ENCODING
 from rest_framework.exceptions import AuthenticationFailed
 
-from accounts import dpop_replay
+from accounts.dpop import replay
 from accounts.jwk import b64url_sha256, thumbprint
 
 logger = logging.getLogger("accounts.dpop")
 
 PROOF_HEADER = "HTTP_DPOP"
 SCHEME = "DPoP"
-CONFIRMATION_CLAIM = "cnf"
 PROOF_TYPE = "dpop+jwt"
 # Asymmetric algorithms only: "none" and the HMAC ones (a shared secret proves nothing) are refused.
 ALGORITHMS = ("ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512", "EdDSA")
@@ -51,7 +49,7 @@ RSA_MIN_BITS, RSA_MAX_BITS = 2048, 8192
 PROOF_MAX_LENGTH = 8192
 JTI_MAX_LENGTH = 256
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
-_THUMBPRINT = re.compile(r"[A-Za-z0-9_-]{43}")
+THUMBPRINT_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _ALGORITHM_OBJECTS = get_default_algorithms()
 
@@ -147,7 +145,7 @@ def request_url(request) -> str | None:
     return _normalized_url(f"{request.scheme}://{host}{request.path}")
 
 
-def _refused(request, exc: DPoPFailed) -> DPoPFailed:
+def refused(request, exc: DPoPFailed) -> DPoPFailed:
     """Log a refusal (why, and where; never the proof or the token) and return ``exc`` to raise."""
     logger.info("DPoP refused on %s %s: %s", request.method, request.path, exc.detail)
     return exc
@@ -162,7 +160,7 @@ def verify_proof(request, *, access_token: str | bytes | None = None, jkt: str |
     try:
         return _verify_proof(request, access_token=access_token, jkt=jkt)
     except DPoPFailed as exc:
-        raise _refused(request, exc) from None
+        raise refused(request, exc) from None
 
 
 def _verify_proof(request, *, access_token: str | bytes | None, jkt: str | None) -> Proof:
@@ -223,136 +221,6 @@ def _verify_proof(request, *, access_token: str | bytes | None, jkt: str | None)
             raise _invalid(_("ath does not match the access token"))
     if jkt is not None and not hmac.compare_digest(key_jkt, jkt):
         raise _invalid(_("not signed by the key the token is bound to"))
-    if not dpop_replay.first_use(jkt=key_jkt, jti=jti, valid_until=iat + max_age):
+    if not replay.first_use(jkt=key_jkt, jti=jti, valid_until=iat + max_age):
         raise _invalid(_("already used"))
     return Proof(jkt=key_jkt, jti=jti)
-
-
-# --- Tokens and requests --------------------------------------------------------------------
-
-
-class MalformedBinding(ValueError):
-    """A token's ``cnf`` claim is not the one this server writes."""
-
-
-def token_jkt(token) -> str | None:
-    """Return the key thumbprint a token is bound to (``cnf.jkt``), or None for a Bearer token."""
-    cnf = token.get(CONFIRMATION_CLAIM)
-    if cnf is None:
-        return None
-    jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
-    if not isinstance(jkt, str) or not _THUMBPRINT.fullmatch(jkt):
-        raise MalformedBinding("cnf.jkt")
-    return jkt
-
-
-def bind(token, jkt: str | None) -> None:
-    """Bind ``token`` (a refresh token: its access tokens copy the claim) to the key ``jkt``."""
-    if jkt is not None:
-        token[CONFIRMATION_CLAIM] = {"jkt": jkt}
-
-
-def authorization_scheme(request) -> str:
-    """Return the scheme of the Authorization header, lower-cased ('' without one)."""
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    if isinstance(header, bytes):
-        header = header.decode(HTTP_HEADER_ENCODING, "replace")
-    parts = header.split(None, 1)
-    return parts[0].lower() if parts else ""
-
-
-def require_binding(request, token, *, raw: str | bytes, access: bool, refreshing: bool = False) -> None:
-    """Check that ``token`` is presented as its binding demands; raise DPoPFailed otherwise.
-
-    A bound token needs the DPoP scheme and a proof from its key (with ``ath`` when ``access``);
-    an unbound one the Bearer scheme. ``refreshing``: new tokens are about to be issued, which
-    ``DPOP_REQUIRED`` forbids for an unbound session.
-    """
-    try:
-        jkt = token_jkt(token)
-    except MalformedBinding as exc:
-        raise _refused(
-            request, DPoPFailed(str(_("The token's key binding is malformed.")), error="invalid_token")
-        ) from exc
-    presented_as_dpop = authorization_scheme(request) == SCHEME.lower()
-    if jkt is None:
-        if presented_as_dpop:
-            raise _refused(
-                request,
-                DPoPFailed(
-                    str(_("This token is not bound to a key: send it as Bearer.")), error="invalid_token"
-                ),
-            )
-        if refreshing and settings.DPOP_REQUIRED:
-            raise _refused(
-                request, DPoPFailed(str(_("This server requires DPoP: log in again with a proof.")))
-            )
-        return
-    if not presented_as_dpop:
-        raise _refused(
-            request,
-            DPoPFailed(
-                str(_("This token is bound to a key: send it with the DPoP scheme and a proof.")),
-                error="invalid_token",
-            ),
-        )
-    verify_proof(request, access_token=raw if access else None, jkt=jkt)
-
-
-def jkt_for_new_session(request) -> str | None:
-    """Return the key a session opened by ``request`` is to be bound to, or None for a Bearer session.
-
-    A request authenticated by a bound token (its proof already checked) binds to that key;
-    any other binds to the key of its DPoP proof, when it sends one. Without a proof,
-    ``DPOP_REQUIRED`` refuses.
-    """
-    auth = getattr(request, "auth", None)
-    if auth is not None:
-        jkt = token_jkt(auth)
-        if jkt is not None:
-            return jkt
-    if request.META.get(PROOF_HEADER):
-        return verify_proof(request).jkt
-    if settings.DPOP_REQUIRED:
-        raise DPoPFailed(str(_("A DPoP proof is required.")))
-    return None
-
-
-def authenticate_header(request) -> str | None:
-    """Return DPoP's challenge for a 401 to a request that used the DPoP scheme, else None."""
-    if authorization_scheme(request) == SCHEME.lower():
-        return challenge("invalid_token")
-    return None
-
-
-class DPoPAuthenticationMixin:
-    """Teach SimpleJWT's ``JWTAuthentication`` the DPoP scheme and the binding of tokens.
-
-    ``Authorization: DPoP <access>`` is read like ``Bearer``; then a bound token must come with
-    the DPoP scheme and a proof carrying its hash, and an unbound one as Bearer. The proof is
-    checked before the session is looked up, so a copied token without its key costs no query.
-    """
-
-    def get_raw_token(self, header: bytes) -> bytes | None:
-        parts = header.split()
-        if parts and parts[0].lower() == SCHEME.lower().encode():
-            if len(parts) != 2:
-                raise DPoPFailed(
-                    str(_("The Authorization header must be 'DPoP <token>'.")), error="invalid_token"
-                )
-            return parts[1]
-        return super().get_raw_token(header)
-
-    def authenticate(self, request):
-        header = self.get_header(request)
-        if header is None:
-            return None
-        raw = self.get_raw_token(header)
-        if raw is None:
-            return None
-        token = self.get_validated_token(raw)
-        require_binding(request, token, raw=raw, access=True)
-        return self.get_user(token), token
-
-    def authenticate_header(self, request) -> str:
-        return authenticate_header(request) or super().authenticate_header(request)

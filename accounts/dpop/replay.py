@@ -39,10 +39,11 @@ from datetime import UTC, datetime
 from functools import cache
 
 from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 
-from accounts import hot_sql
 from accounts.models import DPoPProofUse
+from accounts.sql import connection_for, prepared_cursor
 from common import failsafe
 
 KEY_PREFIX = "dpop:jti:"
@@ -97,13 +98,13 @@ def first_use(*, jkt: str, jti: str, valid_until: float) -> bool:
 
 def _recorded_in_database(key: str) -> bool:
     """Return whether a process that could not reach Redis recorded this proof, still valid."""
-    return hot_sql.proof_use_recorded(key=key, now=timezone.now())
+    return _proof_use_recorded(key=key, now=timezone.now())
 
 
 def _first_use_in_database(key: str, valid_until: float) -> bool:
     now = timezone.now()
     _prune_now_and_then(now)
-    return hot_sql.proof_use_record(key=key, expires_at=datetime.fromtimestamp(valid_until, tz=UTC), now=now)
+    return _proof_use_record(key=key, expires_at=datetime.fromtimestamp(valid_until, tz=UTC), now=now)
 
 
 def _prune_now_and_then(now: datetime) -> None:
@@ -115,3 +116,58 @@ def _prune_now_and_then(now: datetime) -> None:
             return
         _last_prune = moment
     DPoPProofUse.objects.filter(expires_at__lte=now).delete()
+
+
+# --- The statements (through the ORM, building them costs more than running them) -------------
+
+
+@cache
+def _proof_use_sql(alias: str) -> tuple[str, str]:
+    """Return the SQL that records a DPoP proof's use and the SQL that reads whether it is recorded."""
+    quote = connections[alias].ops.quote_name
+    meta = DPoPProofUse._meta
+    table, key, until = (
+        quote(meta.db_table),
+        quote(meta.get_field("key").column),
+        quote(meta.get_field("expires_at").column),
+    )
+    # SQLite (3.24 and later) and PostgreSQL spell the upsert alike.
+    record = (
+        f"INSERT INTO {table} ({key}, {until}) VALUES (%s, %s) "
+        f"ON CONFLICT ({key}) DO UPDATE SET {until} = EXCLUDED.{until} WHERE {table}.{until} <= %s"
+    )
+    recorded = f"SELECT 1 FROM {table} WHERE {key} = %s AND {until} > %s"
+    return record, recorded
+
+
+def _proof_use_record(*, key: str, expires_at: datetime, now: datetime) -> bool:
+    """Record the use of the DPoP proof ``key`` until ``expires_at``; return whether it is the first.
+
+    A row of an earlier use is taken over once it has lapsed (no proof bearing it can be valid
+    any more); the statement's condition settles a race. Stands for::
+
+        try:
+            with transaction.atomic():
+                DPoPProofUse.objects.create(key=key, expires_at=expires_at)
+        except IntegrityError:
+            return DPoPProofUse.objects.filter(key=key, expires_at__lte=now).update(expires_at=expires_at) == 1
+        return True
+    """
+    connection = connection_for(DPoPProofUse, write=True)
+    adapt = connection.ops.adapt_datetimefield_value
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(_proof_use_sql(connection.alias)[0], [key, adapt(expires_at), adapt(now)])
+        return cursor.rowcount == 1
+
+
+def _proof_use_recorded(*, key: str, now: datetime) -> bool:
+    """Return whether the use of the DPoP proof ``key`` is recorded and still valid at ``now``.
+
+    Stands for ``DPoPProofUse.objects.filter(key=key, expires_at__gt=now).exists()``.
+    """
+    connection = connection_for(DPoPProofUse, write=False)
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(
+            _proof_use_sql(connection.alias)[1], [key, connection.ops.adapt_datetimefield_value(now)]
+        )
+        return cursor.fetchone() is not None
