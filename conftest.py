@@ -1,5 +1,10 @@
 """Fixtures shared by every app's tests."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -135,3 +140,28 @@ def statements_bounded(settings):
     yield settings.DB_STATEMENT_TIMEOUT_SECONDS
     db._requests_bounded = False
     connection.close()  # the next test's connection comes without the bound
+
+
+@pytest.fixture
+def run_settings(tmp_path):
+    """Return a function that loads config.settings in a new process with ``env``, then runs ``code``.
+
+    It returns the finished run (``returncode``, ``stdout``, ``stderr``).
+    """
+
+    def run(code="", **env):
+        return subprocess.run(
+            [sys.executable, "-c", f"import django; django.setup()\n{code}"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "DJANGO_SETTINGS_MODULE": "config.settings",
+                "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+                **env,
+            },
+        )
+
+    return run

@@ -24,7 +24,7 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 
-from accounts import services
+from accounts import events, services
 from accounts.admin_lists import (
     CONFIRMED,
     EventSourceFilter,
@@ -227,7 +227,7 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
             self.message_user(request, "This session was already revoked.", messages.WARNING)
             return HttpResponseRedirect(next_url or change_url)
         if request.method == "POST" and request.POST.get(CONFIRMED) == "yes":
-            with services.acting_as(request.user, "admin"):
+            with events.acting_as(request.user, "admin"):
                 revoked = services.session_revoke(
                     session_id=session.pk,
                     user_id=session.user_id,
@@ -439,11 +439,11 @@ class UserAdmin(SessionRevokeActionsMixin, ScalableListMixin, DjangoUserAdmin):
     # post_save receiver does it): attribute those revocations to the admin.
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        with services.acting_as(request.user, "admin"):
+        with events.acting_as(request.user, "admin"):
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def user_change_password(self, request, id, form_url=""):
-        with services.acting_as(request.user, "admin"):
+        with events.acting_as(request.user, "admin"):
             return super().user_change_password(request, id, form_url)
 
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from accounts import selectors, services
+from accounts import events, selectors
 from accounts.models import DeviceSession, RevokeReason, SessionState, User
 from common import db
 from common.client_text import show_unsafe
@@ -306,7 +306,7 @@ class SessionRevokeActionsMixin:
         seconds = db.admin_bulk_timeout_seconds()
         bound = contextlib.nullcontext() if seconds is None else db.statement_timeout(seconds)
         try:
-            with services.acting_as(request.user, "admin"), bound:
+            with events.acting_as(request.user, "admin"), bound:
                 count = revoke()
         except OperationalError as exc:
             if seconds is None or not db.statement_cancelled(exc):

@@ -7,3 +7,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import checks, signals  # noqa: F401 - connects the receivers, registers the checks
+        from accounts.app_settings import app_settings
+
+        # Every accounts setting checked now: a wrong value stops the start (and `manage.py check`).
+        app_settings.reload()

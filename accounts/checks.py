@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
+from accounts.app_settings import app_settings
 from accounts.keys.keyring import KeyConfig, KeyringError, load_keyring
 from accounts.notifications import CONSOLE_BACKEND
 
@@ -44,7 +45,7 @@ def signing_keys_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
 @register(Tags.security)
 def password_reset_url_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Report a PASSWORD_RESET_URL that a mail cannot link to: not an absolute http(s) URL."""
-    url = settings.PASSWORD_RESET_URL
+    url = app_settings.PASSWORD_RESET_URL
     if not url:
         return []
     parts = urlsplit(url)
@@ -66,7 +67,7 @@ def production_mail_check(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     if settings.DEBUG:
         return []
     messages: list[CheckMessage] = []
-    url = settings.PASSWORD_RESET_URL
+    url = app_settings.PASSWORD_RESET_URL
     if not url:
         messages.append(
             Error(

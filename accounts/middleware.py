@@ -1,6 +1,6 @@
 """Attribute the security events of API requests to the ``api`` source."""
 
-from accounts.services import acting_as
+from accounts.events import acting_as
 
 
 class ApiSourceMiddleware:

@@ -25,6 +25,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from accounts.app_settings import app_settings
 from accounts.models import User
 
 logger = logging.getLogger("accounts.notifications")
@@ -90,7 +91,7 @@ def _mail_send(*, name: str, user: User, context: Mapping[str, Any]) -> None:
     except Exception as exc:
         _log_failure(name=name, user_id=user.pk, step="render", exc=exc)
         return
-    if not settings.EMAIL_SEND_IN_BACKGROUND:
+    if not app_settings.EMAIL_SEND_IN_BACKGROUND:
         _deliver(name=name, user_id=user.pk, message=message)
         return
     thread = threading.Thread(

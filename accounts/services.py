@@ -1,16 +1,12 @@
 """Every rule about sessions and credentials: the API, the signals, the admin and the commands call these."""
 
 import contextlib
-import contextvars
-import logging
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 from uuid import UUID
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import check_password
 from django.contrib.auth.tokens import default_token_generator
@@ -23,15 +19,13 @@ from django.utils.http import urlencode, urlsafe_base64_decode, urlsafe_base64_e
 from rest_framework_simplejwt.exceptions import TokenError
 
 from accounts import hot_sql, notifications, session_cache
+from accounts.app_settings import app_settings
 from accounts.devices import device_name_clean, device_name_from_user_agent
 from accounts.dpop import binding
+from accounts.events import acting_as, security_event_record
 from accounts.models import DeviceSession, RevocationEpoch, RevokeReason, SecurityEvent, SessionState, User
 from accounts.selectors import security_events_prunable, sessions_live_created_by, sessions_prunable
 from accounts.tokens import SessionAccessToken, SessionRefreshToken, new_refresh_expiry
-
-# One line per security event, for operators (the admin shows the same events from the table).
-security_log = logging.getLogger("accounts.security")
-_WARNING_EVENTS = {"refresh_reuse", "login_failed"}
 
 
 class LoginFailed(Exception):
@@ -81,63 +75,6 @@ class SessionClient:
     user_agent: str
     ip_address: str | None
     dpop_jkt: str | None = None
-
-
-# Who is acting, for the security log, when a revocation is triggered indirectly
-# (the password-change signal cannot know whether an admin or the user saved the user).
-_actor = contextvars.ContextVar("accounts_actor", default=(None, "system"))
-
-
-@contextmanager
-def acting_as(actor: User | None, source: str) -> Iterator[None]:
-    """Attribute the security events recorded inside the block to ``actor`` via ``source``."""
-    token = _actor.set((actor, source))
-    try:
-        yield
-    finally:
-        _actor.reset(token)
-
-
-def security_event_record(
-    *,
-    type: str,
-    user_id: int | None = None,
-    session_id: UUID | str | None = None,
-    ip_address: str | None = None,
-    reason: str = "",
-    count: int = 1,
-    **detail,
-) -> SecurityEvent:
-    """Record one security event, attributed to the current actor."""
-    actor, source = _actor.get()
-    event = SecurityEvent.objects.create(
-        type=type,
-        user_id=user_id,
-        session_id=session_id,
-        ip_address=ip_address,
-        actor=actor if actor is not None and actor.pk != user_id else None,
-        source=source,
-        reason=reason,
-        count=count,
-        detail=detail,
-    )
-    fields = {
-        "event": str(type),
-        "user_id": user_id,
-        "session_id": str(session_id) if session_id else None,
-        "client_ip": ip_address,
-        "source": source,
-        "reason": str(reason) or None,
-        "count": count,
-        "actor_id": event.actor_id,
-    }
-    security_log.log(
-        logging.WARNING if type in _WARNING_EVENTS else logging.INFO,
-        "security event %s",
-        " ".join(f"{key}={value}" for key, value in fields.items() if value is not None),
-        extra=fields,
-    )
-    return event
 
 
 # --- Accounts -------------------------------------------------------------------------------
@@ -231,7 +168,7 @@ def device_is_new(*, user: User, user_agent: str, now: datetime | None = None) -
     Ended sessions count too, as long as the table still holds them (``prune_sessions``).
     Always False with NEW_DEVICE_WINDOW_DAYS at 0 (the check is off).
     """
-    days = settings.NEW_DEVICE_WINDOW_DAYS
+    days = app_settings.NEW_DEVICE_WINDOW_DAYS
     if not days:
         return False
     since = (now or timezone.now()) - timedelta(days=days)
@@ -328,7 +265,7 @@ def password_reset_request(*, email: str, user_agent: str, ip_address: str | Non
         "ip": ip_address,
         "device": device_name_from_user_agent(user_agent),
         "time": now,
-        "valid_for": _duration_words(settings.PASSWORD_RESET_TIMEOUT),
+        "valid_for": _duration_words(app_settings.PASSWORD_RESET_TIMEOUT),
     }
     with transaction.atomic():
         security_event_record(
@@ -363,7 +300,7 @@ def password_reset_link(*, user: User, origin: str) -> str:
             "token": default_token_generator.make_token(user),
         }
     )
-    page = settings.PASSWORD_RESET_URL or f"{origin}{PASSWORD_RESET_CLIENT_PAGE}"
+    page = app_settings.PASSWORD_RESET_URL or f"{origin}{PASSWORD_RESET_CLIENT_PAGE}"
     fragment = page.partition("#")[2]
     if "#" not in page:
         separator = "#"
@@ -441,7 +378,7 @@ def session_create(
         ip_address=client.ip_address,
         created_at=now,
         last_used_at=now,
-        absolute_expires_at=now + settings.SESSION_MAX_LIFETIME,
+        absolute_expires_at=now + app_settings.SESSION_MAX_LIFETIME,
         dpop_jkt=client.dpop_jkt,
     )
     session.expires_at = new_refresh_expiry(now=now, absolute_expires_at=session.absolute_expires_at)
@@ -456,7 +393,7 @@ def session_create(
     session.refresh_jti = refresh["jti"]
     # No savepoint when nested: every caller lets a failure here undo its whole transaction.
     with transaction.atomic(savepoint=False):
-        if settings.SESSION_MAX_PER_USER:
+        if app_settings.SESSION_MAX_PER_USER:
             if not user_locked:
                 _user_lock(user_id=user.pk)
             _session_room_make(user=user, ip_address=client.ip_address)
@@ -478,10 +415,10 @@ def _session_room_make(*, user: User, ip_address: str | None) -> None:
     time anyway), so each one counts the sessions the ones before it created, and the cap holds.
     """
     live = DeviceSession.objects.live(timezone.now()).filter(user_id=user.pk)
-    excess = live.count() - settings.SESSION_MAX_PER_USER + 1
+    excess = live.count() - app_settings.SESSION_MAX_PER_USER + 1
     if excess <= 0:
         return
-    if settings.SESSION_LIMIT_POLICY == "deny":
+    if app_settings.SESSION_LIMIT_POLICY == "deny":
         raise SessionLimitReached
     oldest = list(live.order_by("last_used_at", "created_at").values_list("pk", flat=True)[:excess])
     sessions_revoke_matching(
@@ -550,7 +487,7 @@ def _refresh_not_rotated(
     if session.state_at(now) != SessionState.LIVE:
         raise RefreshDenied("session ended", reason=session.end_reason_at(now))
     jti = token["jti"]
-    grace = settings.REFRESH_REUSE_GRACE
+    grace = app_settings.REFRESH_REUSE_GRACE
     if (
         grace
         and jti == session.previous_jti
@@ -586,7 +523,7 @@ def _refresh_not_rotated(
             ip_address=ip_address,
             reused_jti=jti,
         )
-        everywhere = settings.REFRESH_REUSE_REVOKES == "user"
+        everywhere = app_settings.REFRESH_REUSE_REVOKES == "user"
         if everywhere:
             revoked = sessions_revoke_of_users(
                 user_ids=[session.user_id], reason=RevokeReason.REUSE_DETECTED, ip_address=ip_address

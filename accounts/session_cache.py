@@ -1,7 +1,7 @@
 """Session state in a shared store, so that authentication can skip its SQL query.
 
-Enabled with ``settings.SESSION_STATE_REDIS_URL`` (set from ``REDIS_URL``), or with
-``settings.SESSION_STATE_CACHE`` naming a Django cache; otherwise every function here is a
+Enabled with ``app_settings.SESSION_STATE_REDIS_URL`` (set from ``REDIS_URL``), or with
+``app_settings.SESSION_STATE_CACHE`` naming a Django cache; otherwise every function here is a
 no-op and authentication always asks the database. The store must be shared by every server
 process: a per-process one would serve a session that another process revoked.
 
@@ -33,10 +33,10 @@ import uuid
 from datetime import datetime
 from functools import cache
 
-from django.conf import settings
 from django.core.cache import caches
 from django.db import models, router, transaction
 
+from accounts.app_settings import app_settings
 from accounts.models import User
 from common import failsafe
 
@@ -132,10 +132,10 @@ def _redis_store(url):
 
 
 def _store():
-    url = getattr(settings, "SESSION_STATE_REDIS_URL", None)
+    url = app_settings.SESSION_STATE_REDIS_URL
     if url:
         return _redis_store(url)
-    alias = getattr(settings, "SESSION_STATE_CACHE", None)
+    alias = app_settings.SESSION_STATE_CACHE
     return _DjangoCacheStore(alias) if alias else None
 
 
@@ -206,8 +206,8 @@ def store(*, miss: Miss, session_id, user: User, ends: datetime) -> None:
     # Never past SESSION_CACHE_SECONDS (the bound on anything the store missed), nor past an
     # access token's lifetime, nor past the session's own end.
     timeout = min(
-        settings.SESSION_CACHE_SECONDS,
-        int(settings.ACCESS_TOKEN_LIFETIME.total_seconds()),
+        app_settings.SESSION_CACHE_SECONDS,
+        int(app_settings.ACCESS_TOKEN_LIFETIME.total_seconds()),
         int(ends.timestamp() - time.time()),
     )
     if timeout < 1:

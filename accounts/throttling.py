@@ -2,9 +2,9 @@
 
 import hashlib
 
-from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from accounts.app_settings import app_settings
 from accounts.models import User
 
 
@@ -17,7 +17,7 @@ class AuthRateThrottle(SimpleRateThrottle):
     scope = "auth"
 
     def get_rate(self):
-        rate = settings.AUTH_THROTTLE_RATE
+        rate = app_settings.AUTH_THROTTLE_RATE
         return None if rate.strip().lower() == "none" else rate
 
     def get_cache_key(self, request, view):

@@ -5,12 +5,12 @@ import uuid
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch, datetime_to_epoch
 
+from accounts.app_settings import app_settings
 from accounts.keys import backend
 
 SESSION_CLAIM = "sid"
@@ -55,7 +55,7 @@ class SessionTokenMixin:
 
     @property
     def lifetime(self) -> timedelta:
-        return getattr(settings, self.lifetime_setting)
+        return getattr(app_settings, self.lifetime_setting)
 
     def verify(self) -> None:
         check_claim_types(self.payload, self.time_claims)
@@ -145,7 +145,7 @@ class SessionRefreshToken(KeyringBackendMixin, SessionTokenMixin, RefreshToken):
 
 def new_refresh_expiry(*, now: datetime, absolute_expires_at: datetime) -> datetime:
     """Return when a refresh token issued ``now`` expires: idle lifetime, capped by the session."""
-    return min(now + settings.REFRESH_TOKEN_LIFETIME, absolute_expires_at)
+    return min(now + app_settings.REFRESH_TOKEN_LIFETIME, absolute_expires_at)
 
 
 def seconds_until(moment: datetime, now: datetime) -> int:

@@ -5,10 +5,10 @@ written when a session opens and copied at each rotation; the proofs themselves 
 ``accounts.dpop.proofs``.
 """
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import HTTP_HEADER_ENCODING
 
+from accounts.app_settings import app_settings
 from accounts.dpop.proofs import (
     PROOF_HEADER,
     SCHEME,
@@ -74,7 +74,7 @@ def require_binding(request, token, *, raw: str | bytes, access: bool, refreshin
                     str(_("This token is not bound to a key: send it as Bearer.")), error="invalid_token"
                 ),
             )
-        if refreshing and settings.DPOP_REQUIRED:
+        if refreshing and app_settings.DPOP_REQUIRED:
             raise refused(
                 request, DPoPFailed(str(_("This server requires DPoP: log in again with a proof.")))
             )
@@ -104,7 +104,7 @@ def jkt_for_new_session(request) -> str | None:
             return jkt
     if request.META.get(PROOF_HEADER):
         return verify_proof(request).jkt
-    if settings.DPOP_REQUIRED:
+    if app_settings.DPOP_REQUIRED:
         raise DPoPFailed(str(_("A DPoP proof is required.")))
     return None
 

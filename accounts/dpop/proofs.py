@@ -23,12 +23,12 @@ from urllib.parse import unquote, urlsplit
 import jwt
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import rsa
-from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.utils.translation import gettext_lazy as _
 from jwt.algorithms import get_default_algorithms
 from rest_framework.exceptions import AuthenticationFailed
 
+from accounts.app_settings import app_settings
 from accounts.dpop import replay
 from accounts.jwk import b64url_sha256, thumbprint
 
@@ -209,7 +209,7 @@ def _verify_proof(request, *, access_token: str | bytes | None, jkt: str | None)
         raise _invalid(_("the request's own URL cannot be read"))
     if htu_url != url:
         raise _invalid(_("htu does not match the request's URL"))
-    max_age = settings.DPOP_PROOF_MAX_AGE_SECONDS
+    max_age = app_settings.DPOP_PROOF_MAX_AGE_SECONDS
     now = time.time()
     if type(iat) not in (int, float) or not math.isfinite(iat) or abs(now - iat) > max_age:
         raise _invalid(

@@ -38,10 +38,10 @@ import time
 from datetime import UTC, datetime
 from functools import cache
 
-from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
+from accounts.app_settings import app_settings
 from accounts.models import DPoPProofUse
 from accounts.sql import connection_for, prepared_cursor
 from common import failsafe
@@ -82,7 +82,7 @@ def _record_script(url: str):
 def first_use(*, jkt: str, jti: str, valid_until: float) -> bool:
     """Record the proof ``jti`` of key ``jkt``, valid until the epoch ``valid_until``; return whether it is new."""
     key = proof_key(jkt=jkt, jti=jti)
-    url = getattr(settings, "DPOP_REPLAY_REDIS_URL", None)
+    url = app_settings.DPOP_REPLAY_REDIS_URL
     if url:
         ttl = max(1, math.ceil(valid_until - time.time()))
         answer = failsafe.call(_record_script(url), keys=[KEY_PREFIX + key], args=[ttl])
@@ -90,7 +90,7 @@ def first_use(*, jkt: str, jti: str, valid_until: float) -> bool:
             new, uptime = answer
             if not new:
                 return False
-            if uptime >= settings.DPOP_REPLAY_LOSS_WINDOW_SECONDS:
+            if uptime >= app_settings.DPOP_REPLAY_LOSS_WINDOW_SECONDS:
                 return not _recorded_in_database(key)
             # Redis restarted lately, and may have lost records: the database decides.
     return _first_use_in_database(key, valid_until)

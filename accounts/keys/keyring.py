@@ -24,6 +24,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from accounts.app_settings import app_settings
 from accounts.jwk import b64url, public_jwk, thumbprint
 
 HMAC_ALGORITHMS = frozenset({"HS256"})
@@ -129,13 +130,13 @@ class KeyConfig:
     def from_settings(cls) -> "KeyConfig":
         """Return the configuration that Django's settings hold now."""
         return cls(
-            algorithm=getattr(settings, "JWT_ALGORITHM", "HS256"),
-            signing_key=getattr(settings, "JWT_SIGNING_KEY", None) or None,
-            signing_key_fallbacks=tuple(getattr(settings, "JWT_SIGNING_KEY_FALLBACKS", ())),
+            algorithm=app_settings.JWT_ALGORITHM,
+            signing_key=app_settings.JWT_SIGNING_KEY or None,
+            signing_key_fallbacks=tuple(app_settings.JWT_SIGNING_KEY_FALLBACKS),
             secret_key=settings.SECRET_KEY,
-            secret_key_fallbacks=tuple(getattr(settings, "SECRET_KEY_FALLBACKS", ())),
-            private_key_file=getattr(settings, "JWT_PRIVATE_KEY_FILE", None) or None,
-            fallback_files=tuple(getattr(settings, "JWT_KEY_FALLBACK_FILES", ())),
+            secret_key_fallbacks=tuple(settings.SECRET_KEY_FALLBACKS),
+            private_key_file=app_settings.JWT_PRIVATE_KEY_FILE or None,
+            fallback_files=tuple(app_settings.JWT_KEY_FALLBACK_FILES),
         )
 
 

@@ -1,10 +1,10 @@
 """GET /.well-known/jwks.json: the public keys that verify this server's tokens (RFC 7517)."""
 
-from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.app_settings import app_settings
 from accounts.keys import keyring
 from common.views import PublicView
 
@@ -52,5 +52,5 @@ class JWKSView(PublicView):
     def get(self, request: Request) -> Response:
         return Response(
             keyring.current().jwks(),
-            headers={"Cache-Control": f"public, max-age={settings.JWKS_MAX_AGE_SECONDS}"},
+            headers={"Cache-Control": f"public, max-age={app_settings.JWKS_MAX_AGE_SECONDS}"},
         )

@@ -3,15 +3,11 @@ renaming a session, the session cap and the mail machinery's failure modes."""
 
 import json
 import logging
-import os
 import re
 import smtplib
 import socket
-import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -724,20 +720,8 @@ def test_the_admin_filters_security_events_by_the_new_types_and_reasons(client, 
         ),
     ],
 )
-def test_a_wrong_setting_stops_the_start_with_a_clear_message(tmp_path, variable, value, message):
-    done = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        cwd=Path(__file__).resolve().parents[2],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
-            variable: value,
-        },
-    )
+def test_a_wrong_setting_stops_the_start_with_a_clear_message(run_settings, variable, value, message):
+    done = run_settings(**{variable: value})
     assert done.returncode != 0
     assert "ImproperlyConfigured" in done.stderr
     assert message in done.stderr

@@ -7,7 +7,7 @@ from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts import services
+from accounts import events, services
 from accounts.models import DeviceSession, RevokeReason, SecurityEvent, User
 from accounts.tests.factories import PASSWORD, UserFactory
 from accounts.tests.helpers import bearer, get_sessions, refresh
@@ -106,7 +106,7 @@ def test_other_users_are_untouched(api_client, user, login):
 
 def test_acting_as_attributes_the_event(user, two_devices):
     admin = UserFactory(is_staff=True)
-    with services.acting_as(admin, "admin"):
+    with events.acting_as(admin, "admin"):
         user.set_password("a-brand-new-Passw0rd")
         user.save()
     event = SecurityEvent.objects.get(type="session_revoked")

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts import hot_sql, selectors, services
+from accounts import events, hot_sql, selectors, services
 from accounts.models import DeviceSession, RevocationEpoch, RevokeReason, SecurityEvent
 from accounts.tests.factories import DeviceSessionFactory, UserFactory
 from accounts.tests.helpers import assert_alive, assert_dead, bearer, run
@@ -65,7 +65,7 @@ def everything_said(sessions):
 
 
 def test_revoke_everybody_writes_one_epoch_and_one_event(sessions_of_every_kind):
-    with CaptureQueriesContext(connection) as queries, services.acting_as(None, "command"):
+    with CaptureQueriesContext(connection) as queries, events.acting_as(None, "command"):
         count = services.sessions_revoke_everybody(reason=RevokeReason.COMMAND, criterion="all")
 
     assert count == 3

@@ -1,9 +1,5 @@
 import io
 import logging
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -38,28 +34,3 @@ def stderr_log():
         yield lambda: written.getvalue().splitlines()
     finally:
         handler.setStream(previous)
-
-
-@pytest.fixture
-def run_settings(tmp_path):
-    """Return a function that loads config.settings in a new process with ``env``, then runs ``code``.
-
-    It returns the finished run (``returncode``, ``stdout``, ``stderr``).
-    """
-
-    def run(code="", **env):
-        return subprocess.run(
-            [sys.executable, "-c", f"import django; django.setup()\n{code}"],
-            cwd=Path(__file__).resolve().parents[2],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={
-                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                "DJANGO_SETTINGS_MODULE": "config.settings",
-                "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
-                **env,
-            },
-        )
-
-    return run

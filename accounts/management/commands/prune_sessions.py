@@ -3,11 +3,11 @@
 import argparse
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from accounts import selectors, services
+from accounts.app_settings import app_settings
 
 
 def days_argument(value):
@@ -65,7 +65,7 @@ class Command(BaseCommand):
             metavar="N",
             help=(
                 "Delete the security events recorded more than N days ago "
-                f"(default: the SECURITY_EVENT_RETENTION_DAYS setting, {settings.SECURITY_EVENT_RETENTION_DAYS})."
+                f"(default: the SECURITY_EVENT_RETENTION_DAYS setting, {app_settings.SECURITY_EVENT_RETENTION_DAYS})."
             ),
         )
         parser.add_argument(
@@ -86,7 +86,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, older_than_days, events_older_than_days, batch_size, dry_run, **options):
         if events_older_than_days is None:
-            events_older_than_days = settings.SECURITY_EVENT_RETENTION_DAYS
+            events_older_than_days = app_settings.SECURITY_EVENT_RETENTION_DAYS
         sessions_age = timedelta(days=older_than_days)
         events_age = timedelta(days=events_older_than_days)
 

@@ -5,7 +5,7 @@ import argparse
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts import selectors, services
+from accounts import events, selectors, services
 from accounts.models import RevokeReason
 
 
@@ -112,7 +112,7 @@ class Command(BaseCommand):
         total = 0
         # The events that the services record say that a command did it. One transaction:
         # all the criteria are revoked, or none.
-        with services.acting_as(None, "command"), transaction.atomic():
+        with events.acting_as(None, "command"), transaction.atomic():
             for label, _sessions, revoke in criteria:
                 count = revoke()
                 total += count
