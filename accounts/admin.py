@@ -1,7 +1,7 @@
 """The admin: users, their device sessions and the security log, usable at millions of rows.
 
 Admins revoke sessions, they never edit them: every revocation goes through
-accounts.services, like the API's, so that it is recorded the same way and reaches the
+accounts.sessions.revocation, like the API's, so that it is recorded the same way and reaches the
 shared session cache. Lists never count a whole table (see LargeTablePaginator) and never
 load every user into a filter (see UserListFilter).
 """
@@ -24,7 +24,7 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 
-from accounts import events, services
+from accounts import events
 from accounts.admin_lists import (
     CONFIRMED,
     EventSourceFilter,
@@ -43,6 +43,7 @@ from accounts.admin_lists import (
 )
 from accounts.forms import UserCreationForm, UserUpdateForm
 from accounts.models import DeviceSession, RevokeReason, SecurityEvent, User
+from accounts.sessions.revocation import session_revoke, sessions_revoke_matching, sessions_revoke_of_users
 from common.client_text import show_unsafe
 from common.net import client_ip
 
@@ -203,7 +204,7 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
         return [revoke, *super().get_urls()]
 
     def revoke_view(self, request, object_id):
-        """GET: ask; POST: revoke the session through accounts.services, then go back."""
+        """GET: ask; POST: revoke the session through accounts.sessions.revocation, then go back."""
         if not self.has_revoke_permission(request):
             raise PermissionDenied
         try:
@@ -228,7 +229,7 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
             return HttpResponseRedirect(next_url or change_url)
         if request.method == "POST" and request.POST.get(CONFIRMED) == "yes":
             with events.acting_as(request.user, "admin"):
-                revoked = services.session_revoke(
+                revoked = session_revoke(
                     session_id=session.pk,
                     user_id=session.user_id,
                     reason=RevokeReason.ADMIN,
@@ -288,7 +289,7 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
         def revoke():
             if request.POST.get("select_across") == "1":
                 # "Select all N": whatever the filters match, revoked in one UPDATE.
-                return services.sessions_revoke_matching(
+                return sessions_revoke_matching(
                     queryset=queryset,
                     reason=RevokeReason.ADMIN,
                     ip_address=client_ip(request),
@@ -298,7 +299,7 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
             # The ticked rows, as Django already narrowed the queryset to them. A session
             # never changes hands, so its users are known before the UPDATE.
             rows = list(queryset.values_list("pk", "user_id"))
-            return services.sessions_revoke_matching(
+            return sessions_revoke_matching(
                 queryset=DeviceSession.objects.filter(pk__in=[pk for pk, _ in rows]),
                 users=[user_id for _, user_id in rows],
                 reason=RevokeReason.ADMIN,
@@ -427,7 +428,7 @@ class UserAdmin(SessionRevokeActionsMixin, ScalableListMixin, DjangoUserAdmin):
             )
         self.revoke_in_bulk(
             request,
-            lambda: services.sessions_revoke_of_users(
+            lambda: sessions_revoke_of_users(
                 user_ids=queryset.values_list("pk", flat=True),
                 reason=RevokeReason.ADMIN,
                 ip_address=client_ip(request),

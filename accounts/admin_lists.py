@@ -22,8 +22,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from accounts import events, selectors
+from accounts import events
 from accounts.models import DeviceSession, RevokeReason, SessionState, User
+from accounts.sessions import selectors
 from common import db
 from common.client_text import show_unsafe
 

@@ -4,8 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
-from accounts import selectors, services
 from accounts.dpop.binding import DPoPAuthenticationMixin
+from accounts.sessions import selectors
+from accounts.sessions.activity import session_touch
 
 
 class SessionJWTAuthentication(DPoPAuthenticationMixin, JWTAuthentication):
@@ -22,7 +23,7 @@ class SessionJWTAuthentication(DPoPAuthenticationMixin, JWTAuthentication):
             session_id=validated_token.session_id, user_id=validated_token["user_id"]
         )
         if last_used_at is not None:
-            services.session_touch(session_id=validated_token.session_id, last_used_at=last_used_at)
+            session_touch(session_id=validated_token.session_id, last_used_at=last_used_at)
         if user is None:
             reason = selectors.session_end_reason(
                 session_id=validated_token.session_id, user_id=validated_token["user_id"]

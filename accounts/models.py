@@ -133,7 +133,7 @@ class RevocationEpoch(models.Model):
 
     ``revoke_sessions --all`` writes one of these instead of updating a million rows. While it
     is unsettled, the session rule (DeviceSessionQuerySet, and its SQL twin in
-    accounts/hot_sql.py) reads it, so every process refuses those sessions once it is
+    accounts/sessions/hot_sql.py) reads it, so every process refuses those sessions once it is
     committed. Settling (``services.revocation_epochs_settle``, run by ``prune_sessions``) then
     writes ``revoked_at`` and ``reason`` into their rows, in short batches, and sets
     ``settled_at``: from then on the rows say it, and the rule no longer needs the epoch. Every
@@ -212,7 +212,7 @@ class DeviceSessionQuerySet(models.QuerySet):
 
     Rotation never sets ``expires_at`` past ``absolute_expires_at``, and every session is
     created before it expires, so "expired" needs one column (and one index). The hot-path SQL
-    of ``accounts/hot_sql.py`` spells "live" out; a test proves that all of these agree on every state.
+    of ``accounts/sessions/hot_sql.py`` spells "live" out; a test proves that all of these agree on every state.
     """
 
     def live(self, now: datetime) -> "DeviceSessionQuerySet":

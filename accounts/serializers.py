@@ -4,7 +4,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from accounts import services
+from accounts.credentials.reset import password_reset_user_check
 from accounts.models import DEVICE_NAME_MAX_LENGTH, DeviceSession, User
 from common.fields import OneLineCharField
 
@@ -113,7 +113,7 @@ class PasswordResetConfirmSerializer(serializers.Serializer):
     new_password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
 
     def validate(self, attrs):
-        user = services.password_reset_user_check(uid=attrs["uid"], token=attrs["token"])
+        user = password_reset_user_check(uid=attrs["uid"], token=attrs["token"])
         if user is None:
             raise serializers.ValidationError({"token": [RESET_LINK_INVALID]}, code="invalid")
         _validate_password(attrs["new_password"], user, field="new_password")

@@ -1,10 +1,11 @@
-"""Receivers that turn account changes into session revocations through accounts.services."""
+"""Receivers that turn account changes into session revocations through accounts.sessions.revocation."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from accounts import services, session_cache
 from accounts.models import DeviceSession, RevokeReason, User
+from accounts.sessions import session_cache
+from accounts.sessions.revocation import sessions_revoke_of_users
 
 
 @receiver(post_save, sender=User, dispatch_uid="accounts.revoke_sessions_on_credential_change")
@@ -21,9 +22,9 @@ def revoke_sessions_on_credential_change(sender, instance, created, raw=False, *
     reset = instance.__dict__.pop("_password_reset", False)  # set_password_from_reset()
     if instance._password is not None or instance.__dict__.pop("_password_disabled", False):
         reason = RevokeReason.PASSWORD_RESET if reset else RevokeReason.PASSWORD_CHANGED
-        services.sessions_revoke_of_users(user_ids=[instance.pk], reason=reason)
+        sessions_revoke_of_users(user_ids=[instance.pk], reason=reason)
     elif not instance.is_active:
-        services.sessions_revoke_of_users(user_ids=[instance.pk], reason=RevokeReason.USER_DEACTIVATED)
+        sessions_revoke_of_users(user_ids=[instance.pk], reason=RevokeReason.USER_DEACTIVATED)
 
 
 @receiver(post_delete, sender=User, dispatch_uid="accounts.forget_deleted_user")

@@ -1,4 +1,4 @@
-"""The /api/auth/ endpoints: thin wrappers around accounts.services."""
+"""The /api/auth/ endpoints: thin wrappers around the services of accounts.credentials and accounts.sessions."""
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,9 +10,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts import notifications, selectors, services
+from accounts import notifications
 from accounts.authentication import SessionJWTAuthentication, session_ended
-from accounts.devices import device_name_from_user_agent
+from accounts.credentials.login import EmailTaken, LoginFailed, user_login, user_register
+from accounts.credentials.password import PasswordChanged, user_change_password
+from accounts.credentials.reset import ResetLinkInvalid, password_reset_complete, password_reset_request
 from accounts.dpop import binding
 from accounts.models import RevokeReason
 from accounts.serializers import (
@@ -28,6 +30,12 @@ from accounts.serializers import (
     TokenPairSerializer,
     TokenResponseSerializer,
 )
+from accounts.sessions import selectors
+from accounts.sessions.devices import device_name_from_user_agent, session_rename
+from accounts.sessions.opening import SessionClient, SessionLimitReached
+from accounts.sessions.refresh import RefreshDenied, refresh_token_decode, session_refresh
+from accounts.sessions.revocation import session_revoke, sessions_revoke_of_users
+from accounts.sessions.tokens import SessionAccessToken, SessionRefreshToken, seconds_until
 from accounts.throttling import (
     AuthRateThrottle,
     PasswordChangeRateThrottle,
@@ -35,7 +43,6 @@ from accounts.throttling import (
     PasswordResetEmailRateThrottle,
     PasswordResetRateThrottle,
 )
-from accounts.tokens import SessionAccessToken, SessionRefreshToken, seconds_until
 from common.net import client_ip, user_agent
 from common.openapi import (
     ACCESS_SCHEME,
@@ -50,7 +57,9 @@ BEARER_CHALLENGE = 'Bearer realm="api"'
 RESET_ACCEPTED = "If an active account uses this address, a link to reset its password is on its way."
 
 
-class SessionLimitReached(APIException):
+class SessionLimitConflict(APIException):
+    """The 409 of a login refused by SESSION_LIMIT_POLICY=deny (the service raises SessionLimitReached)."""
+
     status_code = status.HTTP_409_CONFLICT
     default_detail = _("This account has as many sessions as it may have: log out on another device first.")
     default_code = "session_limit"
@@ -85,7 +94,7 @@ def token_response_data(issued, user):
 
 def session_client(request):
     """Return what a session opened by ``request`` records about its client; refuse a bad DPoP proof (401)."""
-    return services.SessionClient(
+    return SessionClient(
         user_agent=user_agent(request),
         ip_address=client_ip(request),
         dpop_jkt=binding.jkt_for_new_session(request),
@@ -141,7 +150,7 @@ class RegisterView(PublicAuthView):
         data = self.validated(RegisterSerializer, request)
         client = session_client(request)
         try:
-            issued = services.user_register(
+            issued = user_register(
                 email=data["email"],
                 password=data["password"],
                 first_name=data.get("first_name", ""),
@@ -149,7 +158,7 @@ class RegisterView(PublicAuthView):
                 device_name=device_name_of(data, client),
                 client=client,
             )
-        except services.EmailTaken:
+        except EmailTaken:
             return Response(
                 {"email": ["A user with this email already exists."]}, status=status.HTTP_400_BAD_REQUEST
             )
@@ -171,19 +180,19 @@ class LoginView(PublicAuthView):
         data = self.validated(LoginSerializer, request)
         client = session_client(request)
         try:
-            issued = services.user_login(
+            issued = user_login(
                 request=request,
                 email=data["email"],
                 password=data["password"],
                 device_name=device_name_of(data, client),
                 client=client,
             )
-        except services.LoginFailed as exc:
+        except LoginFailed as exc:
             raise AuthenticationFailed(
                 _("No active account found with the given credentials."), code="authentication_failed"
             ) from exc
-        except services.SessionLimitReached as exc:
-            raise SessionLimitReached from exc
+        except SessionLimitReached as exc:
+            raise SessionLimitConflict from exc
         return Response(token_response_data(issued, issued.session.user), headers=NO_STORE)
 
 
@@ -200,10 +209,10 @@ class RefreshView(PublicAuthView):
     def post(self, request):
         raw = self.bearer_token(request)
         try:
-            token = services.refresh_token_decode(raw)
+            token = refresh_token_decode(raw)
             binding.require_binding(request, token, raw=raw, access=False, refreshing=True)
-            issued = services.session_refresh(token=token, ip_address=client_ip(request))
-        except services.RefreshDenied as exc:
+            issued = session_refresh(token=token, ip_address=client_ip(request))
+        except RefreshDenied as exc:
             raise session_ended(
                 "The refresh token is invalid, expired or revoked.", code="token_not_valid", reason=exc.reason
             ) from exc
@@ -230,7 +239,7 @@ class LogoutView(PublicAuthView):
                 continue
         if token is not None:
             binding.require_binding(request, token, raw=raw, access=isinstance(token, SessionAccessToken))
-        revoked = token is not None and services.session_revoke(
+        revoked = token is not None and session_revoke(
             session_id=token.session_id,
             user_id=token["user_id"],
             reason=RevokeReason.LOGOUT,
@@ -247,7 +256,7 @@ class LogoutAllView(APIView):
     @extend_schema(summary="Log out everywhere: revoke every session", request=None, responses={204: None})
     def post(self, request):
         request.data  # noqa: B018 - enforce JSON-only bodies (415)
-        services.sessions_revoke_of_users(
+        sessions_revoke_of_users(
             user_ids=[request.user.pk], reason=RevokeReason.LOGOUT_ALL, ip_address=client_ip(request)
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -261,7 +270,7 @@ class LogoutOthersView(APIView):
     )
     def post(self, request):
         request.data  # noqa: B018 - enforce JSON-only bodies (415)
-        services.sessions_revoke_of_users(
+        sessions_revoke_of_users(
             user_ids=[request.user.pk],
             reason=RevokeReason.LOGOUT_OTHERS,
             keep_session_id=request.auth.session_id,
@@ -284,7 +293,7 @@ class PasswordResetView(PublicAuthView):
     )
     def post(self, request):
         data = self.validated(PasswordResetRequestSerializer, request)
-        services.password_reset_request(
+        password_reset_request(
             email=data["email"],
             user_agent=user_agent(request),
             ip_address=client_ip(request),
@@ -309,13 +318,13 @@ class PasswordResetConfirmView(PublicAuthView):
     def post(self, request):
         data = self.validated(PasswordResetConfirmSerializer, request)
         try:
-            services.password_reset_complete(
+            password_reset_complete(
                 uid=data["uid"],
                 token=data["token"],
                 new_password=data["new_password"],
                 ip_address=client_ip(request),
             )
-        except services.ResetLinkInvalid as exc:  # used by a concurrent request in the meantime
+        except ResetLinkInvalid as exc:  # used by a concurrent request in the meantime
             raise ValidationError({"token": [RESET_LINK_INVALID]}) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -334,14 +343,14 @@ class PasswordChangeView(APIView):
         serializer = PasswordChangeSerializer(data=request.data, context={"user": request.user})
         serializer.is_valid(raise_exception=True)
         try:
-            issued = services.user_change_password(
+            issued = user_change_password(
                 user=request.user,
                 new_password=serializer.validated_data["new_password"],
                 session_id=request.auth.session_id,
                 client=session_client(request),
                 device_name=serializer.validated_data.get("device_name", ""),
             )
-        except services.PasswordChanged as exc:
+        except PasswordChanged as exc:
             # Another change (a reset, the admin) won the race and revoked this session with the others.
             session_id, user_id = request.auth.session_id, request.user.pk
             raise session_ended(
@@ -372,7 +381,7 @@ class SessionDetailView(APIView):
     def patch(self, request, pk):
         serializer = SessionRenameSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        session = services.session_rename(
+        session = session_rename(
             session_id=pk, user_id=request.user.pk, device_name=serializer.validated_data["device_name"]
         )
         if session is None:
@@ -383,7 +392,7 @@ class SessionDetailView(APIView):
 
     @extend_schema(summary="Revoke one of the caller's sessions", responses={204: None})
     def delete(self, request, pk):
-        revoked = services.session_revoke(
+        revoked = session_revoke(
             session_id=pk,
             user_id=request.user.pk,
             reason=RevokeReason.SESSION_DELETED,

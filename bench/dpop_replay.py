@@ -17,7 +17,7 @@ database named there must exist and is migrated). ``REDIS_URL`` is needed: every
 
 (c), replaying into Redis the records a process made while Redis was away, costs what
 ``redis_only`` costs as long as nothing is pending. The database statements are those of
-``accounts/hot_sql.py`` in every design. Each repetition runs every design in turn, ``-n``
+``accounts/sessions/hot_sql.py`` in every design. Each repetition runs every design in turn, ``-n``
 replay records alone and then ``-n`` authenticated DPoP requests (``GET /api/users/me/``,
 proofs signed before the clock starts); small chunks taking turns, each repetition starting
 with another design, so that every design meets the machine's load alike, and ``off`` is the

@@ -4,7 +4,7 @@
 
 Creates the database ``<NAME>_epoch_sql`` beside the one DATABASE_URL names (and drops it at the
 end), seeds ``--sessions`` live sessions, then times the authentication join and the rotation
-``UPDATE`` of accounts/hot_sql.py as they are, without the epoch condition, and with the two
+``UPDATE`` of accounts/sessions/hot_sql.py as they are, without the epoch condition, and with the two
 other ways of writing it, with 0, 1 and ``--epochs`` epochs in the table (all older than every
 session, so every session stays live). Prints microseconds per statement (median of ``--reps``
 rounds of ``-n`` statements, the variants interleaved): sent as Django sends them (planned on
@@ -42,7 +42,7 @@ def parse_args(argv=None):
 
 def variants(current, epoch_table, epoch_column, settled_column, created):
     """Return {name: the statement with that form of the epoch condition} from the shipped statement."""
-    # Identifiers from the models' metadata, values as parameters (as in accounts/hot_sql.py).
+    # Identifiers from the models' metadata, values as parameters (as in accounts/sessions/hot_sql.py).
     unsettled = f"{epoch_table}.{settled_column} IS NULL"
     shipped = f"NOT EXISTS (SELECT 1 FROM {epoch_table} WHERE {unsettled} AND {epoch_table}.{epoch_column} >= {created})"  # noqa: S608
     assert shipped in current, current
@@ -90,8 +90,8 @@ def run(args):
     from django.db.backends.postgresql import base as postgresql_base
     from django.utils import timezone
 
-    from accounts import hot_sql
     from accounts.models import NO_EPOCH, DeviceSession, RevocationEpoch
+    from accounts.sessions import hot_sql
     from bench.sessions_at_scale import LIVE, seed, seed_users, sql
 
     call_command("migrate", verbosity=0)

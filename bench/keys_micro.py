@@ -19,7 +19,7 @@ def main(argv: list[str]) -> int:
     from django.utils import timezone
 
     from accounts.keys import backend
-    from accounts.tokens import SessionRefreshToken
+    from accounts.sessions.tokens import SessionRefreshToken
     from bench.keys import median_us
 
     now = timezone.now()

@@ -250,15 +250,15 @@ def settle_epoch(repeats):
     Settled at once, where prune_sessions waits until the epoch is SETTLE_AFTER old. Return
     the times and how many rows the last run wrote.
     """
-    from accounts import services
     from accounts.models import DeviceSession
+    from accounts.sessions.housekeeping import revocation_epochs_settle
 
     times = []
     for _ in range(repeats):
         sessions = make_live_again()
         command("revoke_sessions", "--all")
         settle()
-        seconds, settled = timed(lambda: services.revocation_epochs_settle(older_than=timedelta(0)))
+        seconds, settled = timed(lambda: revocation_epochs_settle(older_than=timedelta(0)))
         times.append(seconds)
         assert [each.sessions for each in settled] == [sessions], settled
         assert not DeviceSession.objects.filter(revoked_at__isnull=True).exists(), "settling left rows"
@@ -397,9 +397,9 @@ def run(args):
     command("revoke_sessions", "--all")
     settle()
     time_pages(" [unsettled epoch]")
-    from accounts import services
+    from accounts.sessions.housekeeping import revocation_epochs_settle
 
-    services.revocation_epochs_settle(older_than=timedelta(0))
+    revocation_epochs_settle(older_than=timedelta(0))
     settle()
     time_pages(" [settled epoch]")
 

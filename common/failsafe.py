@@ -1,6 +1,6 @@
 """Redis as an accelerator, never a dependency: short timeouts, no retries, a circuit breaker.
 
-Every user of Redis in a server process (the session state of ``accounts.session_cache``, the
+Every user of Redis in a server process (the session state of ``accounts.sessions.session_cache``, the
 throttling cache of ``common.cache``, the health check) goes through one ``breaker``. The first
 error or timeout opens it: for ``REDIS_RETRY_SECONDS`` nobody in this process asks Redis, and
 each caller answers from its fallback (the database, or a per-process cache). The first call

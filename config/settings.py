@@ -160,7 +160,7 @@ else:
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
     }
 
-# Where authentication keeps session state (accounts.session_cache): only a store that
+# Where authentication keeps session state (accounts.sessions.session_cache): only a store that
 # every process shares, so only with Redis. SESSION_STATE_CACHE may name a Django cache instead.
 SESSION_STATE_REDIS_URL = REDIS_URL or None
 SESSION_STATE_CACHE = None
@@ -235,7 +235,7 @@ SESSION_LIMIT_POLICY = env.str("SESSION_LIMIT_POLICY", default="evict_oldest")
 # A login from a User-Agent that none of the user's sessions used in this many days is mailed (0: never).
 NEW_DEVICE_WINDOW_DAYS = env.int("NEW_DEVICE_WINDOW_DAYS", default=90)
 # The web page a reset link opens, with uid and token after a "#" (never sent to a server); unset,
-# the web client's page at the origin the reset request came to (accounts.services). Django's
+# the web client's page at the origin the reset request came to (accounts.credentials.reset). Django's
 # token generator makes the tokens: single-use (they die with the password) and valid this long.
 PASSWORD_RESET_URL = env.str("PASSWORD_RESET_URL", default="")
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=3600)
@@ -277,7 +277,7 @@ SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": ACCESS_TOKEN_LIFETIME,
     "REFRESH_TOKEN_LIFETIME": REFRESH_TOKEN_LIFETIME,
     "AUTH_HEADER_TYPES": ("Bearer",),
-    "AUTH_TOKEN_CLASSES": ("accounts.tokens.SessionAccessToken",),
+    "AUTH_TOKEN_CLASSES": ("accounts.sessions.tokens.SessionAccessToken",),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
     "UPDATE_LAST_LOGIN": False,

@@ -1,10 +1,10 @@
 """URL configuration: the API under /api/, the admin under /admin/."""
 
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import include, path
 
 from common.docs import SchemaView, SwaggerView
-from common.views import HealthView, api_not_found, metrics_view, password_reset_link, web_client_missing
+from common.views import HealthView, api_not_found, metrics_view, web_client_missing
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -17,9 +17,7 @@ urlpatterns = [
     path("", include("accounts.keys.urls")),
     # Prometheus' scrape (common/metrics.py), for METRICS_ALLOWED_IPS only.
     path("metrics", metrics_view, name="metrics"),
-    # Reset links at this path (an explicit PASSWORD_RESET_URL, or mailed before the secrets moved
-    # into the fragment): on to the client's page, without the secrets.
-    re_path(r"^reset-password/?$", password_reset_link, name="password-reset-link"),
+    path("", include("accounts.credentials.urls")),
     # Reached only while frontend/dist has no index.html (WhiteNoise serves it otherwise).
     path("", web_client_missing, name="web-client"),
 ]

@@ -2,8 +2,8 @@
 
 import pytest
 
-from accounts import session_cache
 from accounts.keys.services import new_private_key
+from accounts.sessions import session_cache
 from accounts.tests.keys import ASYMMETRIC
 from common import failsafe
 

@@ -12,10 +12,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts import services
 from accounts.admin import NEWEST_REVOCATION_FIRST
 from accounts.admin_lists import LargeTablePaginator
 from accounts.models import DeviceSession, RevocationEpoch, RevokeReason, SecurityEvent
+from accounts.sessions.housekeeping import revocation_epochs_settle
+from accounts.sessions.revocation import sessions_revoke_everybody
 from accounts.tests.factories import PASSWORD, DeviceSessionFactory, UserFactory
 from accounts.tests.helpers import assert_alive, assert_dead, the_revocation_event
 
@@ -694,9 +695,9 @@ def epoch_revoked(user, *, settled):
         ),
         "expired": DeviceSessionFactory(user=user, created_at=now - timedelta(days=20)),
     }
-    services.sessions_revoke_everybody(reason=RevokeReason.COMMAND)
+    sessions_revoke_everybody(reason=RevokeReason.COMMAND)
     if settled:
-        services.revocation_epochs_settle(older_than=timedelta(0))
+        revocation_epochs_settle(older_than=timedelta(0))
     sessions["after"] = DeviceSessionFactory(user=user)
     return sessions, RevocationEpoch.objects.get().revoked_at
 
@@ -771,12 +772,12 @@ def test_changelist_queries_stay_flat_with_an_unsettled_epoch(admin_user, django
     client = Client()
     client.force_login(admin_user)
     DeviceSessionFactory()
-    services.sessions_revoke_everybody(reason=RevokeReason.COMMAND)
+    sessions_revoke_everybody(reason=RevokeReason.COMMAND)
     with django_assert_max_num_queries(bound):
         few = changelist_queries(client, url)
 
     DeviceSessionFactory.create_batch(20)
-    services.sessions_revoke_everybody(reason=RevokeReason.COMMAND)
+    sessions_revoke_everybody(reason=RevokeReason.COMMAND)
     with django_assert_max_num_queries(bound):
         many = changelist_queries(client, url)
     assert many == few

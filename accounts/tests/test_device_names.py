@@ -13,9 +13,9 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from accounts import services
-from accounts.devices import device_name_clean, device_name_from_user_agent
 from accounts.models import DeviceSession, SecurityEvent, User
+from accounts.sessions.devices import device_name_clean, device_name_from_user_agent, session_rename
+from accounts.sessions.opening import SessionClient, session_create
 from accounts.tests.factories import PASSWORD, DeviceSessionFactory
 from accounts.tests.helpers import assert_alive, bearer, change_password
 from accounts.tests.test_account_protection import CHROME_MAC, FIREFOX, PHISH, logged_in
@@ -221,8 +221,8 @@ def test_a_name_stored_before_the_rule_is_stripped_when_a_password_change_copies
 
 
 def test_the_services_strip_a_name_from_a_caller_other_than_the_api(user):
-    client = services.SessionClient(user_agent=FIREFOX, ip_address=None)
-    issued = services.session_create(user=user, device_name="a\r\nb\u2066" + "c" * 200, client=client)
+    client = SessionClient(user_agent=FIREFOX, ip_address=None)
+    issued = session_create(user=user, device_name="a\r\nb\u2066" + "c" * 200, client=client)
     assert DeviceSession.objects.get(pk=issued.session.pk).device_name == "ab" + "c" * 98
-    renamed = services.session_rename(session_id=issued.session.pk, user_id=user.pk, device_name="x\u2028y")
+    renamed = session_rename(session_id=issued.session.pk, user_id=user.pk, device_name="x\u2028y")
     assert renamed.device_name == "xy"

@@ -20,8 +20,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
-from accounts import services
+from accounts.credentials.password import user_change_password
+from accounts.credentials.reset import password_reset_complete
 from accounts.models import DeviceSession, User
+from accounts.sessions.opening import SessionClient
 from accounts.tests.concurrency import ON_POSTGRESQL, database_conninfo
 from accounts.tests.factories import PASSWORD, UserFactory
 from accounts.tests.helpers import PASSWORD_CHANGE_URL, bearer
@@ -98,7 +100,7 @@ def by_admin_form(user):
 
 
 def by_reset_link(user):
-    services.password_reset_complete(
+    password_reset_complete(
         uid=urlsafe_base64_encode(force_bytes(user.pk)),
         token=default_token_generator.make_token(user),
         new_password=NEW_PASSWORD,
@@ -108,11 +110,11 @@ def by_reset_link(user):
 
 def by_the_api_service(user):
     user.check_password(PASSWORD)  # as the endpoint's serializer does first
-    services.user_change_password(
+    user_change_password(
         user=user,
         new_password=NEW_PASSWORD,
         session_id=str(uuid.uuid4()),
-        client=services.SessionClient(user_agent=CHANGER_AGENT, ip_address=None),
+        client=SessionClient(user_agent=CHANGER_AGENT, ip_address=None),
     )
 
 

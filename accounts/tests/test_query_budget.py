@@ -56,8 +56,8 @@ def test_reuse_detection_stays_bounded(api_client, user, login):
 def test_hand_written_authentication_query_builds_the_same_user_as_the_orm(user, login):
     from django.utils import timezone
 
-    from accounts import hot_sql
     from accounts.models import User
+    from accounts.sessions import hot_sql
 
     user.last_login = timezone.now()
     user.is_staff = True

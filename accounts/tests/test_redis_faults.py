@@ -13,8 +13,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts import session_cache
 from accounts.models import DeviceSession, User
+from accounts.sessions import session_cache
 from accounts.tests.factories import PASSWORD, UserFactory
 from accounts.tests.helpers import (
     bearer,

@@ -7,8 +7,10 @@ from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts import events, services
+from accounts import events
 from accounts.models import DeviceSession, RevokeReason, SecurityEvent, User
+from accounts.sessions.housekeeping import revocation_epochs_settle
+from accounts.sessions.revocation import sessions_revoke_everybody
 from accounts.tests.factories import PASSWORD, UserFactory
 from accounts.tests.helpers import bearer, get_sessions, refresh
 
@@ -132,8 +134,8 @@ def test_new_user_signup_revokes_nothing(api_client):
         (lambda client, user, mine, other: (user.set_password("a-brand-new-Passw0rd"), user.save()), "password_changed"),
         (lambda client, user, mine, other: (setattr(user, "is_active", False), user.save()), "user_deactivated"),
         (lambda client, user, mine, other: refresh(client, refresh(client, mine["refresh"]).json() and mine["refresh"]), "reuse_detected"),
-        (lambda client, user, mine, other: services.sessions_revoke_everybody(reason=RevokeReason.COMMAND), "command"),
-        (lambda client, user, mine, other: (services.sessions_revoke_everybody(reason=RevokeReason.ADMIN), services.revocation_epochs_settle(older_than=timedelta(0))), "admin"),
+        (lambda client, user, mine, other: sessions_revoke_everybody(reason=RevokeReason.COMMAND), "command"),
+        (lambda client, user, mine, other: (sessions_revoke_everybody(reason=RevokeReason.ADMIN), revocation_epochs_settle(older_than=timedelta(0))), "admin"),
     ],
     ids=["ended from another device", "logged out everywhere", "password changed", "deactivated", "reuse", "everybody (unsettled epoch)", "everybody (settled epoch)"],
 )  # fmt: skip

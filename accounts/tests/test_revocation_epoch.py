@@ -7,8 +7,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts import events, hot_sql, selectors, services
+from accounts import events
 from accounts.models import DeviceSession, RevocationEpoch, RevokeReason, SecurityEvent
+from accounts.sessions import hot_sql, selectors
+from accounts.sessions.housekeeping import SETTLE_AFTER, SettledEpoch, revocation_epochs_settle
+from accounts.sessions.revocation import (
+    session_revoke,
+    sessions_revoke_everybody,
+    sessions_revoke_matching,
+    sessions_revoke_of_users,
+)
 from accounts.tests.factories import DeviceSessionFactory, UserFactory
 from accounts.tests.helpers import assert_alive, assert_dead, bearer, run
 
@@ -66,7 +74,7 @@ def everything_said(sessions):
 
 def test_revoke_everybody_writes_one_epoch_and_one_event(sessions_of_every_kind):
     with CaptureQueriesContext(connection) as queries, events.acting_as(None, "command"):
-        count = services.sessions_revoke_everybody(reason=RevokeReason.COMMAND, criterion="all")
+        count = sessions_revoke_everybody(reason=RevokeReason.COMMAND, criterion="all")
 
     assert count == 3
     writes = [
@@ -91,10 +99,10 @@ def test_revoke_everybody_writes_one_epoch_and_one_event(sessions_of_every_kind)
 
 
 def test_every_read_says_the_same_before_and_after_settling(sessions_of_every_kind):
-    services.sessions_revoke_everybody(reason=RevokeReason.COMMAND)
+    sessions_revoke_everybody(reason=RevokeReason.COMMAND)
     unsettled = everything_said(sessions_of_every_kind)
 
-    settled = services.revocation_epochs_settle(older_than=NOW_SETTLE)
+    settled = revocation_epochs_settle(older_than=NOW_SETTLE)
 
     assert [each.sessions for each in settled] == [3]
     assert everything_said(sessions_of_every_kind) == unsettled
@@ -102,19 +110,17 @@ def test_every_read_says_the_same_before_and_after_settling(sessions_of_every_ki
 
 
 def test_settling_writes_the_epoch_into_the_rows_it_revoked_in_batches(sessions_of_every_kind):
-    services.sessions_revoke_everybody(reason=RevokeReason.COMMAND)
+    sessions_revoke_everybody(reason=RevokeReason.COMMAND)
     epoch = RevocationEpoch.objects.get()
     after = DeviceSessionFactory()  # created after the epoch: live, not touched
     batches = []
 
     with CaptureQueriesContext(connection) as queries:
-        settled = services.revocation_epochs_settle(
-            older_than=NOW_SETTLE, batch_size=2, on_batch=batches.append
-        )
+        settled = revocation_epochs_settle(older_than=NOW_SETTLE, batch_size=2, on_batch=batches.append)
 
     updates = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "accounts_devicesession"')]
     assert (len(updates), batches) == (2, [2, 1])
-    assert settled == [services.SettledEpoch(epoch=epoch, sessions=3)]
+    assert settled == [SettledEpoch(epoch=epoch, sessions=3)]
     rows = {
         name: DeviceSession.objects.values_list("revoked_at", "revoke_reason").get(pk=session.pk)
         for name, session in sessions_of_every_kind.items()
@@ -124,16 +130,16 @@ def test_settling_writes_the_epoch_into_the_rows_it_revoked_in_batches(sessions_
     assert rows["revoked before"][1] == "logout"  # its own revocation stands
     assert rows["expired before"] == (None, "")
     assert DeviceSession.objects.live(timezone.now()).get() == after
-    assert services.revocation_epochs_settle(older_than=NOW_SETTLE) == []  # nothing left
+    assert revocation_epochs_settle(older_than=NOW_SETTLE) == []  # nothing left
 
 
 def test_settling_waits_until_the_epoch_is_old_enough(user):
     DeviceSessionFactory(user=user, created_at=timezone.now() - DAY)
-    services.sessions_revoke_everybody(reason=RevokeReason.COMMAND)
+    sessions_revoke_everybody(reason=RevokeReason.COMMAND)
 
-    assert services.revocation_epochs_settle() == []  # SETTLE_AFTER has not passed
-    RevocationEpoch.objects.update(revoked_at=timezone.now() - services.SETTLE_AFTER)
-    assert [each.sessions for each in services.revocation_epochs_settle()] == [1]
+    assert revocation_epochs_settle() == []  # SETTLE_AFTER has not passed
+    RevocationEpoch.objects.update(revoked_at=timezone.now() - SETTLE_AFTER)
+    assert [each.sessions for each in revocation_epochs_settle()] == [1]
 
 
 def test_the_earlier_of_two_epochs_is_written(user):
@@ -142,7 +148,7 @@ def test_the_earlier_of_two_epochs_is_written(user):
     RevocationEpoch.objects.create(revoked_at=now - HOUR, reason="command")
     RevocationEpoch.objects.create(revoked_at=now - DAY, reason="admin")
 
-    settled = services.revocation_epochs_settle(older_than=NOW_SETTLE)
+    settled = revocation_epochs_settle(older_than=NOW_SETTLE)
 
     assert [(each.epoch.reason, each.sessions) for each in settled] == [("admin", 1), ("command", 0)]
     session.refresh_from_db()
@@ -152,22 +158,20 @@ def test_the_earlier_of_two_epochs_is_written(user):
 @pytest.mark.parametrize(
     "revoke",
     [
-        lambda session: services.session_revoke(
+        lambda session: session_revoke(
             session_id=session.pk, user_id=session.user_id, reason=RevokeReason.LOGOUT
         ),
-        lambda session: services.sessions_revoke_of_users(
-            user_ids=[session.user_id], reason=RevokeReason.LOGOUT_ALL
-        ),
-        lambda session: services.sessions_revoke_matching(
+        lambda session: sessions_revoke_of_users(user_ids=[session.user_id], reason=RevokeReason.LOGOUT_ALL),
+        lambda session: sessions_revoke_matching(
             queryset=DeviceSession.objects.all(), reason=RevokeReason.ADMIN
         ),
-        lambda session: services.sessions_revoke_everybody(reason=RevokeReason.ADMIN),
+        lambda session: sessions_revoke_everybody(reason=RevokeReason.ADMIN),
     ],
     ids=["one", "of users", "matching", "everybody"],
 )
 def test_a_session_an_epoch_revoked_is_not_revoked_again(user, revoke):
     session = DeviceSessionFactory(user=user)
-    services.sessions_revoke_everybody(reason=RevokeReason.COMMAND)
+    sessions_revoke_everybody(reason=RevokeReason.COMMAND)
     epoch = RevocationEpoch.objects.get()
 
     assert not revoke(session)
@@ -182,7 +186,7 @@ def test_a_session_an_epoch_revoked_is_not_revoked_again(user, revoke):
 
 def test_logout_of_a_session_an_epoch_revoked_is_a_401(api_client, user, login):
     tokens = login(user)
-    services.sessions_revoke_everybody(reason=RevokeReason.COMMAND)
+    sessions_revoke_everybody(reason=RevokeReason.COMMAND)
 
     response = api_client.post("/api/auth/logout/", **bearer(tokens["refresh"]))
 
@@ -192,7 +196,7 @@ def test_logout_of_a_session_an_epoch_revoked_is_a_401(api_client, user, login):
 
 def test_password_change_after_an_epoch_revokes_only_the_new_sessions(api_client, user, login):
     old = login(user)
-    services.sessions_revoke_everybody(reason=RevokeReason.COMMAND)
+    sessions_revoke_everybody(reason=RevokeReason.COMMAND)
     new = login(user)
     assert_alive(api_client, new)
 
@@ -231,7 +235,7 @@ def test_prune_settles_first_then_deletes_what_an_epoch_revoked_long_ago(user):
 
 def test_prune_leaves_a_young_epoch_for_a_later_run(api_client, user, login):
     tokens = login(user)
-    services.sessions_revoke_everybody(reason=RevokeReason.COMMAND)
+    sessions_revoke_everybody(reason=RevokeReason.COMMAND)
 
     assert "Would leave the revocation of every session at " in run("prune_sessions", "--dry-run")
     output = run("prune_sessions")
@@ -247,8 +251,8 @@ def test_revoke_everybody_counts_only_the_live(user):
     DeviceSessionFactory(user=UserFactory(), created_at=now - 10 * DAY)  # expired
     DeviceSessionFactory(user=user, revoked_at=now)
 
-    assert services.sessions_revoke_everybody(reason=RevokeReason.COMMAND) == 2
-    assert services.sessions_revoke_everybody(reason=RevokeReason.COMMAND) == 0  # nothing live is left
+    assert sessions_revoke_everybody(reason=RevokeReason.COMMAND) == 2
+    assert sessions_revoke_everybody(reason=RevokeReason.COMMAND) == 0  # nothing live is left
     assert RevocationEpoch.objects.count() == 1
 
 

@@ -10,9 +10,14 @@ import pytest
 from django.core.cache import caches
 from rest_framework.test import APIRequestFactory
 
-from accounts import services
 from accounts.authentication import SessionJWTAuthentication
 from accounts.models import RevokeReason, User
+from accounts.sessions.revocation import (
+    session_revoke,
+    sessions_revoke_everybody,
+    sessions_revoke_matching,
+    sessions_revoke_of_users,
+)
 from accounts.tests.helpers import bearer, get_sessions, refresh
 
 pytestmark = pytest.mark.django_db
@@ -64,18 +69,16 @@ def test_cached_user_saves_only_what_it_loaded(user, login):
 @pytest.mark.parametrize(
     "revoke",
     [
-        lambda tokens, user: services.session_revoke(
+        lambda tokens, user: session_revoke(
             session_id=tokens["session"]["id"], user_id=user.pk, reason=RevokeReason.LOGOUT
         ),
-        lambda tokens, user: services.sessions_revoke_of_users(
-            user_ids=[user.pk], reason=RevokeReason.LOGOUT_ALL
-        ),
-        lambda tokens, user: services.sessions_revoke_matching(
+        lambda tokens, user: sessions_revoke_of_users(user_ids=[user.pk], reason=RevokeReason.LOGOUT_ALL),
+        lambda tokens, user: sessions_revoke_matching(
             queryset=user.device_sessions.all(), reason=RevokeReason.COMMAND
         ),
         lambda tokens, user: (user.set_password("a-brand-new-Passw0rd"), user.save()),
         lambda tokens, user: (setattr(user, "is_active", False), user.save()),
-        lambda tokens, user: services.sessions_revoke_everybody(reason=RevokeReason.COMMAND),
+        lambda tokens, user: sessions_revoke_everybody(reason=RevokeReason.COMMAND),
     ],
     ids=["one", "all-of-user", "bulk", "password", "deactivate", "everybody (epoch)"],
 )
@@ -102,14 +105,14 @@ def test_other_users_stay_cached_after_a_revocation(user, login, django_assert_n
     mine = login(user)
     authenticate(theirs["access"])
     authenticate(mine["access"])
-    services.sessions_revoke_of_users(user_ids=[user.pk], reason=RevokeReason.LOGOUT_ALL)
+    sessions_revoke_of_users(user_ids=[user.pk], reason=RevokeReason.LOGOUT_ALL)
     with django_assert_num_queries(0):
         authenticate(theirs["access"])
 
 
 def test_entry_filled_before_a_revocation_commit_is_not_served(user, login):
     """The race: a reader reads the database before the revocation commits, then writes the cache."""
-    from accounts import session_cache as state
+    from accounts.sessions import session_cache as state
 
     tokens = login(user)
     session_id = tokens["session"]["id"]
@@ -117,14 +120,14 @@ def test_entry_filled_before_a_revocation_commit_is_not_served(user, login):
     assert isinstance(miss, state.Miss)
     read_before = User.objects.get(pk=user.pk)
     # The revocation commits and rotates the versions...
-    services.session_revoke(session_id=session_id, user_id=user.pk, reason=RevokeReason.LOGOUT)
+    session_revoke(session_id=session_id, user_id=user.pk, reason=RevokeReason.LOGOUT)
     # ...and only then does the slow reader store what it read before.
     state.store(miss=miss, session_id=session_id, user=read_before, ends=read_before.date_joined + ONE_DAY)
     assert isinstance(state.lookup(session_id=session_id, user_id=user.pk), state.Miss)
 
 
 def test_entry_round_trips_every_kept_field(user, login):
-    from accounts import session_cache as state
+    from accounts.sessions import session_cache as state
 
     user.last_login = user.date_joined
     user.save()

@@ -1,5 +1,5 @@
 """The rule "a session is live" is written once (DeviceSessionQuerySet); its SQL twin in
-accounts/hot_sql.py, the instance's ``state_at`` and ``revocation``, and the complements must
+accounts/sessions/hot_sql.py, the instance's ``state_at`` and ``revocation``, and the complements must
 agree on every state, revocation epochs (``revoke_sessions --all``) included."""
 
 import uuid
@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts import hot_sql
 from accounts.models import DeviceSession, RevocationEpoch, SessionState
+from accounts.sessions import hot_sql
 from accounts.tests.factories import DeviceSessionFactory
 
 pytestmark = pytest.mark.django_db

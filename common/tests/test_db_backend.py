@@ -12,8 +12,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from accounts import hot_sql
 from accounts.models import User
+from accounts.sessions import hot_sql
 from accounts.tests.factories import DeviceSessionFactory
 
 pytestmark = [

@@ -6,8 +6,15 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from accounts import selectors, services
 from accounts.app_settings import app_settings
+from accounts.sessions import selectors
+from accounts.sessions.housekeeping import (
+    PRUNE_BATCH_SIZE,
+    SETTLE_AFTER,
+    revocation_epochs_settle,
+    security_events_prune,
+    sessions_prune,
+)
 
 
 def days_argument(value):
@@ -33,7 +40,7 @@ def batch_size_argument(value):
 
 
 TOO_YOUNG = (
-    f"it is settled once {services.SETTLE_AFTER.total_seconds() / 60:g} minutes old, "
+    f"it is settled once {SETTLE_AFTER.total_seconds() / 60:g} minutes old, "
     "by a later run (its sessions are refused meanwhile)."
 )
 
@@ -71,11 +78,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch-size",
             type=batch_size_argument,
-            default=services.PRUNE_BATCH_SIZE,
+            default=PRUNE_BATCH_SIZE,
             metavar="N",
             help=(
-                "Rows deleted per batch, each batch its own short transaction "
-                f"(default: {services.PRUNE_BATCH_SIZE})."
+                f"Rows deleted per batch, each batch its own short transaction (default: {PRUNE_BATCH_SIZE})."
             ),
         )
         parser.add_argument(
@@ -93,7 +99,7 @@ class Command(BaseCommand):
         if dry_run:
             now = timezone.now()
             for epoch in selectors.revocation_epochs_unsettled():
-                if epoch.revoked_at <= now - services.SETTLE_AFTER:
+                if epoch.revoked_at <= now - SETTLE_AFTER:
                     covered = selectors.sessions_to_settle(epoch=epoch).count()
                     self.stdout.write(f"Would settle {describe(epoch)}: write it into {covered} session(s).")
                 else:
@@ -116,9 +122,7 @@ class Command(BaseCommand):
             return report
 
         # First, so that the sessions an epoch revoked long enough ago are pruned like the others.
-        settled = services.revocation_epochs_settle(
-            batch_size=batch_size, on_batch=progress("sessions", "settled")
-        )
+        settled = revocation_epochs_settle(batch_size=batch_size, on_batch=progress("sessions", "settled"))
         for each in settled:
             self.stdout.write(f"Settled {describe(each.epoch)}: wrote it into {each.sessions} session(s).")
         young = selectors.revocation_epochs_unsettled()
@@ -126,11 +130,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Left {describe(epoch)} unsettled: {TOO_YOUNG}")
         if not settled and not young:
             self.stdout.write("No revocation of every session to settle.")
-        sessions = services.sessions_prune(
+        sessions = sessions_prune(
             older_than=sessions_age, batch_size=batch_size, on_batch=progress("sessions")
         )
         self.stdout.write(f"Deleted {sessions} session(s) ended more than {older_than_days} day(s) ago.")
-        events = services.security_events_prune(
+        events = security_events_prune(
             older_than=events_age, batch_size=batch_size, on_batch=progress("security events")
         )
         self.stdout.write(

@@ -5,8 +5,14 @@ import argparse
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts import events, selectors, services
+from accounts import events
 from accounts.models import RevokeReason
+from accounts.sessions import selectors
+from accounts.sessions.revocation import (
+    sessions_revoke_everybody,
+    sessions_revoke_matching,
+    sessions_revoke_of_users,
+)
 
 
 def days_argument(value):
@@ -68,7 +74,7 @@ class Command(BaseCommand):
                 (
                     "of every user",
                     selectors.sessions_live_created_by(),
-                    lambda: services.sessions_revoke_everybody(reason=RevokeReason.COMMAND, criterion="all"),
+                    lambda: sessions_revoke_everybody(reason=RevokeReason.COMMAND, criterion="all"),
                 )
             )
         if emails:
@@ -80,7 +86,7 @@ class Command(BaseCommand):
                 (
                     f"of {', '.join(sorted(found))}",
                     selectors.sessions_live_of_users(user_ids=user_ids),
-                    lambda: services.sessions_revoke_of_users(
+                    lambda: sessions_revoke_of_users(
                         user_ids=user_ids, reason=RevokeReason.COMMAND, criterion="users"
                     ),
                 )
@@ -90,7 +96,7 @@ class Command(BaseCommand):
                 (
                     f"unused for {inactive_days} day(s) or more",
                     selectors.sessions_inactive(days=inactive_days),
-                    lambda: services.sessions_revoke_matching(
+                    lambda: sessions_revoke_matching(
                         queryset=selectors.sessions_inactive(days=inactive_days),
                         reason=RevokeReason.COMMAND,
                         criterion="inactive_days",

@@ -9,7 +9,7 @@ still works has nothing there, since the server never speaks unasked on a connec
 not LISTEN. So a zero-timeout ``poll()`` of the socket tells the two apart without a query;
 anything unexpected on the socket counts as broken, and the connection is opened again.
 
-It also gives the hot paths (accounts/hot_sql.py) a cursor that binds parameters on the
+It also gives the hot paths (accounts/sessions/hot_sql.py) a cursor that binds parameters on the
 server, so that psycopg prepares their statements per connection (see ``prepared_cursor``).
 
 What neither check can see (a server that hangs, a network that drops packets silently) is

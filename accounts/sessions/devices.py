@@ -1,8 +1,11 @@
-"""Device names: a readable one made from a User-Agent for clients that send none, and the rule every name keeps."""
+"""Device names: a readable one made from a User-Agent for clients that send none, the rule every name keeps, renaming."""
 
 import re
+from uuid import UUID
 
-from accounts.models import DEVICE_NAME_MAX_LENGTH
+from django.utils import timezone
+
+from accounts.models import DEVICE_NAME_MAX_LENGTH, DeviceSession
 from common.client_text import strip_unsafe
 
 # First match wins, so more specific names come before the ones they contain
@@ -50,3 +53,15 @@ def device_name_clean(name):
 
 def _first_match(patterns, text):
     return next((name for name, pattern in patterns if re.search(pattern, text or "")), None)
+
+
+def session_rename(*, session_id: UUID | str, user_id: int, device_name: str) -> DeviceSession | None:
+    """Rename the live session ``session_id`` of user ``user_id``; return it, or None when there is none."""
+    renamed = (
+        DeviceSession.objects.live(timezone.now())
+        .filter(pk=session_id, user_id=user_id)
+        .update(device_name=device_name_clean(device_name))
+    )
+    if not renamed:
+        return None
+    return DeviceSession.objects.filter(pk=session_id, user_id=user_id).first()

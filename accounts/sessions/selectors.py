@@ -6,8 +6,8 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts import hot_sql, session_cache
 from accounts.models import DeviceSession, RevocationEpoch, RevokeReason, SecurityEvent, User
+from accounts.sessions import hot_sql, session_cache
 
 
 def session_user_get(*, session_id: UUID | str, user_id: int | str) -> tuple[User | None, datetime | None]:
