@@ -75,10 +75,11 @@ else
 	@echo "*** Web client tests NOT run: npm not found (install Node 20). ***"
 endif
 
-## ruff's linter and formatter, checking only
+## ruff's linter and formatter, checking only, and the accounts app's layers (import-linter, pyproject.toml)
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 ## let ruff fix and format the Python code
 format: install
