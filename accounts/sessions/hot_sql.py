@@ -5,7 +5,7 @@ Through the ORM, building these statements costs several times what running them
 request. Each function names the ORM
 query it stands for. The condition "the session is live"
 is ``DeviceSessionQuerySet.live()`` (accounts/models.py) spelled out in SQL:
-``accounts/tests/test_session_rule.py`` proves both agree on every state, on SQLite and PostgreSQL.
+``accounts/tests/sessions/test_session_rule.py`` proves both agree on every state, on SQLite and PostgreSQL.
 Table and column names come from the models' metadata, so renaming a field stays safe.
 """
 

@@ -4,7 +4,7 @@ import pytest
 
 from accounts.keys.services import new_private_key
 from accounts.sessions import session_cache
-from accounts.tests.keys import ASYMMETRIC
+from accounts.tests.key_files import ASYMMETRIC
 from common import failsafe
 
 

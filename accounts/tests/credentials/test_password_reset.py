@@ -406,7 +406,7 @@ def test_confirm_is_throttled_per_ip(settings):
 
 
 def test_a_failing_mail_server_changes_nothing_in_the_answer(settings, user, caplog):
-    settings.EMAIL_BACKEND = "accounts.tests.test_account_protection.FailingBackend"
+    settings.EMAIL_BACKEND = "accounts.tests.credentials.test_account_protection.FailingBackend"
     response = ask_reset(user.email)
     assert response.status_code == 202
     assert response.json() == ACCEPTED

@@ -11,9 +11,9 @@ from django.contrib.messages import get_messages
 from django.db import connections
 
 from accounts.models import DeviceSession, SecurityEvent
+from accounts.tests.admin.test_admin import SESSIONS, USERS, csrf_client, post_action
 from accounts.tests.concurrency import ON_POSTGRESQL, database_conninfo
 from accounts.tests.factories import DeviceSessionFactory, UserFactory
-from accounts.tests.test_admin import SESSIONS, USERS, csrf_client, post_action
 from testing.faults import lock_held, lock_waiters
 from testing.servers import wait_until
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from accounts.keys import keyring
 from accounts.keys.services import new_private_key
 from accounts.tests.helpers import REFRESH_URL, bearer
-from accounts.tests.keys import HMAC_SECRETS, pem_public, raw_token, use_keys
+from accounts.tests.key_files import HMAC_SECRETS, pem_public, raw_token, use_keys
 from examples.verify_with_jwks import verify_access_token
 
 pytestmark = pytest.mark.django_db

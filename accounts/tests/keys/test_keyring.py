@@ -7,7 +7,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from accounts.jwk import public_jwk, thumbprint
 from accounts.keys import keyring
 from accounts.keys.keyring import KeyConfig, KeyringError, hmac_kid, load_keyring
-from accounts.tests.keys import ASYMMETRIC, HMAC_SECRETS, pem_public, write_key
+from accounts.tests.key_files import ASYMMETRIC, HMAC_SECRETS, pem_public, write_key
 
 # Not for the keyring: the suite's autouse fixture clears the cache, a database table here.
 pytestmark = pytest.mark.django_db

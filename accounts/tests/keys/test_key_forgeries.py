@@ -12,7 +12,7 @@ from accounts.jwk import public_jwk, thumbprint
 from accounts.keys import keyring
 from accounts.keys.keyring import hmac_kid
 from accounts.tests.helpers import REFRESH_URL, SESSIONS_URL, bearer
-from accounts.tests.keys import HMAC_SECRETS, b64, pem_public, raw_token, use_keys
+from accounts.tests.key_files import HMAC_SECRETS, b64, pem_public, raw_token, use_keys
 
 pytestmark = pytest.mark.django_db
 

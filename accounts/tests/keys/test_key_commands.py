@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from accounts.jwk import public_jwk, thumbprint
-from accounts.tests.keys import pem_private, pem_public, write_key
+from accounts.tests.key_files import pem_private, pem_public, write_key
 from testing.servers import PYTHON, ROOT, server_env
 
 pytestmark = pytest.mark.django_db  # for the suite's autouse cache fixture only

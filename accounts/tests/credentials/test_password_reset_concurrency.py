@@ -5,8 +5,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import DeviceSession, RevokeReason, SecurityEvent
 from accounts.tests.concurrency import ON_POSTGRESQL, all_at_once
+from accounts.tests.credentials.test_password_reset import CONFIRM_URL, INVALID_LINK, log_in, reset_link_for
 from accounts.tests.factories import UserFactory
-from accounts.tests.test_password_reset import CONFIRM_URL, INVALID_LINK, log_in, reset_link_for
 
 THREADS = 12
 ROUNDS = 3

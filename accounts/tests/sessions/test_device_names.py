@@ -16,9 +16,9 @@ from rest_framework.test import APIClient
 from accounts.models import DeviceSession, SecurityEvent, User
 from accounts.sessions.devices import device_name_clean, device_name_from_user_agent, session_rename
 from accounts.sessions.opening import SessionClient, session_create
+from accounts.tests.credentials.test_account_protection import CHROME_MAC, FIREFOX, PHISH, logged_in
 from accounts.tests.factories import PASSWORD, DeviceSessionFactory
 from accounts.tests.helpers import assert_alive, bearer, change_password
-from accounts.tests.test_account_protection import CHROME_MAC, FIREFOX, PHISH, logged_in
 from common.client_text import find_unsafe
 from common.tests.test_client_text import REFUSED, hostile_text
 
