@@ -17,6 +17,7 @@ from accounts.credentials.password import PasswordChanged, user_change_password
 from accounts.credentials.reset import ResetLinkInvalid, password_reset_complete, password_reset_request
 from accounts.dpop import binding
 from accounts.models import RevokeReason
+from accounts.openapi import ACCESS_SCHEME, DPOP_ALTERNATIVE, DPOP_PROOF_PARAMETER, REFRESH_SCHEME
 from accounts.serializers import (
     RESET_LINK_INVALID,
     DeviceSessionSerializer,
@@ -44,13 +45,7 @@ from accounts.throttling import (
     PasswordResetRateThrottle,
 )
 from common.net import client_ip, user_agent
-from common.openapi import (
-    ACCESS_SCHEME,
-    DPOP_ALTERNATIVE,
-    DPOP_PROOF_PARAMETER,
-    REFRESH_SCHEME,
-    ErrorSerializer,
-)
+from common.openapi import ErrorSerializer
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 BEARER_CHALLENGE = 'Bearer realm="api"'
