@@ -12,8 +12,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.admin import NEWEST_REVOCATION_FIRST
-from accounts.admin_lists import LargeTablePaginator
+from accounts.admin.lists import LargeTablePaginator
+from accounts.admin.sessions import NEWEST_REVOCATION_FIRST
 from accounts.models import DeviceSession, RevocationEpoch, RevokeReason, SecurityEvent
 from accounts.sessions.housekeeping import revocation_epochs_settle
 from accounts.sessions.revocation import sessions_revoke_everybody

@@ -1,6 +1,6 @@
 """The admin's changelist machinery: paginating, filtering, searching and confirming at millions of rows.
 
-accounts/admin.py holds the ModelAdmin classes; this module the pieces they share.
+The ModelAdmin classes are in the modules beside this one; here are the pieces they share.
 """
 
 import contextlib

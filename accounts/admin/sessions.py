@@ -1,22 +1,11 @@
-"""The admin: users, their device sessions and the security log, usable at millions of rows.
-
-Admins revoke sessions, they never edit them: every revocation goes through
-accounts.sessions.revocation, like the API's, so that it is recorded the same way and reaches the
-shared session cache. Lists never count a whole table (see LargeTablePaginator) and never
-load every user into a filter (see UserListFilter).
-"""
-
-import json
+"""The device sessions' admin: a list usable at millions of rows, revocation through the services."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import F
-from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -25,9 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 
 from accounts import events
-from accounts.admin_lists import (
+from accounts.admin.lists import (
     CONFIRMED,
-    EventSourceFilter,
     LargeTablePaginator,
     RevokeReasonFilter,
     ScalableListMixin,
@@ -41,16 +29,10 @@ from accounts.admin_lists import (
     truncated,
     user_filter_link,
 )
-from accounts.forms import UserCreationForm, UserUpdateForm
-from accounts.models import DeviceSession, RevokeReason, SecurityEvent, User
-from accounts.sessions.revocation import session_revoke, sessions_revoke_matching, sessions_revoke_of_users
+from accounts.models import DeviceSession, RevokeReason
+from accounts.sessions.revocation import session_revoke, sessions_revoke_matching
 from common.client_text import show_unsafe
 from common.net import client_ip
-
-# The app list beside every page costs a list of sessions or events about a fifth of a 1280 px
-# screen; the breadcrumbs and the home page lead to the same places.
-admin.site.enable_nav_sidebar = False
-
 
 # Newest revocation first; rows with no revoked_at among revoked ones are those an unsettled
 # epoch revoked, usually the newest revocation: first too, on every database (PostgreSQL's
@@ -309,216 +291,3 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
             )
 
         self.revoke_in_bulk(request, revoke)
-
-
-# --- Users ----------------------------------------------------------------------------------
-
-
-class RecentSessionsFormSet(BaseInlineFormSet):
-    """The user's most recent live sessions, never all of them."""
-
-    max_shown = 20
-
-    def get_queryset(self):
-        if not hasattr(self, "_queryset"):
-            self._queryset = super().get_queryset()[: self.max_shown]
-        return self._queryset
-
-
-class DeviceSessionInline(admin.TabularInline):
-    model = DeviceSession
-    formset = RecentSessionsFormSet
-    verbose_name_plural = f"live sessions (the {RecentSessionsFormSet.max_shown} most recent)"
-    fields = ("device", "ip_address", "created_at", "last_used_at", "expires_at", "revoke")
-    readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
-    show_change_link = True
-
-    def get_queryset(self, request):
-        return DeviceSession.objects.live(timezone.now()).order_by("-created_at")
-
-    @admin.display(description="device name")
-    def device(self, session):
-        return truncated(session.device_name, 40)
-
-    @admin.display(description="revoke")
-    def revoke(self, session):
-        if session.pk is None:
-            return "-"
-        url = reverse("admin:accounts_devicesession_revoke", args=[session.pk])
-        back = reverse("admin:accounts_user_change", args=[session.user_id])
-        return format_html('<a class="button" href="{}?next={}">Revoke</a>', url, back)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(User)
-class UserAdmin(SessionRevokeActionsMixin, ScalableListMixin, DjangoUserAdmin):
-    form = UserUpdateForm
-    add_form = UserCreationForm
-    ordering = ("email",)
-    list_display = ("email", "first_name_shown", "last_name_shown", "is_staff", "is_active")
-    list_filter = ("is_staff", "is_superuser", "is_active")
-    search_fields = ("email", "first_name", "last_name")
-    list_per_page = 100
-    fieldsets = (
-        (None, {"fields": ("email", "password")}),
-        ("Personal info", {"fields": ("first_name", "last_name")}),
-        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        ("Important dates", {"fields": ("last_login", "date_joined")}),
-        ("Sessions", {"fields": ("sessions_links",)}),
-    )
-    add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),
-    )
-    readonly_fields = ("sessions_links",)
-    inlines = [DeviceSessionInline]
-    actions = ["revoke_all_sessions"]
-
-    def get_search_results(self, request, queryset, search_term):
-        # Users are far fewer than sessions: Django's own search is fine here.
-        return admin.ModelAdmin.get_search_results(self, request, queryset, search_term)
-
-    # Names a user chose: cut (a long one would widen the list) with the escapes of ``truncated``.
-
-    @admin.display(description="first name", ordering="first_name")
-    def first_name_shown(self, user):
-        return truncated(user.first_name, 40)
-
-    @admin.display(description="last name", ordering="last_name")
-    def last_name_shown(self, user):
-        return truncated(user.last_name, 40)
-
-    @admin.display(description="all sessions")
-    def sessions_links(self, user):
-        if user.pk is None:
-            return "-"
-        return format_html(
-            '<a href="{0}?user={1}">Every session of this user</a> · '
-            '<a href="{2}?user={1}">Security events of this user</a>',
-            reverse("admin:accounts_devicesession_changelist"),
-            user.pk,
-            reverse("admin:accounts_securityevent_changelist"),
-        )
-
-    @admin.action(description="Revoke all sessions of selected users", permissions=["revoke"])
-    def revoke_all_sessions(self, request, queryset):
-        if request.POST.get(CONFIRMED) != "yes":
-            count = LargeTablePaginator(
-                DeviceSession.objects.live(timezone.now()).filter(user__in=queryset).order_by("pk"), 1
-            ).count
-            return confirmation_page(
-                request,
-                self,
-                title="Revoke every session of the selected users?",
-                count=count,
-                objects=list(queryset[:20]),
-                action_data=action_hidden_fields(request),
-                question=f"{count} live session(s) of {queryset.count()} user(s) will be revoked: "
-                "those users are logged out everywhere at once.",
-            )
-        self.revoke_in_bulk(
-            request,
-            lambda: sessions_revoke_of_users(
-                user_ids=queryset.values_list("pk", flat=True),
-                reason=RevokeReason.ADMIN,
-                ip_address=client_ip(request),
-                criterion="admin_users",
-            ),
-        )
-
-    # Saving a new password or unticking "active" revokes the user's sessions (the
-    # post_save receiver does it): attribute those revocations to the admin.
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        with events.acting_as(request.user, "admin"):
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def user_change_password(self, request, id, form_url=""):
-        with events.acting_as(request.user, "admin"):
-            return super().user_change_password(request, id, form_url)
-
-
-# --- Security events ------------------------------------------------------------------------
-
-
-@admin.register(SecurityEvent)
-class SecurityEventAdmin(ScalableListMixin, admin.ModelAdmin):
-    list_display = (
-        "created",
-        "type",
-        "reason",
-        "user_email",
-        "count",
-        "session",
-        "ip_address",
-        "actor",
-        "source",
-    )
-    list_display_links = ("created",)
-    list_select_related = ("user", "actor")
-    list_filter = (
-        "type",
-        "reason",
-        EventSourceFilter,
-        ("created_at", admin.DateFieldListFilter),
-        UserListFilter,
-    )
-    search_fields = ("user__email", "ip_address", "session_id")
-    search_help_text = "An email or part of one, an exact IP address or a session id."
-    search_q_options = {"ip_field": "ip_address", "id_field": "session_id"}
-    ordering = ("-created_at",)
-    fields = (
-        "created_at",
-        "type",
-        "reason",
-        "count",
-        "user",
-        "session_id",
-        "ip_address",
-        "actor",
-        "source",
-        "detail_shown",
-    )
-    readonly_fields = fields
-
-    @admin.display(description="when", ordering="created_at")
-    def created(self, event):
-        return compact_date(event.created_at)
-
-    @admin.display(description="detail")
-    def detail_shown(self, event):
-        """The detail as JSON, with what a client chose in it (a device name, a typed email) inert."""
-        return show_unsafe(json.dumps(event.detail, ensure_ascii=False, cls=DjangoJSONEncoder))
-
-    @admin.display(description="session")
-    def session(self, event):
-        """The session id's first 8 characters (the whole id on hover)."""
-        return truncated(str(event.session_id) if event.session_id else "", 9)
-
-    @admin.display(description="user")
-    def user_email(self, event):
-        return user_filter_link(
-            event.user_id,
-            event.user.email if event.user else None,
-            "admin:accounts_securityevent_changelist",
-        )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # The audit trail is pruned by prune_sessions after its retention, not by hand.
-        return False
