@@ -20,13 +20,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlencode, urlsafe_base64_decode, urlsafe_base64_encode
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 
 from accounts import dpop, hot_sql, notifications, session_cache
 from accounts.devices import device_name_clean, device_name_from_user_agent
 from accounts.models import DeviceSession, RevocationEpoch, RevokeReason, SecurityEvent, SessionState, User
 from accounts.selectors import security_events_prunable, sessions_live_created_by, sessions_prunable
 from accounts.tokens import SessionAccessToken, SessionRefreshToken, new_refresh_expiry
+from common import metrics
 
 # One line per security event, for operators (the admin shows the same events from the table).
 security_log = logging.getLogger("accounts.security")
@@ -34,15 +35,29 @@ _WARNING_EVENTS = {"refresh_reuse", "login_failed"}
 
 
 class LoginFailed(Exception):
-    """The email and password do not match an active user."""
+    """The email and password do not match an active user; ``outcome`` is how ``/metrics`` counts it."""
+
+    def __init__(self, outcome: str = "failed"):
+        super().__init__(outcome)
+        self.outcome = outcome
 
 
 class RefreshDenied(Exception):
-    """The refresh token cannot be used; the message says why (for logs), ``reason`` what ended its session."""
+    """The refresh token cannot be used; the message says why (for logs), ``reason`` what ended its session.
 
-    def __init__(self, message: str, reason: str | None = None):
+    ``outcome`` is how ``/metrics`` counts it (``auth_refresh_total``): ``expired`` for a token or
+    session past its time, ``reuse`` and ``revoked`` by the reason, ``invalid`` for the rest.
+    """
+
+    def __init__(self, message: str, reason: str | None = None, *, expired: bool = False):
         super().__init__(message)
         self.reason = reason
+        if expired or reason == "session_expired":
+            self.outcome = "expired"
+        elif reason == RevokeReason.REUSE_DETECTED:
+            self.outcome = "reuse"
+        else:
+            self.outcome = "revoked" if reason else "invalid"
 
 
 class EmailTaken(Exception):
@@ -67,6 +82,8 @@ class IssuedTokens:
 
     refresh: SessionRefreshToken
     session: DeviceSession | None = None
+    # The live pair handed out again to a retry within REFRESH_REUSE_GRACE_SECONDS.
+    grace: bool = False
 
     @cached_property
     def access(self) -> SessionAccessToken:
@@ -182,6 +199,7 @@ def user_login(
     """
     # Django's backend runs the hasher for unknown emails too, so timing tells nothing.
     user = authenticate(request, email=email, password=password)
+    outcome = "failed"
     if user is not None:
         with transaction.atomic():
             if _user_login_lock(user=user, password=password):
@@ -190,6 +208,7 @@ def user_login(
                 if new_device:
                     _new_device_notify(session=issued.session)
                 return issued
+        outcome = "rejected"  # the right password, changed (or the user deactivated) meanwhile
     email = User.objects.normalize_email(email)
     security_event_record(
         type=SecurityEvent.Type.LOGIN_FAILED,
@@ -197,7 +216,7 @@ def user_login(
         ip_address=client.ip_address,
         email=email[:254],
     )
-    raise LoginFailed
+    raise LoginFailed(outcome)
 
 
 def _user_login_lock(*, user: User, password: str) -> bool:
@@ -572,7 +591,7 @@ def _refresh_not_rotated(
             jti=session.refresh_jti,
         )
         dpop.bind(live, session.dpop_jkt)
-        return IssuedTokens(refresh=live)
+        return IssuedTokens(refresh=live, grace=True)
     if jti == session.refresh_jti:
         raise RefreshDenied("session changed during the refresh")
     # A signed token of this session that is no longer its live one: it was rotated past,
@@ -682,8 +701,18 @@ def session_revoke(
                 ip_address=ip_address,
                 reason=reason,
             )
+            _revocations_count(reason=reason, count=revoked)
             session_cache.forget_user(user_id)
     return bool(revoked)
+
+
+def _revocations_count(*, reason: str, count: int) -> None:
+    """Count ``count`` sessions revoked for ``reason`` in ``/metrics`` once the transaction commits.
+
+    Not before: a revocation rolled back (a login whose eviction failed further on) revoked nothing.
+    """
+    reason = str(reason)  # a RevokeReason member hashes by its name, not its value
+    transaction.on_commit(lambda: metrics.sessions_revoked(reason, count=count))
 
 
 def sessions_revoke_of_users(
@@ -738,6 +767,7 @@ def sessions_revoke_matching(
                 count=count,
                 **criterion,
             )
+            _revocations_count(reason=reason, count=count)
             if user_ids is None or len(user_ids) > CACHE_FORGET_USERS_MAX:
                 session_cache.forget_everybody()
             else:
@@ -767,6 +797,7 @@ def sessions_revoke_everybody(*, reason: str, ip_address: str | None = None, **c
                 count=count,
                 **criterion,
             )
+            _revocations_count(reason=reason, count=count)
             session_cache.forget_everybody()
     return count
 
@@ -822,7 +853,7 @@ def refresh_token_decode(raw: str | bytes) -> SessionRefreshToken:
     try:
         return SessionRefreshToken(raw)
     except TokenError as exc:
-        raise RefreshDenied(str(exc)) from exc
+        raise RefreshDenied(str(exc), expired=isinstance(exc, ExpiredTokenError)) from exc
 
 
 # --- Housekeeping ---------------------------------------------------------------------------
