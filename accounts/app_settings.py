@@ -85,6 +85,12 @@ SETTINGS: dict[str, Setting] = {
         259200, int, _at_least(1), "be more than 0", env="PASSWORD_RESET_TIMEOUT_SECONDS"
     ),
     "EMAIL_SEND_IN_BACKGROUND": Setting(True, bool),
+    # What a password costs to check (accounts/hashers.py); accounts.E007, W003 and E008 judge them.
+    "ARGON2_MEMORY_KIB": Setting(19456, int),
+    "ARGON2_TIME_COST": Setting(2, int),
+    "ARGON2_PARALLELISM": Setting(1, int),
+    "PASSWORD_HASH_CONCURRENCY": Setting(1, int),
+    "PASSWORD_HASH_WAIT_SECONDS": Setting(5.0, (int, float)),
     # DPoP (docs/dpop.md).
     "DPOP_REQUIRED": Setting(False, bool),
     "DPOP_PROOF_MAX_AGE_SECONDS": Setting(60, int, _at_least(1), "be more than 0"),

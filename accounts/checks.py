@@ -119,3 +119,50 @@ def production_mail_check(app_configs: Any = None, **kwargs: Any) -> list[CheckM
             )
         )
     return messages
+
+
+# OWASP's Argon2id pairs trade memory for passes (19 MiB x 2, 12 MiB x 3 ... 7 MiB x 5): about
+# this much memory-time at least.
+ARGON2_MIN_MEMORY_TIME_KIB = 7168 * 5
+ARGON2_HINT = "See the README's settings table and accounts/hashers.py."
+
+
+@register(Tags.security)
+def password_hashing_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Report Argon2 parameters Argon2 refuses or OWASP finds too weak, and a hashing bound that cannot work."""
+    memory, passes, lanes = (
+        app_settings.ARGON2_MEMORY_KIB,
+        app_settings.ARGON2_TIME_COST,
+        app_settings.ARGON2_PARALLELISM,
+    )
+    problems = []
+    if passes < 1 or lanes < 1 or memory < 8 * max(lanes, 1):
+        problems.append(
+            Error(
+                f"ARGON2_TIME_COST ({passes}) and ARGON2_PARALLELISM ({lanes}) must be 1 or more, and "
+                f"ARGON2_MEMORY_KIB ({memory}) at least 8 per lane: Argon2 refuses these, so no password "
+                "could be set or checked.",
+                hint=ARGON2_HINT,
+                id="accounts.E007",
+            )
+        )
+    elif memory * passes < ARGON2_MIN_MEMORY_TIME_KIB:
+        problems.append(
+            Warning(
+                f"Argon2 with {memory} KiB and {passes} pass(es) is below OWASP's Argon2id guidance "
+                "(19456 KiB and 2 passes, or an equivalent pair such as 12288 KiB and 3): a stolen hash "
+                "is cheaper to guess.",
+                hint=ARGON2_HINT,
+                id="accounts.W003",
+            )
+        )
+    if app_settings.PASSWORD_HASH_CONCURRENCY < 0 or app_settings.PASSWORD_HASH_WAIT_SECONDS <= 0:
+        problems.append(
+            Error(
+                f"PASSWORD_HASH_CONCURRENCY ({app_settings.PASSWORD_HASH_CONCURRENCY}) must be 0 (no bound) or "
+                f"more, and PASSWORD_HASH_WAIT_SECONDS ({app_settings.PASSWORD_HASH_WAIT_SECONDS}) more than 0.",
+                hint=ARGON2_HINT,
+                id="accounts.E008",
+            )
+        )
+    return problems

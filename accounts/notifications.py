@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 
 from accounts.app_settings import app_settings
 from accounts.models import User
+from common import metrics
 
 logger = logging.getLogger("accounts.notifications")
 
@@ -124,6 +125,7 @@ def _deliver(*, name: str, user_id: int, message: EmailMultiAlternatives) -> Non
 
 
 def _log_failure(*, name: str, user_id: int, step: str, exc: Exception) -> None:
+    metrics.mail_failure(step)
     # The exception's type and first line only: never the mail, which may hold a reset link.
     first_line = (str(exc).strip().splitlines() or [""])[0][:200]
     logger.error(

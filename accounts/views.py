@@ -44,6 +44,7 @@ from accounts.throttling import (
     PasswordResetEmailRateThrottle,
     PasswordResetRateThrottle,
 )
+from common import metrics
 from common.net import client_ip, user_agent
 from common.openapi import ErrorSerializer
 
@@ -173,7 +174,11 @@ class LoginView(PublicAuthView):
     )
     def post(self, request):
         data = self.validated(LoginSerializer, request)
-        client = session_client(request)
+        try:
+            client = session_client(request)
+        except AuthenticationFailed:  # a DPoP proof required or wrong: the password was not checked
+            metrics.login("rejected")
+            raise
         try:
             issued = user_login(
                 request=request,
@@ -183,12 +188,19 @@ class LoginView(PublicAuthView):
                 client=client,
             )
         except LoginFailed as exc:
+            metrics.login(exc.outcome)
             raise AuthenticationFailed(
                 _("No active account found with the given credentials."), code="authentication_failed"
             ) from exc
         except SessionLimitReached as exc:
+            metrics.login("session_limit")
             raise SessionLimitConflict from exc
+        metrics.login("ok")
         return Response(token_response_data(issued, issued.session.user), headers=NO_STORE)
+
+    def throttled(self, request, wait):
+        metrics.login("throttled")
+        super().throttled(request, wait)
 
 
 class RefreshView(PublicAuthView):
@@ -202,15 +214,20 @@ class RefreshView(PublicAuthView):
         auth=[{REFRESH_SCHEME: []}, DPOP_ALTERNATIVE],
     )
     def post(self, request):
-        raw = self.bearer_token(request)
         try:
+            raw = self.bearer_token(request)
             token = refresh_token_decode(raw)
             binding.require_binding(request, token, raw=raw, access=False, refreshing=True)
             issued = session_refresh(token=token, ip_address=client_ip(request))
         except RefreshDenied as exc:
+            metrics.refresh(exc.outcome)
             raise session_ended(
                 "The refresh token is invalid, expired or revoked.", code="token_not_valid", reason=exc.reason
             ) from exc
+        except AuthenticationFailed:  # no token, or its DPoP proof missing or wrong
+            metrics.refresh("invalid")
+            raise
+        metrics.refresh("grace" if issued.grace else "ok")
         return Response(token_pair_data(issued), headers=NO_STORE)
 
 

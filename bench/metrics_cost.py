@@ -12,7 +12,7 @@ drift hits both alike), medians reported:
   ``BENCH_METRICS_MIDDLEWARE=false``), 2 sync workers each, in multiprocess mode as in
   production (gunicorn.conf.py), loaded with refreshes from client threads; worker CPU per
   refresh from /proc/<pid>/schedstat;
-* **one recording** (``metrics.refresh("ok")``, what the accounts counters will add at a
+* **one recording** (``metrics.refresh("ok")``, what each accounts counter adds at a
   chokepoint): nanoseconds per call in one process and in multiprocess mode.
 
 The database is a scratch one beside ``DATABASE_URL`` (created and dropped), or a SQLite file.

@@ -11,6 +11,7 @@ records with one line and never builds a label itself::
     metrics.session_cache("hit")               # session_cache_requests_total{result}
     metrics.dpop_replay_fallback("redis_unavailable")  # dpop_replay_fallbacks_total{cause}
     metrics.mail_failure("send")               # mail_failures_total{step}
+    metrics.password_hashing_busy()            # password_hashing_refused_total
 
 Each label takes only the values listed below (``REFRESH_OUTCOMES`` and the others): another one
 raises ValueError, so a typo fails its test instead of opening a new series, and no label ever
@@ -204,6 +205,18 @@ def dpop_replay_fallback(cause: str) -> None:
 def mail_failure(step: str) -> None:
     """Count one mail that failed at ``step``: ``render`` or ``send``."""
     MAIL_FAILURES.inc(step)
+
+
+PASSWORD_HASHING_REFUSED = Counter(
+    "password_hashing_refused_total",
+    "Requests answered 503 because every password-hashing slot of their process stayed taken "
+    "past PASSWORD_HASH_WAIT_SECONDS (accounts/hashers.py).",
+)
+
+
+def password_hashing_busy() -> None:
+    """Count one request refused for want of a password-hashing slot."""
+    PASSWORD_HASHING_REFUSED.inc()
 
 
 # --- Dependencies (recorded by common) -------------------------------------------------------

@@ -143,6 +143,8 @@ class DatabaseUnavailableMiddleware:
             return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if isinstance(exception, ServiceUnavailable):  # e.g. no password-hashing slot (accounts.hashers)
+            return service_unavailable_response(request, exception)
         if not is_database_unavailable(exception):
             return None
         database_refused(exception)
@@ -155,18 +157,16 @@ def _ends_the_outage(execute, sql, params, many, context):
     return result
 
 
-def service_unavailable_response(request):
-    """Return the 503 of a database outage, shaped for the path asked."""
+def service_unavailable_response(request, exc: ServiceUnavailable | None = None):
+    """Return the 503 of ``exc`` (by default a database outage), shaped for the path asked."""
+    exc = exc or ServiceUnavailable()
     if request.path.startswith("/api/"):
-        response = JsonResponse(
-            {"detail": ServiceUnavailable.default_detail, "code": ServiceUnavailable.default_code},
-            status=503,
-        )
+        response = JsonResponse({"detail": str(exc.detail), "code": exc.get_codes()}, status=503)
     else:
         response = HttpResponse(
             "<!doctype html><title>Service unavailable</title>"
             "<p>The service is temporarily unavailable. Please retry in a few seconds.</p>",
             status=503,
         )
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Retry-After"] = str(getattr(exc, "wait", None) or RETRY_AFTER_SECONDS)
     return response

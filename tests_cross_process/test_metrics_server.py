@@ -76,6 +76,43 @@ def test_a_scrape_sums_every_workers_requests_and_the_servers_own_directory_goes
     assert not directory.exists()
 
 
+def outcome(samples, name, **labels):
+    return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+def test_the_accounts_counters_are_summed_over_the_workers(env, tmp_path):
+    """Logins, refreshes and revocations that landed on any of three workers, in one scrape of any one."""
+    with Gunicorn(env, workers=3, log=tmp_path / "server.log") as server:
+        account = {"email": "counted@example.com", "password": "a-Long-enough-passw0rd"}
+        assert request(server.port, "POST", "/api/auth/register/", body=account)[0] == 201
+        before = scrape(server)
+        refreshes = []
+        for _ in range(12):  # a new connection each: spread over the workers
+            status, body = request(server.port, "POST", "/api/auth/login/", body=account)
+            assert status == 200
+            refreshes.append(body["refresh"])
+        for token in refreshes:
+            assert request(server.port, "POST", "/api/auth/refresh/", token=token)[0] == 200
+        for token in refreshes[:5]:  # rotated past: reuse, each revoking its session
+            assert request(server.port, "POST", "/api/auth/refresh/", token=token)[0] == 401
+        after = scrape(server)
+    grown = {
+        (name, value): outcome(after, name, **{label: value}) - outcome(before, name, **{label: value})
+        for name, label, value in (
+            ("auth_login_total", "outcome", "ok"),
+            ("auth_refresh_total", "outcome", "ok"),
+            ("auth_refresh_total", "outcome", "reuse"),
+            ("sessions_revoked_total", "reason", "reuse_detected"),
+        )
+    }
+    assert grown == {
+        ("auth_login_total", "ok"): 12,
+        ("auth_refresh_total", "ok"): 12,
+        ("auth_refresh_total", "reuse"): 5,
+        ("sessions_revoked_total", "reuse_detected"): 5,
+    }
+
+
 def test_a_deployers_directory_is_emptied_at_the_start_and_kept(env, tmp_path):
     directory = tmp_path / "metrics"
     directory.mkdir()

@@ -16,7 +16,11 @@ from accounts.sessions.opening import IssuedTokens, SessionClient, session_creat
 
 
 class LoginFailed(Exception):
-    """The email and password do not match an active user."""
+    """The email and password do not match an active user; ``outcome`` is how ``/metrics`` counts it."""
+
+    def __init__(self, outcome: str = "failed"):
+        super().__init__(outcome)
+        self.outcome = outcome
 
 
 class EmailTaken(Exception):
@@ -63,6 +67,7 @@ def user_login(
     """
     # Django's backend runs the hasher for unknown emails too, so timing tells nothing.
     user = authenticate(request, email=email, password=password)
+    outcome = "failed"
     if user is not None:
         with transaction.atomic():
             if _user_login_lock(user=user, password=password):
@@ -71,6 +76,7 @@ def user_login(
                 if new_device:
                     _new_device_notify(session=issued.session)
                 return issued
+        outcome = "rejected"  # the right password, changed (or the user deactivated) meanwhile
     email = User.objects.normalize_email(email)
     security_event_record(
         type=SecurityEvent.Type.LOGIN_FAILED,
@@ -78,7 +84,7 @@ def user_login(
         ip_address=client.ip_address,
         email=email[:254],
     )
-    raise LoginFailed
+    raise LoginFailed(outcome)
 
 
 def _user_login_lock(*, user: User, password: str) -> bool:

@@ -44,7 +44,7 @@ from django.utils import timezone
 from accounts.app_settings import app_settings
 from accounts.models import DPoPProofUse
 from accounts.sql import connection_for, prepared_cursor
-from common import failsafe
+from common import failsafe, metrics
 
 KEY_PREFIX = "dpop:jti:"
 # Lapsed rows are deleted by the process that meets them, at most this often.
@@ -86,13 +86,16 @@ def first_use(*, jkt: str, jti: str, valid_until: float) -> bool:
     if url:
         ttl = max(1, math.ceil(valid_until - time.time()))
         answer = failsafe.call(_record_script(url), keys=[KEY_PREFIX + key], args=[ttl])
-        if answer is not failsafe.UNAVAILABLE:
+        if answer is failsafe.UNAVAILABLE:
+            metrics.dpop_replay_fallback("redis_unavailable")
+        else:
             new, uptime = answer
             if not new:
                 return False
             if uptime >= app_settings.DPOP_REPLAY_LOSS_WINDOW_SECONDS:
                 return not _recorded_in_database(key)
             # Redis restarted lately, and may have lost records: the database decides.
+            metrics.dpop_replay_fallback("loss_window")
     return _first_use_in_database(key, valid_until)
 
 

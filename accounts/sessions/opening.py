@@ -29,6 +29,8 @@ class IssuedTokens:
 
     refresh: SessionRefreshToken
     session: DeviceSession | None = None
+    # The live pair handed out again to a retry within REFRESH_REUSE_GRACE_SECONDS.
+    grace: bool = False
 
     @cached_property
     def access(self) -> SessionAccessToken:

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 
 from accounts import notifications
 from accounts.app_settings import app_settings
@@ -19,11 +19,21 @@ from accounts.sessions.tokens import SessionRefreshToken, new_refresh_expiry
 
 
 class RefreshDenied(Exception):
-    """The refresh token cannot be used; the message says why (for logs), ``reason`` what ended its session."""
+    """The refresh token cannot be used; the message says why (for logs), ``reason`` what ended its session.
 
-    def __init__(self, message: str, reason: str | None = None):
+    ``outcome`` is how ``/metrics`` counts it (``auth_refresh_total``): ``expired`` for a token or
+    session past its time, ``reuse`` and ``revoked`` by the reason, ``invalid`` for the rest.
+    """
+
+    def __init__(self, message: str, reason: str | None = None, *, expired: bool = False):
         super().__init__(message)
         self.reason = reason
+        if expired or reason == "session_expired":
+            self.outcome = "expired"
+        elif reason == RevokeReason.REUSE_DETECTED:
+            self.outcome = "reuse"
+        else:
+            self.outcome = "revoked" if reason else "invalid"
 
 
 def refresh_token_decode(raw: str | bytes) -> SessionRefreshToken:
@@ -31,7 +41,7 @@ def refresh_token_decode(raw: str | bytes) -> SessionRefreshToken:
     try:
         return SessionRefreshToken(raw)
     except TokenError as exc:
-        raise RefreshDenied(str(exc)) from exc
+        raise RefreshDenied(str(exc), expired=isinstance(exc, ExpiredTokenError)) from exc
 
 
 def session_refresh(*, token: SessionRefreshToken, ip_address: str | None = None) -> IssuedTokens:
@@ -102,7 +112,7 @@ def _refresh_not_rotated(
             jti=session.refresh_jti,
         )
         binding.bind(live, session.dpop_jkt)
-        return IssuedTokens(refresh=live)
+        return IssuedTokens(refresh=live, grace=True)
     if jti == session.refresh_jti:
         raise RefreshDenied("session changed during the refresh")
     # A signed token of this session that is no longer its live one: it was rotated past,

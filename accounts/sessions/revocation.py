@@ -11,6 +11,7 @@ from accounts.events import security_event_record
 from accounts.models import DeviceSession, RevocationEpoch, SecurityEvent
 from accounts.sessions import session_cache
 from accounts.sessions.selectors import sessions_live_created_by
+from common import metrics
 
 # Four ways, by what is revoked: one session; every session of some users (keeping one, at
 # most); the sessions a filter matches; everybody's. Each is one write and one security event
@@ -42,8 +43,18 @@ def session_revoke(
                 ip_address=ip_address,
                 reason=reason,
             )
+            _revocations_count(reason=reason, count=revoked)
             session_cache.forget_user(user_id)
     return bool(revoked)
+
+
+def _revocations_count(*, reason: str, count: int) -> None:
+    """Count ``count`` sessions revoked for ``reason`` in ``/metrics`` once the transaction commits.
+
+    Not before: a revocation rolled back (a login whose eviction failed further on) revoked nothing.
+    """
+    reason = str(reason)  # a RevokeReason member hashes by its name, not its value
+    transaction.on_commit(lambda: metrics.sessions_revoked(reason, count=count))
 
 
 def sessions_revoke_of_users(
@@ -98,6 +109,7 @@ def sessions_revoke_matching(
                 count=count,
                 **criterion,
             )
+            _revocations_count(reason=reason, count=count)
             if user_ids is None or len(user_ids) > CACHE_FORGET_USERS_MAX:
                 session_cache.forget_everybody()
             else:
@@ -127,5 +139,6 @@ def sessions_revoke_everybody(*, reason: str, ip_address: str | None = None, **c
                 count=count,
                 **criterion,
             )
+            _revocations_count(reason=reason, count=count)
             session_cache.forget_everybody()
     return count

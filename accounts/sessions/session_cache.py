@@ -38,7 +38,7 @@ from django.db import models, router, transaction
 
 from accounts.app_settings import app_settings
 from accounts.models import User
-from common import failsafe
+from common import failsafe, metrics
 
 logger = logging.getLogger("accounts.session_cache")
 
@@ -168,7 +168,21 @@ def _replay_pending(store) -> bool:
 
 
 def lookup(*, session_id, user_id):
-    """Return the cached live user of the session, a Miss, or None when the store is off or failing."""
+    """Return the cached live user of the session, a Miss, or None when the store is off or failing.
+
+    Counted in ``/metrics`` (``session_cache_requests_total``): a hit, a miss, or a bypass (None).
+    """
+    found = _lookup(session_id=session_id, user_id=user_id)
+    if found is None:
+        metrics.session_cache("bypass")
+    elif isinstance(found, Miss):
+        metrics.session_cache("miss")
+    else:
+        metrics.session_cache("hit")
+    return found
+
+
+def _lookup(*, session_id, user_id):
     store = _store()
     if store is None or not _replay_pending(store):
         return None
