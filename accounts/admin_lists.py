@@ -161,6 +161,10 @@ def source_and_actor(source, actor_email):
     )
 
 
+# At most this many users matched by a search term's email part go into the query as a list.
+SEARCH_USERS_LISTED = 500
+
+
 def search_q(term, *, ip_field, id_field, text_fields=()):
     """Return the condition of one search term, routed so that at scale it can use an index.
 
@@ -169,16 +173,29 @@ def search_q(term, *, ip_field, id_field, text_fields=()):
     of the email or of the ``text_fields``.
     """
     try:
-        return Q(**{ip_field: str(ipaddress.ip_address(term))})
+        ip = str(ipaddress.ip_address(term))
     except ValueError:
         pass
+    else:
+        # Exact; said a second time as "contains", the lookup a trigram index serves on
+        # PostgreSQL (sessions: migration 0011), where the table has no B-tree on the address.
+        return Q(**{ip_field: ip}) & Q(**{f"{ip_field}__contains": ip})
     try:
         return Q(**{id_field: uuid.UUID(term)})
     except ValueError:
         pass
-    by_email = Q(user_id__in=User.objects.filter(email__contains=term.lower()).values("pk"))
+    users = User.objects.filter(email__contains=term.lower()).values("pk")
     if "@" in term:
-        return by_email
+        return Q(user_id__in=users)
+    if text_fields:
+        # OR'd with a text field, a subquery leaves PostgreSQL no plan but a scan of every
+        # session; a list of ids lets it combine the user index with the trigram index of the
+        # text (migration 0011). The users are looked up first (a small table); when too many
+        # match, the term is too common for any index to help, and the subquery stays.
+        ids = list(users.values_list("pk", flat=True)[: SEARCH_USERS_LISTED + 1])
+        if len(ids) <= SEARCH_USERS_LISTED:
+            users = ids
+    by_email = Q(user_id__in=users)
     for field in text_fields:
         by_email |= Q(**{f"{field}__icontains": term})
     return by_email
