@@ -360,17 +360,7 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI's JS and CSS come from drf-spectacular-sidecar's static files, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "refreshTokenAuth": {
-                "type": "http",
-                "scheme": "bearer",
-                "bearerFormat": "JWT",
-                "description": "A refresh token: `Authorization: Bearer <refresh>`, "
-                "accepted only by /api/auth/refresh/ and /api/auth/logout/.",
-            }
-        }
-    },
+    # The refresh token's security scheme is added by common.openapi.postprocess_schema.
 }
 
 # --- CORS: the allowlist above (CORS_ALLOWED_ORIGINS), never "*" ------------------------------
