@@ -109,7 +109,7 @@ class DeviceSessionAdmin(AdminStyleMixin, SessionRevokeActionsMixin, ScalableLis
         "ip",
         "last_used",
         "expires",
-        "state",
+        "state_and_revoked",
     )
     list_display_links = ("created",)
     list_select_related = ("user",)
@@ -166,9 +166,13 @@ class DeviceSessionAdmin(AdminStyleMixin, SessionRevokeActionsMixin, ScalableLis
             session.user_id, session.user.email, "admin:accounts_devicesession_changelist"
         )
 
-    @admin.display(description=date_header("state, revoked"), ordering="revoked_at")
+    @admin.display(description="state")
     def state(self, session):
-        """The state; for a revoked session its reason and, below, when (the row's time or its epoch's)."""
+        return session_state(session)
+
+    @admin.display(description=date_header("state, revoked"), ordering="revoked_at")
+    def state_and_revoked(self, session):
+        """The list's state column: for a revoked session its reason and, below, when (the row's time or its epoch's)."""
         revocation = session.revocation()
         if revocation is None:
             return session_state(session)

@@ -107,6 +107,9 @@ def test_session_page_formats_every_date_alike_and_shows_a_dash_for_none(admin_c
     at = timezone.localtime(revoked.revoked_at)
     assert values["Revoked at"] == f"{at:%Y-%m-%d %H:%M:%S} UTC"  # like "Created at", not a raw timestamp
     assert values["Revoke reason"] == "Logged out"
+    assert (
+        values["State"] == "revoked (Logged out)"
+    )  # the list's column joins the time, the page has its own row
 
 
 def test_user_page_shows_a_dash_for_a_user_who_never_logged_in(admin_client):
