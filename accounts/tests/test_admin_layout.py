@@ -193,6 +193,10 @@ def test_epochs_page_is_read_only_even_for_a_superuser(admin_client, user):
     assert admin_client.get(f"{EPOCHS}{epoch.pk}/delete/").status_code == 403
     page = admin_client.get(f"{EPOCHS}{epoch.pk}/change/").content.decode()
     assert 'name="_save"' not in page
+    values = readonly_values(page)
+    assert values["Settled at"] == "-"  # not settled yet: a dash, like every empty date
+    at = timezone.localtime(epoch.revoked_at)
+    assert values["Revoked at"] == f"{at:%Y-%m-%d %H:%M:%S} UTC"
     response = admin_client.post(
         f"{EPOCHS}{epoch.pk}/change/", {"reason": "logout", "revoked_at": "2000-01-01"}
     )
