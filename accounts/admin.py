@@ -24,10 +24,12 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 
-from accounts import services
+from accounts import selectors, services
 from accounts.admin_lists import (
     CONFIRMED,
+    EpochSettledFilter,
     EventSourceFilter,
+    EventTypeFilter,
     LargeTablePaginator,
     RevokeReasonFilter,
     ScalableListMixin,
@@ -37,18 +39,45 @@ from accounts.admin_lists import (
     action_hidden_fields,
     compact_date,
     confirmation_page,
+    date_header,
+    full_date,
+    ip_shown,
     session_state,
+    source_and_actor,
     truncated,
     user_filter_link,
 )
 from accounts.forms import UserCreationForm, UserUpdateForm
-from accounts.models import DeviceSession, RevokeReason, SecurityEvent, User
+from accounts.models import DeviceSession, RevocationEpoch, RevokeReason, SecurityEvent, User
 from common.client_text import show_unsafe
 from common.net import client_ip
 
 # The app list beside every page costs a list of sessions or events about a fifth of a 1280 px
 # screen; the breadcrumbs and the home page lead to the same places.
 admin.site.enable_nav_sidebar = False
+# The project's name, not "Django administration", in every page's header and title.
+admin.site.site_header = "refresh-sessions administration"
+admin.site.site_title = "refresh-sessions admin"
+
+
+class ReadOnlyAdminMixin:
+    """No adding, changing or deleting from the admin: records written only by accounts.services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AdminStyleMixin:
+    """The stylesheet that keeps the lists' dates and addresses readable at 1280 px (accounts/static/accounts/admin.css)."""
+
+    class Media:
+        css = {"all": ["accounts/admin.css"]}
 
 
 # Newest revocation first; rows with no revoked_at among revoked ones are those an unsettled
@@ -70,17 +99,17 @@ class SessionChangeList(ChangeList):
 
 
 @admin.register(DeviceSession)
-class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.ModelAdmin):
-    # Short headers, compact dates and a truncated device keep every column on a 1280 px screen.
+class DeviceSessionAdmin(AdminStyleMixin, SessionRevokeActionsMixin, ScalableListMixin, admin.ModelAdmin):
+    # Short headers, compact dates, a truncated device and the revocation's time in the state
+    # column keep every column on a 1280 px screen beside the filters.
     list_display = (
         "created",
         "user_email",
         "device",
-        "ip_address",
+        "ip",
         "last_used",
         "expires",
-        "state",
-        "revoked",
+        "state_and_revoked",
     )
     list_display_links = ("created",)
     list_select_related = ("user",)
@@ -141,7 +170,15 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
     def state(self, session):
         return session_state(session)
 
-    @admin.display(description="created", ordering="created_at")
+    @admin.display(description=date_header("state, revoked"), ordering="revoked_at")
+    def state_and_revoked(self, session):
+        """The list's state column: for a revoked session its reason and, below, when (the row's time or its epoch's)."""
+        revocation = session.revocation()
+        if revocation is None:
+            return session_state(session)
+        return format_html("{}<br>{}", session_state(session), compact_date(revocation.at))
+
+    @admin.display(description=date_header("created"), ordering="created_at")
     def created(self, session):
         return compact_date(session.created_at)
 
@@ -166,30 +203,29 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
     def user_agent_shown(self, session):
         return show_unsafe(session.user_agent)
 
-    @admin.display(description="last used", ordering="last_used_at")
+    @admin.display(description="ip address", ordering="ip_address")
+    def ip(self, session):
+        return ip_shown(session.ip_address)
+
+    @admin.display(description=date_header("last used"), ordering="last_used_at")
     def last_used(self, session):
         return compact_date(session.last_used_at)
 
-    @admin.display(description="expires", ordering="expires_at")
+    @admin.display(description=date_header("expires"), ordering="expires_at")
     def expires(self, session):
         return compact_date(session.expires_at)
-
-    @admin.display(description="revoked", ordering="revoked_at")
-    def revoked(self, session):
-        revocation = session.revocation()
-        return compact_date(revocation.at if revocation else None)
 
     # The page's "revoked at" and "revoke reason": the row's, or the epoch's that revoked it.
 
     @admin.display(description="revoked at")
     def revocation_time(self, session):
         revocation = session.revocation()
-        return revocation.at if revocation else None
+        return full_date(revocation.at if revocation else None)
 
     @admin.display(description="revoke reason")
     def revocation_reason(self, session):
         revocation = session.revocation()
-        return revocation.reason_label if revocation else None
+        return (revocation.reason_label or "-") if revocation else "-"
 
     # --- Revoking one session from its own page ---------------------------------------------
 
@@ -328,7 +364,7 @@ class DeviceSessionInline(admin.TabularInline):
     model = DeviceSession
     formset = RecentSessionsFormSet
     verbose_name_plural = f"live sessions (the {RecentSessionsFormSet.max_shown} most recent)"
-    fields = ("device", "ip_address", "created_at", "last_used_at", "expires_at", "revoke")
+    fields = ("device", "ip", "created", "last_used", "expires", "revoke")
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -341,6 +377,22 @@ class DeviceSessionInline(admin.TabularInline):
     @admin.display(description="device name")
     def device(self, session):
         return truncated(session.device_name, 40)
+
+    @admin.display(description="ip address")
+    def ip(self, session):
+        return ip_shown(session.ip_address)
+
+    @admin.display(description=date_header("created"))
+    def created(self, session):
+        return compact_date(session.created_at)
+
+    @admin.display(description=date_header("last used"))
+    def last_used(self, session):
+        return compact_date(session.last_used_at)
+
+    @admin.display(description=date_header("expires"))
+    def expires(self, session):
+        return compact_date(session.expires_at)
 
     @admin.display(description="revoke")
     def revoke(self, session):
@@ -361,7 +413,7 @@ class DeviceSessionInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(SessionRevokeActionsMixin, ScalableListMixin, DjangoUserAdmin):
+class UserAdmin(AdminStyleMixin, SessionRevokeActionsMixin, ScalableListMixin, DjangoUserAdmin):
     form = UserUpdateForm
     add_form = UserCreationForm
     ordering = ("email",)
@@ -369,19 +421,27 @@ class UserAdmin(SessionRevokeActionsMixin, ScalableListMixin, DjangoUserAdmin):
     list_filter = ("is_staff", "is_superuser", "is_active")
     search_fields = ("email", "first_name", "last_name")
     list_per_page = 100
+    # The sessions come before the permissions: what an admin opens a user's page for is mostly
+    # where they are logged in. The change form (admin/accounts/user/change_form.html) puts the
+    # live-sessions inline right after the first SESSION_FIELDSETS fieldsets, not at the end.
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Personal info", {"fields": ("first_name", "last_name")}),
+        ("Sessions", {"fields": ("sessions_links",)}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
-        ("Sessions", {"fields": ("sessions_links",)}),
     )
+    change_form_template = "admin/accounts/user/change_form.html"
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),
     )
     readonly_fields = ("sessions_links",)
     inlines = [DeviceSessionInline]
     actions = ["revoke_all_sessions"]
+
+    def get_inlines(self, request, obj):
+        # A user being added has no sessions yet.
+        return self.inlines if obj is not None else []
 
     def get_search_results(self, request, queryset, search_term):
         # Users are far fewer than sessions: Django's own search is fine here.
@@ -451,22 +511,24 @@ class UserAdmin(SessionRevokeActionsMixin, ScalableListMixin, DjangoUserAdmin):
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(ScalableListMixin, admin.ModelAdmin):
+class SecurityEventAdmin(ReadOnlyAdminMixin, AdminStyleMixin, ScalableListMixin, admin.ModelAdmin):
+    # Read-only: the audit trail is pruned by prune_sessions after its retention, not by hand.
+
+    # Seven columns, not nine, so the list fits 1280 px beside its filters: the reason under the
+    # type, the admin under the source (both still filters of their own).
     list_display = (
         "created",
-        "type",
-        "reason",
+        "what",
         "user_email",
         "count",
         "session",
-        "ip_address",
-        "actor",
-        "source",
+        "ip",
+        "by",
     )
     list_display_links = ("created",)
     list_select_related = ("user", "actor")
     list_filter = (
-        "type",
+        EventTypeFilter,
         "reason",
         EventSourceFilter,
         ("created_at", admin.DateFieldListFilter),
@@ -490,9 +552,28 @@ class SecurityEventAdmin(ScalableListMixin, admin.ModelAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description="when", ordering="created_at")
+    @admin.display(description=date_header("when"), ordering="created_at")
     def created(self, event):
         return compact_date(event.created_at)
+
+    @admin.display(description="event", ordering="type")
+    def what(self, event):
+        """The type, "(new device)" for a login from one, and the revocation's reason below it."""
+        label = event.get_type_display()
+        if event.type == SecurityEvent.Type.LOGIN and event.detail.get("new_device"):
+            label = f"{label} (new device)"
+        if not event.reason:
+            return label
+        return format_html('{}<br><span class="quiet">{}</span>', label, event.get_reason_display())
+
+    @admin.display(description="ip address", ordering="ip_address")
+    def ip(self, event):
+        return ip_shown(event.ip_address)
+
+    @admin.display(description="by", ordering="source")
+    def by(self, event):
+        """The source (api, admin, command, system), and the admin's email below it when not the user."""
+        return source_and_actor(event.source, event.actor.email if event.actor_id else None)
 
     @admin.display(description="detail")
     def detail_shown(self, event):
@@ -512,12 +593,50 @@ class SecurityEventAdmin(ScalableListMixin, admin.ModelAdmin):
             "admin:accounts_securityevent_changelist",
         )
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+# --- Revocation epochs ----------------------------------------------------------------------
 
-    def has_delete_permission(self, request, obj=None):
-        # The audit trail is pruned by prune_sessions after its retention, not by hand.
-        return False
+
+@admin.register(RevocationEpoch)
+class RevocationEpochAdmin(ReadOnlyAdminMixin, AdminStyleMixin, admin.ModelAdmin):
+    """The revocations of every session (``revoke_sessions --all``): when, why, by whom, settled or not.
+
+    Read-only: an epoch is written by accounts.services and settled by ``prune_sessions``;
+    editing or deleting one would change which sessions count as revoked.
+    """
+
+    list_display = ("when", "reason", "by", "criterion", "sessions", "settled")
+    list_display_links = ("when",)
+    list_filter = (EpochSettledFilter, "reason")
+    ordering = ("-revoked_at", "-pk")
+    fields = ("revoked_at", "reason", "by", "criterion", "sessions", "settled_at")
+    readonly_fields = fields
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return selectors.revocation_epochs_with_event()
+
+    @admin.display(description=date_header("when"), ordering="revoked_at")
+    def when(self, epoch):
+        return compact_date(epoch.revoked_at)
+
+    @admin.display(description="by")
+    def by(self, epoch):
+        """Where it came from (command, admin, api), and the admin's email when one did it."""
+        # No source: no event found (pruned with the security log after its retention).
+        return source_and_actor(epoch.event_source, epoch.event_actor)
+
+    @admin.display(description="criterion")
+    def criterion(self, epoch):
+        return epoch.event_criterion or "-"
+
+    @admin.display(description="sessions revoked")
+    def sessions(self, epoch):
+        return "-" if epoch.event_count is None else epoch.event_count
+
+    @admin.display(description=date_header("settled"), ordering="settled_at")
+    def settled(self, epoch):
+        """When prune_sessions wrote it into the sessions' rows, or "not yet" (the session rule still reads it)."""
+        if epoch.settled_at is None:
+            return "not yet"
+        return compact_date(epoch.settled_at)

@@ -146,6 +146,7 @@ def security_event_record(
         "reason": str(reason) or None,
         "count": count,
         "actor_id": event.actor_id,
+        "new_device": True if detail.get("new_device") else None,
     }
     security_log.log(
         logging.WARNING if type in _WARNING_EVENTS else logging.INFO,
@@ -204,9 +205,11 @@ def user_login(
         with transaction.atomic():
             if _user_login_lock(user=user, password=password):
                 new_device = device_is_new(user=user, user_agent=client.user_agent)
-                issued = session_create(user=user, device_name=device_name, client=client, user_locked=True)
+                issued = session_create(
+                    user=user, device_name=device_name, client=client, user_locked=True, new_device=new_device
+                )
                 if new_device:
-                    _new_device_notify(session=issued.session)
+                    _new_device_mail(session=issued.session)
                 return issued
         outcome = "rejected"  # the right password, changed (or the user deactivated) meanwhile
     email = User.objects.normalize_email(email)
@@ -258,15 +261,8 @@ def device_is_new(*, user: User, user_agent: str, now: datetime | None = None) -
     ).exists()
 
 
-def _new_device_notify(*, session: DeviceSession) -> None:
-    """Record a login from a new device and mail the user about it after the commit."""
-    security_event_record(
-        type=SecurityEvent.Type.NEW_DEVICE_LOGIN,
-        user_id=session.user_id,
-        session_id=session.pk,
-        ip_address=session.ip_address,
-        device=session.device_name,
-    )
+def _new_device_mail(*, session: DeviceSession) -> None:
+    """Mail the user about a login from a new device after the commit (its ``login`` event says so too)."""
     notifications.mail_after_commit(
         name=notifications.NEW_DEVICE,
         user=session.user,
@@ -444,12 +440,19 @@ def _duration_words(seconds: int) -> str:
 
 
 def session_create(
-    *, user: User, device_name: str, client: SessionClient, user_locked: bool = False
+    *,
+    user: User,
+    device_name: str,
+    client: SessionClient,
+    user_locked: bool = False,
+    new_device: bool = False,
 ) -> IssuedTokens:
     """Open a session for ``user`` and return its first token pair, bound to the key ``client.dpop_jkt`` if given.
 
     ``user_locked``: the caller's transaction already holds the user's row lock (taken first,
-    so that it is the only one), which SESSION_MAX_PER_USER needs.
+    so that it is the only one), which SESSION_MAX_PER_USER needs. ``new_device``: the login
+    came from a device the user has not used lately (``device_is_new``); its one ``login``
+    event says so (``new_device`` and the device's name in its detail).
     """
     now = timezone.now()
     session = DeviceSession(
@@ -484,6 +487,7 @@ def session_create(
             user_id=user.pk,
             session_id=session.pk,
             ip_address=client.ip_address,
+            **({"new_device": True, "device": session.device_name} if new_device else {}),
         )
     return IssuedTokens(refresh=refresh, session=session)
 
@@ -789,12 +793,13 @@ def sessions_revoke_everybody(*, reason: str, ip_address: str | None = None, **c
     with transaction.atomic():
         count = sessions_live_created_by(now=now).count()
         if count:
-            RevocationEpoch.objects.create(revoked_at=now, reason=reason)
+            epoch = RevocationEpoch.objects.create(revoked_at=now, reason=reason)
             security_event_record(
                 type=SecurityEvent.Type.SESSION_REVOKED,
                 ip_address=ip_address,
                 reason=reason,
                 count=count,
+                epoch=epoch.pk,
                 **criterion,
             )
             _revocations_count(reason=reason, count=count)
