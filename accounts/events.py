@@ -64,6 +64,7 @@ def security_event_record(
         "reason": str(reason) or None,
         "count": count,
         "actor_id": event.actor_id,
+        "new_device": True if detail.get("new_device") else None,
     }
     security_log.log(
         logging.WARNING if type in _WARNING_EVENTS else logging.INFO,

@@ -196,6 +196,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Dates with the seconds and the time zone wherever Django formats them (the admin): config/formats.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -340,21 +342,12 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "common.openapi.postprocess_schema",
+        "accounts.openapi.postprocess_schema",
     ],
     # Swagger UI's JS and CSS come from drf-spectacular-sidecar's static files, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "refreshTokenAuth": {
-                "type": "http",
-                "scheme": "bearer",
-                "bearerFormat": "JWT",
-                "description": "A refresh token: `Authorization: Bearer <refresh>`, "
-                "accepted only by /api/auth/refresh/ and /api/auth/logout/.",
-            }
-        }
-    },
+    # The refresh token's security scheme is added by accounts.openapi.postprocess_schema.
 }
 
 # --- CORS: the allowlist above (CORS_ALLOWED_ORIGINS), never "*" ------------------------------

@@ -19,11 +19,14 @@ from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.formats import date_format
+from django.utils.functional import lazy
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from accounts import events
-from accounts.models import DeviceSession, RevokeReason, SessionState, User
+from accounts.events import acting_as
+from accounts.models import DeviceSession, RevokeReason, SecurityEvent, SessionState, User
 from accounts.sessions import selectors
 from common import db
 from common.client_text import show_unsafe
@@ -125,16 +128,42 @@ def _is_user_id(value):
     return re.fullmatch(r"[0-9]{1,18}", value) is not None
 
 
-# Long enough for most addresses; a longer one is cut, whole on hover, so the row keeps its columns.
+# Long enough for most addresses; a longer one loses the end of its local part, never its
+# domain (the part that tells an operator whose it is), and shows whole on hover.
 EMAIL_COLUMN_LENGTH = 26
+
+
+def short_email(email, length=EMAIL_COLUMN_LENGTH):
+    """Return ``email`` within ``length`` characters by cutting its local part, keeping the domain whole."""
+    if len(email) <= length:
+        return email
+    local, at, domain = email.rpartition("@")
+    if not at:
+        return Truncator(email).chars(length)
+    # At least a few characters of the local part, however long the domain.
+    keep = max(length - len(domain) - 2, 4)
+    return f"{local[:keep]}\N{HORIZONTAL ELLIPSIS}@{domain}"
 
 
 def user_filter_link(user_id, email, changelist):
     """Return a link to ``changelist`` (a URL name) filtered by the user ``user_id``."""
     if user_id is None:
         return None
-    short = Truncator(email or "").chars(EMAIL_COLUMN_LENGTH)
+    short = short_email(email or "")
     return format_html('<a href="{}?user={}" title="{}">{}</a>', reverse(changelist), user_id, email, short)
+
+
+def source_and_actor(source, actor_email):
+    """Where an event came from (api, admin, command, system) and, below it, the admin's email when one acted."""
+    if not actor_email:
+        return source or "-"
+    return format_html(
+        '{}<br><span class="quiet" title="{}">{}</span>', source or "-", actor_email, short_email(actor_email)
+    )
+
+
+# At most this many users matched by a search term's email part go into the query as a list.
+SEARCH_USERS_LISTED = 500
 
 
 def search_q(term, *, ip_field, id_field, text_fields=()):
@@ -145,16 +174,29 @@ def search_q(term, *, ip_field, id_field, text_fields=()):
     of the email or of the ``text_fields``.
     """
     try:
-        return Q(**{ip_field: str(ipaddress.ip_address(term))})
+        ip = str(ipaddress.ip_address(term))
     except ValueError:
         pass
+    else:
+        # Exact; said a second time as "contains", the lookup a trigram index serves on
+        # PostgreSQL (sessions: migration 0011), where the table has no B-tree on the address.
+        return Q(**{ip_field: ip}) & Q(**{f"{ip_field}__contains": ip})
     try:
         return Q(**{id_field: uuid.UUID(term)})
     except ValueError:
         pass
-    by_email = Q(user_id__in=User.objects.filter(email__contains=term.lower()).values("pk"))
+    users = User.objects.filter(email__contains=term.lower()).values("pk")
     if "@" in term:
-        return by_email
+        return Q(user_id__in=users)
+    if text_fields:
+        # OR'd with a text field, a subquery leaves PostgreSQL no plan but a scan of every
+        # session; a list of ids lets it combine the user index with the trigram index of the
+        # text (migration 0011). The users are looked up first (a small table); when too many
+        # match, the term is too common for any index to help, and the subquery stays.
+        ids = list(users.values_list("pk", flat=True)[: SEARCH_USERS_LISTED + 1])
+        if len(ids) <= SEARCH_USERS_LISTED:
+            users = ids
+    by_email = Q(user_id__in=users)
     for field in text_fields:
         by_email |= Q(**{f"{field}__icontains": term})
     return by_email
@@ -183,13 +225,47 @@ COMPACT_DATE = "%Y-%m-%d %H:%M"
 
 
 def compact_date(value):
-    """``2025-01-31 14:05`` in the current time zone, the full ISO time on hover; "-" when empty."""
+    """``2025-01-31 14:05`` in the current time zone (named by the column, see date_header), the full time on hover; "-" when empty.
+
+    Kept on one line by accounts/static/accounts/admin.css.
+    """
     if value is None:
         return "-"
     local = timezone.localtime(value)
     return format_html(
-        '<time datetime="{}" title="{}">{}</time>', value.isoformat(), local, local.strftime(COMPACT_DATE)
+        '<time datetime="{}" title="{}">{}</time>',
+        value.isoformat(),
+        date_format(local, "DATETIME_FORMAT"),
+        local.strftime(COMPACT_DATE),
     )
+
+
+def full_date(value):
+    """A date as the admin's read-only fields show theirs (config/formats: seconds and time zone); "-" when empty.
+
+    For the callables among a change page's fields, which Django shows with ``str()``: a
+    raw timestamp, or "None".
+    """
+    if value is None:
+        return "-"
+    return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+def _with_time_zone(label):
+    return f"{label} ({timezone.get_current_timezone_name()})"
+
+
+# A date column's header, naming the time zone of its dates once rather than in every cell
+# (four date columns of a row would not fit 1280 px with the zone in each).
+date_header = lazy(_with_time_zone, str)
+
+
+def ip_shown(ip):
+    """An IP address that may break after its colons: an IPv6 one wraps rather than widen the list."""
+    if not ip:
+        return "-"
+    parts = str(ip).split(":")
+    return format_html_join(mark_safe(":<wbr>"), "{}", ((part,) for part in parts))
 
 
 def truncated(text, length):
@@ -307,7 +383,7 @@ class SessionRevokeActionsMixin:
         seconds = db.admin_bulk_timeout_seconds()
         bound = contextlib.nullcontext() if seconds is None else db.statement_timeout(seconds)
         try:
-            with events.acting_as(request.user, "admin"), bound:
+            with acting_as(request.user, "admin"), bound:
                 count = revoke()
         except OperationalError as exc:
             if seconds is None or not db.statement_cancelled(exc):
@@ -333,3 +409,70 @@ class EventSourceFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(source=self.value()) if self.value() else queryset
+
+
+class EventTypeFilter(admin.SimpleListFilter):
+    """The events of one type; "Login from a new device" finds the logins flagged so.
+
+    A login from a new device is one ``login`` event with ``new_device`` in its detail; the
+    ``new_device_login`` rows written before that (one beside each such login) are found too.
+    The parameter is the one Django's own filter on ``type`` used, so older links still work.
+    """
+
+    title = "type"
+    parameter_name = "type__exact"
+
+    def lookups(self, request, model_admin):
+        return SecurityEvent.Type.choices
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if value == SecurityEvent.Type.NEW_DEVICE_LOGIN:
+            return queryset.filter(
+                Q(type=SecurityEvent.Type.NEW_DEVICE_LOGIN)
+                | Q(type=SecurityEvent.Type.LOGIN, detail__new_device=True)
+            )
+        return queryset.filter(type=value)
+
+
+class EpochSettledFilter(admin.SimpleListFilter):
+    """Epochs the session rule still reads (not settled yet), or those written into the rows."""
+
+    title = "settled"
+    parameter_name = "settled"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Not yet"), ("yes", "Settled")]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "no":
+                return queryset.filter(settled_at__isnull=True)
+            case "yes":
+                return queryset.filter(settled_at__isnull=False)
+        return queryset
+
+
+# --- Shared by the ModelAdmins -------------------------------------------------------------
+
+
+class ReadOnlyAdminMixin:
+    """No adding, changing or deleting from the admin: records written only by the services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AdminStyleMixin:
+    """The stylesheet that keeps the lists' dates and addresses readable at 1280 px (accounts/static/accounts/admin.css)."""
+
+    class Media:
+        css = {"all": ["accounts/admin.css"]}

@@ -13,9 +13,9 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 
-from accounts import events
 from accounts.admin.lists import (
     CONFIRMED,
+    AdminStyleMixin,
     LargeTablePaginator,
     RevokeReasonFilter,
     ScalableListMixin,
@@ -25,10 +25,14 @@ from accounts.admin.lists import (
     action_hidden_fields,
     compact_date,
     confirmation_page,
+    date_header,
+    full_date,
+    ip_shown,
     session_state,
     truncated,
     user_filter_link,
 )
+from accounts.events import acting_as
 from accounts.models import DeviceSession, RevokeReason
 from accounts.sessions.revocation import session_revoke, sessions_revoke_matching
 from common.client_text import show_unsafe
@@ -53,17 +57,17 @@ class SessionChangeList(ChangeList):
 
 
 @admin.register(DeviceSession)
-class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.ModelAdmin):
-    # Short headers, compact dates and a truncated device keep every column on a 1280 px screen.
+class DeviceSessionAdmin(AdminStyleMixin, SessionRevokeActionsMixin, ScalableListMixin, admin.ModelAdmin):
+    # Short headers, compact dates, a truncated device and the revocation's time in the state
+    # column keep every column on a 1280 px screen beside the filters.
     list_display = (
         "created",
         "user_email",
         "device",
-        "ip_address",
+        "ip",
         "last_used",
         "expires",
-        "state",
-        "revoked",
+        "state_and_revoked",
     )
     list_display_links = ("created",)
     list_select_related = ("user",)
@@ -124,7 +128,15 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
     def state(self, session):
         return session_state(session)
 
-    @admin.display(description="created", ordering="created_at")
+    @admin.display(description=date_header("state, revoked"), ordering="revoked_at")
+    def state_and_revoked(self, session):
+        """The list's state column: for a revoked session its reason and, below, when (the row's time or its epoch's)."""
+        revocation = session.revocation()
+        if revocation is None:
+            return session_state(session)
+        return format_html("{}<br>{}", session_state(session), compact_date(revocation.at))
+
+    @admin.display(description=date_header("created"), ordering="created_at")
     def created(self, session):
         return compact_date(session.created_at)
 
@@ -149,30 +161,29 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
     def user_agent_shown(self, session):
         return show_unsafe(session.user_agent)
 
-    @admin.display(description="last used", ordering="last_used_at")
+    @admin.display(description="ip address", ordering="ip_address")
+    def ip(self, session):
+        return ip_shown(session.ip_address)
+
+    @admin.display(description=date_header("last used"), ordering="last_used_at")
     def last_used(self, session):
         return compact_date(session.last_used_at)
 
-    @admin.display(description="expires", ordering="expires_at")
+    @admin.display(description=date_header("expires"), ordering="expires_at")
     def expires(self, session):
         return compact_date(session.expires_at)
-
-    @admin.display(description="revoked", ordering="revoked_at")
-    def revoked(self, session):
-        revocation = session.revocation()
-        return compact_date(revocation.at if revocation else None)
 
     # The page's "revoked at" and "revoke reason": the row's, or the epoch's that revoked it.
 
     @admin.display(description="revoked at")
     def revocation_time(self, session):
         revocation = session.revocation()
-        return revocation.at if revocation else None
+        return full_date(revocation.at if revocation else None)
 
     @admin.display(description="revoke reason")
     def revocation_reason(self, session):
         revocation = session.revocation()
-        return revocation.reason_label if revocation else None
+        return (revocation.reason_label or "-") if revocation else "-"
 
     # --- Revoking one session from its own page ---------------------------------------------
 
@@ -210,7 +221,7 @@ class DeviceSessionAdmin(SessionRevokeActionsMixin, ScalableListMixin, admin.Mod
             self.message_user(request, "This session was already revoked.", messages.WARNING)
             return HttpResponseRedirect(next_url or change_url)
         if request.method == "POST" and request.POST.get(CONFIRMED) == "yes":
-            with events.acting_as(request.user, "admin"):
+            with acting_as(request.user, "admin"):
                 revoked = session_revoke(
                     session_id=session.pk,
                     user_id=session.user_id,

@@ -7,17 +7,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts import events
 from accounts.admin.forms import UserCreationForm, UserUpdateForm
 from accounts.admin.lists import (
     CONFIRMED,
+    AdminStyleMixin,
     LargeTablePaginator,
     ScalableListMixin,
     SessionRevokeActionsMixin,
     action_hidden_fields,
+    compact_date,
     confirmation_page,
+    date_header,
+    ip_shown,
     truncated,
 )
+from accounts.events import acting_as
 from accounts.models import DeviceSession, RevokeReason, User
 from accounts.sessions.revocation import sessions_revoke_of_users
 from common.net import client_ip
@@ -38,7 +42,7 @@ class DeviceSessionInline(admin.TabularInline):
     model = DeviceSession
     formset = RecentSessionsFormSet
     verbose_name_plural = f"live sessions (the {RecentSessionsFormSet.max_shown} most recent)"
-    fields = ("device", "ip_address", "created_at", "last_used_at", "expires_at", "revoke")
+    fields = ("device", "ip", "created", "last_used", "expires", "revoke")
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -51,6 +55,22 @@ class DeviceSessionInline(admin.TabularInline):
     @admin.display(description="device name")
     def device(self, session):
         return truncated(session.device_name, 40)
+
+    @admin.display(description="ip address")
+    def ip(self, session):
+        return ip_shown(session.ip_address)
+
+    @admin.display(description=date_header("created"))
+    def created(self, session):
+        return compact_date(session.created_at)
+
+    @admin.display(description=date_header("last used"))
+    def last_used(self, session):
+        return compact_date(session.last_used_at)
+
+    @admin.display(description=date_header("expires"))
+    def expires(self, session):
+        return compact_date(session.expires_at)
 
     @admin.display(description="revoke")
     def revoke(self, session):
@@ -71,7 +91,7 @@ class DeviceSessionInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(SessionRevokeActionsMixin, ScalableListMixin, DjangoUserAdmin):
+class UserAdmin(AdminStyleMixin, SessionRevokeActionsMixin, ScalableListMixin, DjangoUserAdmin):
     form = UserUpdateForm
     add_form = UserCreationForm
     ordering = ("email",)
@@ -79,19 +99,27 @@ class UserAdmin(SessionRevokeActionsMixin, ScalableListMixin, DjangoUserAdmin):
     list_filter = ("is_staff", "is_superuser", "is_active")
     search_fields = ("email", "first_name", "last_name")
     list_per_page = 100
+    # The sessions come before the permissions: what an admin opens a user's page for is mostly
+    # where they are logged in. The change form (admin/accounts/user/change_form.html) puts the
+    # live-sessions inline right after the first SESSION_FIELDSETS fieldsets, not at the end.
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Personal info", {"fields": ("first_name", "last_name")}),
+        ("Sessions", {"fields": ("sessions_links",)}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
-        ("Sessions", {"fields": ("sessions_links",)}),
     )
+    change_form_template = "admin/accounts/user/change_form.html"
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),
     )
     readonly_fields = ("sessions_links",)
     inlines = [DeviceSessionInline]
     actions = ["revoke_all_sessions"]
+
+    def get_inlines(self, request, obj):
+        # A user being added has no sessions yet.
+        return self.inlines if obj is not None else []
 
     def get_search_results(self, request, queryset, search_term):
         # Users are far fewer than sessions: Django's own search is fine here.
@@ -149,9 +177,9 @@ class UserAdmin(SessionRevokeActionsMixin, ScalableListMixin, DjangoUserAdmin):
     # post_save receiver does it): attribute those revocations to the admin.
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        with events.acting_as(request.user, "admin"):
+        with acting_as(request.user, "admin"):
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def user_change_password(self, request, id, form_url=""):
-        with events.acting_as(request.user, "admin"):
+        with acting_as(request.user, "admin"):
             return super().user_change_password(request, id, form_url)

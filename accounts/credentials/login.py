@@ -72,9 +72,11 @@ def user_login(
         with transaction.atomic():
             if _user_login_lock(user=user, password=password):
                 new_device = device_is_new(user=user, user_agent=client.user_agent)
-                issued = session_create(user=user, device_name=device_name, client=client, user_locked=True)
+                issued = session_create(
+                    user=user, device_name=device_name, client=client, user_locked=True, new_device=new_device
+                )
                 if new_device:
-                    _new_device_notify(session=issued.session)
+                    _new_device_mail(session=issued.session)
                 return issued
         outcome = "rejected"  # the right password, changed (or the user deactivated) meanwhile
     email = User.objects.normalize_email(email)
@@ -126,15 +128,8 @@ def device_is_new(*, user: User, user_agent: str, now: datetime | None = None) -
     ).exists()
 
 
-def _new_device_notify(*, session: DeviceSession) -> None:
-    """Record a login from a new device and mail the user about it after the commit."""
-    security_event_record(
-        type=SecurityEvent.Type.NEW_DEVICE_LOGIN,
-        user_id=session.user_id,
-        session_id=session.pk,
-        ip_address=session.ip_address,
-        device=session.device_name,
-    )
+def _new_device_mail(*, session: DeviceSession) -> None:
+    """Mail the user about a login from a new device after the commit (its ``login`` event says so too)."""
     notifications.mail_after_commit(
         name=notifications.NEW_DEVICE,
         user=session.user,

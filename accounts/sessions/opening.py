@@ -47,12 +47,19 @@ class SessionClient:
 
 
 def session_create(
-    *, user: User, device_name: str, client: SessionClient, user_locked: bool = False
+    *,
+    user: User,
+    device_name: str,
+    client: SessionClient,
+    user_locked: bool = False,
+    new_device: bool = False,
 ) -> IssuedTokens:
     """Open a session for ``user`` and return its first token pair, bound to the key ``client.dpop_jkt`` if given.
 
     ``user_locked``: the caller's transaction already holds the user's row lock (taken first,
-    so that it is the only one), which SESSION_MAX_PER_USER needs.
+    so that it is the only one), which SESSION_MAX_PER_USER needs. ``new_device``: the login
+    came from a device the user has not used lately (``device_is_new``); its one ``login``
+    event says so (``new_device`` and the device's name in its detail).
     """
     now = timezone.now()
     session = DeviceSession(
@@ -87,6 +94,7 @@ def session_create(
             user_id=user.pk,
             session_id=session.pk,
             ip_address=client.ip_address,
+            **({"new_device": True, "device": session.device_name} if new_device else {}),
         )
     return IssuedTokens(refresh=refresh, session=session)
 

@@ -131,12 +131,13 @@ def sessions_revoke_everybody(*, reason: str, ip_address: str | None = None, **c
     with transaction.atomic():
         count = sessions_live_created_by(now=now).count()
         if count:
-            RevocationEpoch.objects.create(revoked_at=now, reason=reason)
+            epoch = RevocationEpoch.objects.create(revoked_at=now, reason=reason)
             security_event_record(
                 type=SecurityEvent.Type.SESSION_REVOKED,
                 ip_address=ip_address,
                 reason=reason,
                 count=count,
+                epoch=epoch.pk,
                 **criterion,
             )
             _revocations_count(reason=reason, count=count)

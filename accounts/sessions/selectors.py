@@ -3,7 +3,8 @@
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from accounts.models import DeviceSession, RevocationEpoch, RevokeReason, SecurityEvent, User
@@ -104,6 +105,31 @@ def sessions_prunable(*, before: datetime, now: datetime | None = None) -> Query
 def revocation_epochs_unsettled() -> list[RevocationEpoch]:
     """Return the revocations of every session that settling has not written into the rows yet, earliest first."""
     return list(RevocationEpoch.objects.unsettled().order_by("revoked_at", "pk"))
+
+
+# The session_revoked event an epoch was recorded with is written in the same transaction,
+# just after it: within this long of the epoch's time, with its reason.
+EPOCH_EVENT_WITHIN = timedelta(seconds=5)
+
+
+def revocation_epochs_with_event() -> QuerySet[RevocationEpoch]:
+    """Return every revocation epoch with what its event recorded: ``event_source``, ``event_actor`` (an email), ``event_count``, ``event_criterion``.
+
+    One query, whatever the number of epochs: each annotation is a subquery that the
+    event_type_idx index serves (type, then a few seconds of created_at).
+    """
+    event = SecurityEvent.objects.filter(
+        type=SecurityEvent.Type.SESSION_REVOKED,
+        reason=OuterRef("reason"),
+        created_at__gte=OuterRef("revoked_at"),
+        created_at__lte=OuterRef("revoked_at") + EPOCH_EVENT_WITHIN,
+    ).order_by("created_at")
+    return RevocationEpoch.objects.annotate(
+        event_source=Subquery(event.values("source")[:1]),
+        event_actor=Subquery(event.values("actor__email")[:1]),
+        event_count=Subquery(event.values("count")[:1]),
+        event_criterion=Subquery(event.values(criterion=KT("detail__criterion"))[:1]),
+    )
 
 
 def sessions_to_settle(*, epoch: RevocationEpoch) -> QuerySet[DeviceSession]:

@@ -77,7 +77,7 @@ def test_revoke_all_is_one_epoch_row_whatever_the_number_of_sessions(api_client,
         assert_dead(api_client, tokens)
     event = SecurityEvent.objects.get(type=SecurityEvent.Type.SESSION_REVOKED)
     assert (event.count, event.source, event.reason, event.user_id) == (3, "command", "command", None)
-    assert event.detail == {"criterion": "all"}
+    assert event.detail == {"criterion": "all", "epoch": epoch.pk}
     assert DeviceSession.objects.revoked(reason="command").count() == 3
     revoked = DeviceSession.objects.with_revocation().filter(pk__in=[t["session"]["id"] for t in everyone])
     assert {session.revocation() for session in revoked} == {Revocation(epoch.revoked_at, "command")}

@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.tests.factories import UserFactory
+from common.openapi import ACCESS_SCHEME, REFRESH_SCHEME
 from todos.tests.factories import TodoFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +95,7 @@ def point_at_real_objects(case, account):
 
 def token_for(case, account):
     security = case.operation.definition.raw.get("security") or []
-    if {"refreshTokenAuth": []} in security and {"jwtAuth": []} not in security:
+    if {REFRESH_SCHEME: []} in security and {ACCESS_SCHEME: []} not in security:
         return account["refresh"]
     return account["access"]
 

@@ -101,24 +101,25 @@ def test_protected_operations_use_the_bearer_scheme_and_document_401(schema):
 
 def test_security_schemes(schema):
     schemes = schema["components"]["securitySchemes"]
-    assert schemes["jwtAuth"] == {
+    # Named for the token that goes in each of Swagger UI's boxes.
+    assert list(schemes) == ["accessToken", "refreshToken", "dpopProof"]  # the Authorize dialog's order
+    assert schemes["accessToken"] == {
         "type": "http",
         "scheme": "bearer",
         "bearerFormat": "JWT",
-        "description": schemes["jwtAuth"]["description"],
+        "description": schemes["accessToken"]["description"],
     }
-    assert schemes["refreshTokenAuth"]["scheme"] == "bearer"
-    # DPoP: the token with the DPoP scheme and the proof header, required together.
-    assert schemes["dpopAuth"]["scheme"] == "DPoP"
+    assert schemes["refreshToken"]["scheme"] == "bearer"
+    # DPoP: one API key in the DPoP header, described as not usable from Swagger UI.
     assert schemes["dpopProof"] == {**schemes["dpopProof"], "type": "apiKey", "in": "header", "name": "DPoP"}
-    dpop = {"dpopAuth": [], "dpopProof": []}
+    dpop = {"dpopProof": []}
     refresh = schema["paths"]["/api/auth/refresh/"]["post"]
-    assert refresh["security"] == [{"refreshTokenAuth": []}, dpop]
+    assert refresh["security"] == [{"refreshToken": []}, dpop]
     assert "Authorization: Bearer <refresh>" in refresh["description"]
     assert "requestBody" not in refresh
     logout = schema["paths"]["/api/auth/logout/"]["post"]
-    assert logout["security"] == [{"jwtAuth": []}, {"refreshTokenAuth": []}, dpop]
-    assert schema["paths"]["/api/todos/"]["get"]["security"] == [{"jwtAuth": []}, dpop]
+    assert logout["security"] == [{"accessToken": []}, {"refreshToken": []}, dpop]
+    assert schema["paths"]["/api/todos/"]["get"]["security"] == [{"accessToken": []}, dpop]
     for path in ("/api/auth/login/", "/api/auth/register/", "/api/auth/password/change/"):
         parameters = schema["paths"][path]["post"].get("parameters", [])
         assert {"in": "header", "name": "DPoP"}.items() <= next(
@@ -304,3 +305,33 @@ def test_request_components_carry_no_default(schema):
                 assert "default" not in prop, (name, prop_name)
     completed = schema["components"]["schemas"]["TodoRequest"]["properties"]["completed"]
     assert "Left out: `false`." in completed["description"]
+
+
+def test_swagger_ui_can_draw_every_security_scheme(schema):
+    """Swagger UI's Authorize dialog draws an http scheme only when it is basic or bearer.
+
+    Any other (DPoP, say) shows "HTTP authentication: unsupported scheme" in place of a box.
+    """
+    for name, scheme in schema["components"]["securitySchemes"].items():
+        if scheme["type"] == "http":
+            assert scheme["scheme"].lower() in {"basic", "bearer"}, name
+
+
+def test_security_schemes_say_which_token_goes_where(schema):
+    schemes = schema["components"]["securitySchemes"]
+    access = schemes["accessToken"]["description"]
+    assert "`access` value" in access and "Authorization: Bearer <access>" in access
+    assert "Not the `refresh` value" in access
+    refresh = schemes["refreshToken"]["description"]
+    assert "Only for `POST /api/auth/refresh/` and `POST /api/auth/logout/`" in refresh
+    assert "`refresh` value" in refresh and "Authorization: Bearer <refresh>" in refresh
+    dpop = schemes["dpopProof"]["description"]
+    assert dpop.startswith("**Not usable from this page: leave it empty.**")
+    assert "Authorization: DPoP <token>" in dpop and "with every request, a new proof" in dpop
+
+
+def test_swagger_page_loads_the_schema_with_the_schemes(client):
+    page = client.get("/api/docs/")
+    assert page.status_code == 200
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert list(schema["components"]["securitySchemes"]) == ["accessToken", "refreshToken", "dpopProof"]

@@ -3,6 +3,7 @@
 // the layout of the questions that ask before destroying. Screenshots of each page at 1280 px
 // and 390 px go to E2E_SCREENSHOT_DIR (test-artifacts/screenshots by default).
 import { request as httpRequest } from 'node:http';
+import AxeBuilder from '@axe-core/playwright';
 import type { Locator, Page } from '@playwright/test';
 import {
   accountLoggedIn,
@@ -399,4 +400,44 @@ test('screenshots of the other changed pages', async ({ page, baseURL }) => {
   // The notice is about what was saved: an edit makes it false, so it goes.
   await page.getByLabel('First name').fill('Grace');
   await expect(page.getByText('Profile saved.')).toHaveCount(0);
+});
+
+test('focus on the reset pages: the confirmation after "Send me a link", the explanation of a dead link', async ({
+  page,
+  baseURL,
+}) => {
+  const user = await newAccount(baseURL!);
+  await page.goto('/#/forgot-password');
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByRole('button', { name: 'Send me a link' }).click();
+  // The form and its button are gone: the focus is on what happened, not on <body>.
+  await expect(page.getByTestId('reset-requested')).toBeFocused();
+  await expect(page.locator(':focus')).toContainText(`If an account exists for ${user.email}`);
+
+  // A link the server refuses: after the submit, the explanation takes the focus.
+  await page.goto('/#/reset-password?uid=MQ&token=not-a-token');
+  await page.getByLabel('New password', { exact: true }).fill('a-Strong-passw0rd-9');
+  await page.getByLabel('Confirm new password').fill('a-Strong-passw0rd-9');
+  await page.getByRole('button', { name: 'Set password' }).click();
+  await expect(page.getByTestId('reset-link-invalid')).toBeFocused();
+  await expect(page.locator(':focus')).toContainText('invalid or has expired');
+
+  // A link dead from the start, opened from a mail (a fresh load) ...
+  await page.goto('about:blank');
+  await page.goto('/#/reset-password?uid=MQ&token=abc-1&outdated');
+  await expect(page.getByTestId('reset-link-invalid')).toBeFocused();
+  await expect(page.locator(':focus')).toContainText('comes from an older mail');
+  // ... and reached from another page of the client: the explanation, not the heading.
+  await page.goto('/#/login');
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await page.evaluate(() => {
+    window.location.hash = '#/reset-password';
+  });
+  await expect(page.getByTestId('reset-link-invalid')).toBeFocused();
+  await expect(page.locator(':focus')).toContainText('incomplete');
+
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  expect(results.violations.map((v) => v.id)).toEqual([]);
 });

@@ -172,7 +172,7 @@ def test_register_sends_no_mail_nor_does_a_login_from_the_same_device():
     user = DeviceSession.objects.get().user
     logged_in(user, agent=FIREFOX)
     assert mail.outbox == []
-    assert not SecurityEvent.objects.filter(type=SecurityEvent.Type.NEW_DEVICE_LOGIN).exists()
+    assert not SecurityEvent.objects.filter(detail__new_device=True).exists()
 
 
 def test_login_from_a_new_device_mails_its_name_ip_and_time(user):
@@ -191,12 +191,29 @@ def test_login_from_a_new_device_mails_its_name_ip_and_time(user):
         assert logged_in_at.strftime("%Y-%m-%d %H:%M:%S") in part
         assert "change your password" in part
     assert_no_token_in(message, tokens)
-    event = SecurityEvent.objects.get(type=SecurityEvent.Type.NEW_DEVICE_LOGIN)
-    assert (event.user_id, str(event.session_id), event.ip_address) == (
-        user.pk,
-        tokens["session"]["id"],
-        "203.0.113.9",
-    )
+    # One event for the login, flagged as from a new device: not a second row beside it.
+    event = SecurityEvent.objects.get(session_id=tokens["session"]["id"])
+    assert (event.type, event.user_id, event.ip_address) == (SecurityEvent.Type.LOGIN, user.pk, "203.0.113.9")
+    assert event.detail == {"new_device": True, "device": "Chrome on macOS"}
+    assert not SecurityEvent.objects.filter(type=SecurityEvent.Type.NEW_DEVICE_LOGIN).exists()
+
+
+def test_a_login_from_a_known_device_is_one_unflagged_event(user):
+    DeviceSessionFactory(user=user, user_agent=FIREFOX)
+    tokens = logged_in(user, agent=FIREFOX)
+    [event] = SecurityEvent.objects.filter(session_id=tokens["session"]["id"])
+    assert event.type == SecurityEvent.Type.LOGIN
+    assert event.detail == {}
+    assert mail.outbox == []
+
+
+def test_a_new_device_login_logs_one_security_line_that_says_so(user, caplog):
+    caplog.set_level("INFO", logger="accounts.security")
+    logged_in(user, agent=CHROME_MAC)
+    lines = [r.getMessage() for r in caplog.records if r.name == "accounts.security"]
+    assert len(lines) == 1
+    assert lines[0].startswith("security event event=login ")
+    assert "new_device=True" in lines[0]
 
 
 def test_a_device_counts_as_known_for_new_device_window_days_after_its_last_use(settings, user):
@@ -233,7 +250,7 @@ def test_a_denied_login_mails_nothing(settings, user):
     DeviceSessionFactory(user=user, user_agent=FIREFOX)
     assert login_as(user, agent=CHROME_MAC).status_code == 409
     assert mail.outbox == []
-    assert not SecurityEvent.objects.filter(type=SecurityEvent.Type.NEW_DEVICE_LOGIN).exists()
+    assert not SecurityEvent.objects.filter(detail__new_device=True).exists()
 
 
 # --- Mail failures, templates and the background sender ------------------------------------
@@ -693,9 +710,19 @@ def test_the_admin_filters_security_events_by_the_new_types_and_reasons(client, 
         "logout_others",
     ):
         assert choice in page.content.decode()
+    # "Login from a new device" finds the flagged logins, and the rows written before (one such here).
+    old_row = SecurityEvent.objects.create(type=SecurityEvent.Type.NEW_DEVICE_LOGIN, user=user)
     by_type = client.get(url, {"type__exact": "new_device_login"})
     assert by_type.status_code == 200
-    assert [event.type for event in by_type.context["cl"].result_list] == ["new_device_login"]
+    found = by_type.context["cl"].result_list
+    assert sorted((event.type, event.detail.get("new_device", False)) for event in found) == [
+        ("login", True),
+        ("new_device_login", False),
+    ]
+    assert old_row in found
+    assert "Login (new device)" in by_type.content.decode()
+    logins = client.get(url, {"type__exact": "login"}).context["cl"].result_list
+    assert sorted(event.detail.get("new_device", False) for event in logins) == [False, True]
     by_reason = client.get(url, {"reason__exact": "session_limit"})
     assert [event.reason for event in by_reason.context["cl"].result_list] == ["session_limit"]
 

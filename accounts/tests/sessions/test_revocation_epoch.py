@@ -88,7 +88,7 @@ def test_revoke_everybody_writes_one_epoch_and_one_event(sessions_of_every_kind)
         3,
         "command",
         "command",
-        {"criterion": "all"},
+        {"criterion": "all", "epoch": epoch.pk},
     )
     assert abs(event.created_at - epoch.revoked_at) < timedelta(seconds=1)
     said = everything_said(sessions_of_every_kind)

@@ -62,7 +62,11 @@ def test_nothing_created_before_the_epoch_works_once_it_commits(settings):
         assert late, "a thread saw no call after the commit (deadline hit?)"
         assert {status for _, status in late} == {401}, late
     event = SecurityEvent.objects.get(type=SecurityEvent.Type.SESSION_REVOKED)
-    assert (event.count, event.reason, event.detail) == (THREADS, "command", {"criterion": "all"})
     epoch = RevocationEpoch.objects.get()
+    assert (event.count, event.reason, event.detail) == (
+        THREADS,
+        "command",
+        {"criterion": "all", "epoch": epoch.pk},
+    )
     revoked = DeviceSession.objects.with_revocation()
     assert {session.revocation() for session in revoked} == {(epoch.revoked_at, "command")}

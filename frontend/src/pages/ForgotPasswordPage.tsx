@@ -1,12 +1,34 @@
 import { useState } from 'react';
 import { useRequestPasswordReset } from '../api/resources/auth/hooks';
 import { Field, FormErrors, SubmitButton } from '../components/Field';
+import { useFocusOnMount } from '../components/focus';
 import { email, useForm } from '../components/useForm';
 
 interface Sent {
   address: string;
   /** A development server prints mail in its terminal instead of sending it. */
   consoleMail: boolean;
+}
+
+/** What happened, in place of the form: it takes the focus, which was on the form's gone button. */
+function Requested({ sent }: { sent: Sent }) {
+  const ref = useFocusOnMount<HTMLDivElement>();
+  return (
+    <div ref={ref} tabIndex={-1} className="alert alert-success" role="status" data-testid="reset-requested">
+      <p>
+        If an account exists for <strong>{sent.address}</strong>, we have sent it a link to set a new
+        password.
+      </p>
+      {sent.consoleMail ? (
+        <p data-testid="console-mail">
+          This is a development server: it sends no mail, it prints it in the terminal running{' '}
+          <code>make run</code>. Open the link from there; it works once, and for a limited time.
+        </p>
+      ) : (
+        <p>Check your inbox (and spam folder). The link works once, and for a limited time.</p>
+      )}
+    </div>
+  );
 }
 
 /**
@@ -33,20 +55,7 @@ export function ForgotPasswordPage() {
           Reset your password
         </h1>
         {sent !== null ? (
-          <div className="alert alert-success" role="status" data-testid="reset-requested">
-            <p>
-              If an account exists for <strong>{sent.address}</strong>, we have sent it a link to set a new
-              password.
-            </p>
-            {sent.consoleMail ? (
-              <p data-testid="console-mail">
-                This is a development server: it sends no mail, it prints it in the terminal running{' '}
-                <code>make run</code>. Open the link from there; it works once, and for a limited time.
-              </p>
-            ) : (
-              <p>Check your inbox (and spam folder). The link works once, and for a limited time.</p>
-            )}
-          </div>
+          <Requested sent={sent} />
         ) : (
           <form onSubmit={onSubmit} noValidate>
             <p className="muted">Enter the email address of your account: we will mail it a link.</p>

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { tokenStorage, ValidationError } from '../api/client';
 import { useConfirmPasswordReset } from '../api/resources/auth/hooks';
 import { FormErrors, NewPasswordFields, SubmitButton } from '../components/Field';
+import { useFocusOnMount } from '../components/focus';
 import { required, useForm } from '../components/useForm';
 import { hashQuery } from '../hooks/useHashRoute';
 import { notePasswordReset } from '../signOutNotice';
@@ -38,9 +39,18 @@ const DEAD_LINK_MESSAGES: Record<DeadLinkReason, string> = {
   invalid: 'This reset link is invalid or has expired. A link works once, for a limited time.',
 };
 
+/** Takes the focus: on a link opened from a mail, and after a submit the server refused as dead. */
 function DeadLink({ reason }: { reason: DeadLinkReason }) {
+  const ref = useFocusOnMount<HTMLDivElement>();
   return (
-    <div className="alert alert-error" role="alert" data-testid="reset-link-invalid">
+    <div
+      ref={ref}
+      tabIndex={-1}
+      data-page-focus
+      className="alert alert-error"
+      role="alert"
+      data-testid="reset-link-invalid"
+    >
       <p>{DEAD_LINK_MESSAGES[reason]}</p>
       <p>
         <a href="#/forgot-password">Request a new link</a>
