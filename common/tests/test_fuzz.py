@@ -23,8 +23,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from accounts.openapi import ACCESS_SCHEME, REFRESH_SCHEME
 from accounts.tests.factories import UserFactory
-from common.openapi import ACCESS_SCHEME, REFRESH_SCHEME
 from todos.tests.factories import TodoFactory
 
 pytestmark = pytest.mark.django_db
