@@ -24,6 +24,7 @@ from accounts.passkeys.serializers import (
     ReauthenticateSerializer,
 )
 from accounts.passkeys.throttling import PasskeyOptionsRateThrottle, ReauthenticateRateThrottle
+from accounts.serializers import TokenResponseSerializer
 from accounts.throttling import AuthRateThrottle
 from accounts.tokens import seconds_until
 from accounts.views import (
@@ -168,7 +169,7 @@ class PasskeyLoginView(PublicAuthView):
         request=PasskeyLoginSerializer,
         parameters=[DPOP_PROOF_PARAMETER],
         responses={
-            200: "accounts.serializers.TokenResponseSerializer",
+            200: TokenResponseSerializer,
             401: ErrorSerializer,
             409: ErrorSerializer,
         },
