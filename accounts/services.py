@@ -330,8 +330,7 @@ def user_delete(*, user_id: int, ip_address: str | None = None) -> bool:
     return True
 
 
-# Public names for the passkey login (accounts.passkeys), which opens sessions the same way.
-user_lock = _user_lock
+# A public name for the passkey login (accounts.passkeys), which opens sessions the same way.
 new_device_notify = _new_device_notify
 
 

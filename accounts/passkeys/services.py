@@ -305,11 +305,11 @@ def passkey_login(
     try:
         asserted = assertion_verify(credential=credential)
         with transaction.atomic():
-            # The user's row lock, as a password login takes it: it queues this login behind a
-            # deactivation in flight (and with concurrent logins under SESSION_MAX_PER_USER).
-            if services.user_lock(user_id=asserted.user.pk) is None:
+            # The user's row lock and the check that they are still active, in one UPDATE as a
+            # password login takes it: it queues this login behind a deactivation in flight
+            # (and with concurrent logins under SESSION_MAX_PER_USER).
+            if not User.objects.filter(pk=asserted.user.pk, is_active=True).update(last_login=timezone.now()):
                 raise AssertionRefused("inactive user", user_id=asserted.user.pk)
-            User.objects.filter(pk=asserted.user.pk).update(last_login=timezone.now())
             new_device = services.device_is_new(user=asserted.user, user_agent=client.user_agent)
             issued = services.session_create(
                 user=asserted.user,
