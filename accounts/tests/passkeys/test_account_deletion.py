@@ -7,31 +7,16 @@ Django cache of local memory stands in for it, so that the cached path is tested
 from datetime import timedelta
 
 import pytest
-from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from accounts.models import DeviceSession, Passkey, PasskeyUserHandle, SecurityEvent, User
 from accounts.tests.factories import PASSWORD, UserFactory
 from accounts.tests.helpers import bearer, refresh
 from accounts.tests.passkeys.conftest import ME_URL
+from accounts.tests.test_session_cache import session_cache  # noqa: F401 - autouse: a shared store
 from todos.models import Todo
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def session_cache(settings):
-    if settings.SESSION_STATE_REDIS_URL:
-        yield
-        return
-    settings.CACHES = {
-        **settings.CACHES,
-        "session-state": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "deletion"},
-    }
-    settings.SESSION_STATE_CACHE = "session-state"
-    caches["session-state"].clear()
-    yield
-    caches["session-state"].clear()
 
 
 def test_delete_me_removes_everything_and_kills_every_token_at_once(
