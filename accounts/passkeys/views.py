@@ -88,7 +88,7 @@ class PasskeyRegisterView(APIView):
         "older than `WEBAUTHN_CHALLENGE_SECONDS`), `passkey_invalid` (origin not in `WEBAUTHN_ORIGINS`, rp id "
         "hash, user not verified, bad attestation), `credential_exists`, `malformed`.",
         request=PasskeyRegisterSerializer,
-        responses={201: PasskeySerializer, 400: ErrorSerializer, 403: REAUTH_RESPONSE},
+        responses={201: PasskeySerializer, 403: REAUTH_RESPONSE},
     )
     def post(self, request):
         serializer = PasskeyRegisterSerializer(data=request.data)
@@ -192,7 +192,7 @@ class ReauthenticateView(APIView):
         "token of the same session with a fresh `auth_time`; the session's next refreshes keep it. "
         "400 `reauthentication_failed` for a wrong password or assertion.",
         request=ReauthenticateSerializer,
-        responses={200: AccessTokenSerializer, 400: ErrorSerializer},
+        responses={200: AccessTokenSerializer},
     )
     def post(self, request):
         serializer = ReauthenticateSerializer(data=request.data)
