@@ -228,3 +228,9 @@ def test_a_password_change_keeps_passkeys(auth_client, add_passkey, passkey_logi
     assert changed.status_code == 200
     assert Passkey.objects.count() == 1
     assert passkey_login().status_code == 200
+
+
+@pytest.mark.parametrize("pk", ["0", "99999999999999999999999999"])
+def test_ids_out_of_range_are_404(auth_client, pk):
+    assert auth_client.patch(f"{PASSKEYS_URL}{pk}/", {"name": "x"}, format="json").status_code == 404
+    assert auth_client.delete(f"{PASSKEYS_URL}{pk}/").status_code == 404
