@@ -48,6 +48,6 @@ class Migration(migrations.Migration):
     # CREATE INDEX CONCURRENTLY cannot run inside a transaction.
     atomic = False
 
-    dependencies = [("accounts", "0010_revocation_epoch")]
+    dependencies = [("accounts", "0011_passkeys")]
 
     operations = [migrations.RunPython(add_indexes, remove_indexes, atomic=False)]
