@@ -26,11 +26,17 @@ from accounts import dpop, hot_sql, notifications, session_cache
 from accounts.devices import device_name_clean, device_name_from_user_agent
 from accounts.models import DeviceSession, RevocationEpoch, RevokeReason, SecurityEvent, SessionState, User
 from accounts.selectors import security_events_prunable, sessions_live_created_by, sessions_prunable
-from accounts.tokens import SessionAccessToken, SessionRefreshToken, new_refresh_expiry
+from accounts.tokens import (
+    AMR_PASSWORD,
+    SessionAccessToken,
+    SessionRefreshToken,
+    auth_claims_set,
+    new_refresh_expiry,
+)
 
 # One line per security event, for operators (the admin shows the same events from the table).
 security_log = logging.getLogger("accounts.security")
-_WARNING_EVENTS = {"refresh_reuse", "login_failed"}
+_WARNING_EVENTS = {"refresh_reuse", "login_failed", "account_deleted"}
 
 
 class LoginFailed(Exception):
@@ -301,6 +307,33 @@ def _user_lock(*, user_id: int) -> str | None:
     )
 
 
+def user_delete(*, user_id: int, ip_address: str | None = None) -> bool:
+    """Delete the user ``user_id`` with their sessions, passkeys and todos; return whether there was one.
+
+    Every token of theirs is refused at once: their sessions' rows go in the same transaction,
+    and the cached state is dropped after the commit (accounts.signals). One security event
+    stays for the admins, naming the account by its former id only; the email is taken out of
+    the user's earlier events, which stay (their user becomes NULL).
+    """
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=user_id).first()
+        if user is None:
+            return False
+        for event in SecurityEvent.objects.filter(user_id=user_id).exclude(detail={}):
+            if "email" in event.detail:
+                detail = {key: value for key, value in event.detail.items() if key != "email"}
+                SecurityEvent.objects.filter(pk=event.pk).update(detail=detail)
+        security_event_record(
+            type=SecurityEvent.Type.ACCOUNT_DELETED, ip_address=ip_address, deleted_user_id=user_id
+        )
+        user.delete()
+    return True
+
+
+# A public name for the passkey login (accounts.passkeys), which opens sessions the same way.
+new_device_notify = _new_device_notify
+
+
 # --- Password reset -------------------------------------------------------------------------
 
 # The web client's reset page, from the root of the origin that serves it (the client routes by hash).
@@ -425,12 +458,19 @@ def _duration_words(seconds: int) -> str:
 
 
 def session_create(
-    *, user: User, device_name: str, client: SessionClient, user_locked: bool = False
+    *,
+    user: User,
+    device_name: str,
+    client: SessionClient,
+    user_locked: bool = False,
+    amr: tuple[str, ...] = AMR_PASSWORD,
+    event_type: str = SecurityEvent.Type.LOGIN,
 ) -> IssuedTokens:
     """Open a session for ``user`` and return its first token pair, bound to the key ``client.dpop_jkt`` if given.
 
     ``user_locked``: the caller's transaction already holds the user's row lock (taken first,
-    so that it is the only one), which SESSION_MAX_PER_USER needs.
+    so that it is the only one), which SESSION_MAX_PER_USER needs. ``amr``: how the user
+    authenticated (RFC 8176), now; ``event_type``: the security event that records the login.
     """
     now = timezone.now()
     session = DeviceSession(
@@ -442,6 +482,8 @@ def session_create(
         last_used_at=now,
         absolute_expires_at=now + settings.SESSION_MAX_LIFETIME,
         dpop_jkt=client.dpop_jkt,
+        auth_time=now,
+        amr=" ".join(amr),
     )
     session.expires_at = new_refresh_expiry(now=now, absolute_expires_at=session.absolute_expires_at)
     # The primary key is made here, so the token exists before the row and one INSERT does.
@@ -452,6 +494,7 @@ def session_create(
         session_expires_at=session.absolute_expires_at,
     )
     dpop.bind(refresh, client.dpop_jkt)
+    auth_claims_set(refresh, auth_time=now, amr=amr)
     session.refresh_jti = refresh["jti"]
     # No savepoint when nested: every caller lets a failure here undo its whole transaction.
     with transaction.atomic(savepoint=False):
@@ -461,7 +504,7 @@ def session_create(
             _session_room_make(user=user, ip_address=client.ip_address)
         session.save(force_insert=True)
         security_event_record(
-            type=SecurityEvent.Type.LOGIN,
+            type=event_type,
             user_id=user.pk,
             session_id=session.pk,
             ip_address=client.ip_address,
@@ -527,7 +570,9 @@ def session_refresh(*, token: SessionRefreshToken, ip_address: str | None = None
     rotated = hot_sql.session_rotate(
         session_id=session_id, user_id=user_id, jti=jti, new_jti=new["jti"], now=now, expires_at=expires_at
     )
-    if rotated:
+    if rotated is not None:
+        # Signed later (str()), so the claims read back with the rotation still go in.
+        auth_claims_set(new, auth_time=rotated.auth_time, amr=rotated.amr)
         return IssuedTokens(refresh=new)
     return _refresh_not_rotated(token=token, now=now, ip_address=ip_address)
 
@@ -572,6 +617,7 @@ def _refresh_not_rotated(
             jti=session.refresh_jti,
         )
         dpop.bind(live, session.dpop_jkt)
+        auth_claims_set(live, auth_time=session.auth_time, amr=session.amr)
         return IssuedTokens(refresh=live)
     if jti == session.refresh_jti:
         raise RefreshDenied("session changed during the refresh")
