@@ -15,6 +15,16 @@ function dismissedUsers(): string[] {
   }
 }
 
+const listeners = new Set<() => void>();
+
+/** Called whenever the offer changes in this tab (for useSyncExternalStore). */
+export function subscribePasskeyOffer(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => {
+    listeners.delete(listener);
+  };
+}
+
 function store(key: string, value: string | null): void {
   try {
     if (value === null) window.localStorage.removeItem(key);
@@ -22,6 +32,7 @@ function store(key: string, value: string | null): void {
   } catch {
     /* storage disabled: no offer, which is the quiet choice */
   }
+  for (const listener of [...listeners]) listener();
 }
 
 /** After a password sign-in: offer a passkey on the next page, unless this user declined before. */

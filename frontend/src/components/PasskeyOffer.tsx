@@ -1,8 +1,13 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { useSessionUserId } from '../api/resources/auth/hooks';
 import { useAddPasskey, usePasskeys } from '../api/resources/passkeys/hooks';
 import { platformAuthenticatorAvailable } from '../api/webauthn';
-import { declinePasskeyOffer, endPasskeyOffer, passkeyOfferPending } from '../passkeyOffer';
+import {
+  declinePasskeyOffer,
+  endPasskeyOffer,
+  passkeyOfferPending,
+  subscribePasskeyOffer,
+} from '../passkeyOffer';
 import { ErrorMessage } from './ErrorMessage';
 import { focusMainHeading } from './focus';
 import { useReauthPrompt } from './Reauth';
@@ -14,38 +19,42 @@ import { useReauthPrompt } from './Reauth';
  */
 export function PasskeyOffer() {
   const userId = useSessionUserId();
-  const [offered, setOffered] = useState(() => passkeyOfferPending(userId));
+  const pending = useSyncExternalStore(
+    subscribePasskeyOffer,
+    () => passkeyOfferPending(userId),
+    () => false,
+  );
   const [capable, setCapable] = useState(false);
   useEffect(() => {
-    if (!offered) return;
+    if (!pending) return;
     let live = true;
     void platformAuthenticatorAvailable().then((yes) => live && setCapable(yes));
     return () => {
       live = false;
     };
-  }, [offered]);
-  const passkeys = usePasskeys({ page_size: 1 }, offered && capable);
+  }, [pending]);
+  const passkeys = usePasskeys({ page_size: 1 }, pending && capable);
   const add = useAddPasskey(useReauthPrompt());
+  const [closed, setClosed] = useState(false);
   const doneRef = useRef<HTMLParagraphElement>(null);
   const hasPasskeys = (passkeys.data?.count ?? 0) > 0;
 
   useEffect(() => {
-    if (add.isSuccess) {
-      endPasskeyOffer();
-      doneRef.current?.focus();
-    }
+    if (!add.isSuccess) return;
+    endPasskeyOffer();
+    doneRef.current?.focus();
   }, [add.isSuccess]);
   // Nothing to offer to a user who has a passkey already.
-  const needless = hasPasskeys && !add.isSuccess;
   useEffect(() => {
-    if (needless) endPasskeyOffer();
-  }, [needless]);
+    if (pending && hasPasskeys) endPasskeyOffer();
+  }, [pending, hasPasskeys]);
 
-  if (!offered || !capable || !passkeys.data || needless) return null;
+  if (add.isSuccess) {
+    if (closed) return null;
+  } else if (!pending || !capable || !passkeys.data || hasPasskeys) return null;
 
   function decline() {
     if (userId) declinePasskeyOffer(userId);
-    setOffered(false);
     focusMainHeading();
   }
 
@@ -58,7 +67,14 @@ export function PasskeyOffer() {
             <p ref={doneRef} tabIndex={-1} className="alert alert-success" role="status">
               Passkey added. Next time choose “Sign in with a passkey”, or pick it in the email field.
             </p>
-            <button type="button" className="btn btn-small" onClick={() => setOffered(false)}>
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => {
+                setClosed(true);
+                focusMainHeading();
+              }}
+            >
               Close
             </button>
           </>

@@ -9,6 +9,7 @@
  * the control that started the action.
  */
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import { ValidationError } from '../api/errors';
 import { reauthenticate, reauthenticateWithPasskey } from '../api/resources/passkeys/api';
 import type { ReauthPrompt } from '../api/reauth';
 import { passkeysSupported } from '../api/webauthn';
@@ -71,7 +72,14 @@ export function ReauthDialog({ onDone }: { onDone: (reauthenticated: boolean) =>
 
   const onSubmit = form.onSubmit(async ({ password }) => {
     setPasskeyError(null);
-    await reauthenticate({ password });
+    try {
+      await reauthenticate({ password });
+    } catch (error) {
+      // The server's 400 `reauthentication_failed` is about what was typed: say it at the field.
+      if (error instanceof ValidationError && !error.fieldErrors.password)
+        throw new ValidationError({ password: ['Wrong password.'] }, error.body);
+      throw error;
+    }
     onDone(true);
   });
 

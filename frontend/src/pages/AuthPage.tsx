@@ -125,6 +125,7 @@ export function AuthPage({ mode, notice, onAttempt }: Props) {
     if (passkeyLogin.isPending) return;
     onAttempt();
     setPasskeyError(null);
+    form.reset(form.values); // the password's errors are not about this attempt
     await stopAutofill();
     try {
       await passkeyLogin.mutateAsync({ device_name: deviceName() });

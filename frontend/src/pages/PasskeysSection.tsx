@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { fieldLimits } from '../api/types/schema.gen';
 import {
   useAddPasskey,
   useDeletePasskey,
@@ -17,7 +18,7 @@ import { useReauthPrompt } from '../components/Reauth';
 import { useRemovalFocus, type RemovableItemProps } from '../hooks/useRemovalFocus';
 
 /** As the server takes it: 1 to 100 characters once trimmed (a default name when left empty on add). */
-export const PASSKEY_NAME_MAX = 100;
+export const PASSKEY_NAME_MAX = fieldLimits.PatchedPasskeyRenameRequest.name.maxLength;
 
 export function validatePasskeyName(values: { name: string }, { optional = false } = {}) {
   const name = values.name.trim();

@@ -1,13 +1,13 @@
-/** Passkey and re-authentication types (see "Passkeys and re-authentication" in the contract). */
-import type { CreationOptionsJSON, CredentialJSON, RequestOptionsJSON } from '../webauthn';
+/**
+ * Passkey and re-authentication types (see "Passkeys and re-authentication" in the contract):
+ * thin names over the generated schema types. The schema leaves the WebAuthn JSON open
+ * (`{[key: string]: unknown}`); the options are typed here with the DOM's own JSON forms.
+ */
+import type { CreationOptionsJSON, RequestOptionsJSON } from '../webauthn';
+import type { Schemas } from './common';
 
 /** One item of GET /api/auth/passkeys/, and the answer of register (201) and rename (200). */
-export interface Passkey {
-  id: string;
-  name: string;
-  created_at: string;
-  last_used_at: string | null;
-}
+export type Passkey = Schemas['Passkey'];
 
 /** POST /api/auth/passkeys/register/options/ and /login/options/ (200). */
 export interface CreationOptionsResponse {
@@ -17,26 +17,14 @@ export interface RequestOptionsResponse {
   publicKey: RequestOptionsJSON;
 }
 
-export interface PasskeyRegisterRequest {
-  credential: CredentialJSON;
-  name?: string;
-}
-export interface PasskeyRenameRequest {
-  name: string;
-}
-export interface PasskeyLoginRequest {
-  credential: CredentialJSON;
-  device_name?: string;
-}
+export type PasskeyRegisterRequest = Schemas['PasskeyRegisterRequest'];
+export type PasskeyRenameRequest = Required<Schemas['PatchedPasskeyRenameRequest']>;
+export type PasskeyLoginRequest = Schemas['PasskeyLoginRequest'];
 
 /** POST /api/auth/reauthenticate/: the password, or an assertion by one of the caller's passkeys. */
-export type ReauthenticateRequest = { password: string } | { credential: CredentialJSON };
+export type ReauthenticateRequest = Schemas['ReauthenticateRequest'];
 /** Its 200: an access token of the same session with a fresh `auth_time`. */
-export interface ReauthenticateResponse {
-  access: string;
-  token_type: string;
-  expires_in: number;
-}
+export type ReauthenticateResponse = Schemas['AccessToken'];
 
 /** The 403 body that asks for re-authentication (RFC 9470's insufficient_user_authentication). */
 export const REAUTH_REQUIRED = 'reauthentication_required';
