@@ -42,7 +42,8 @@ from accounts.admin_lists import (
     user_filter_link,
 )
 from accounts.forms import UserCreationForm, UserUpdateForm
-from accounts.models import DeviceSession, RevokeReason, SecurityEvent, User
+from accounts.models import DeviceSession, Passkey, RevokeReason, SecurityEvent, User
+from accounts.passkeys import services as passkey_services
 from common.client_text import show_unsafe
 from common.net import client_ip
 
@@ -360,6 +361,43 @@ class DeviceSessionInline(admin.TabularInline):
         return False
 
 
+class PasskeyFormSet(BaseInlineFormSet):
+    """Deletes through the passkey service, so that each removal is a ``passkey_removed`` event."""
+
+    def delete_existing(self, obj, commit=True):
+        if commit:
+            # changeform_view's acting_as names the admin as the actor.
+            passkey_services.passkey_delete(passkey_id=obj.pk)
+
+
+class PasskeyInline(admin.TabularInline):
+    """The user's passkeys: read-only, but for removing one."""
+
+    model = Passkey
+    formset = PasskeyFormSet
+    fields = ("name_shown", "created_at", "last_used_at", "sign_count", "backup", "aaguid", "transports")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    ordering = ("-created_at",)
+
+    @admin.display(description="name")
+    def name_shown(self, passkey):
+        return truncated(passkey.name, 40)
+
+    @admin.display(description="backup")
+    def backup(self, passkey):
+        if not passkey.backup_eligible:
+            return "device-bound"
+        return "synced" if passkey.backed_up else "may sync"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(SessionRevokeActionsMixin, ScalableListMixin, DjangoUserAdmin):
     form = UserUpdateForm
@@ -380,7 +418,7 @@ class UserAdmin(SessionRevokeActionsMixin, ScalableListMixin, DjangoUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),
     )
     readonly_fields = ("sessions_links",)
-    inlines = [DeviceSessionInline]
+    inlines = [DeviceSessionInline, PasskeyInline]
     actions = ["revoke_all_sessions"]
 
     def get_search_results(self, request, queryset, search_term):

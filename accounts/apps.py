@@ -7,3 +7,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import checks, signals  # noqa: F401 - connects the receivers, registers the checks
+        from accounts.passkeys import checks as passkey_checks  # noqa: F401 - registers the passkey checks

@@ -77,18 +77,12 @@ class SoftAuthenticator:
             type=type, challenge=challenge or options["challenge"], origin=origin or self.origin
         )
         self.credentials.append(credential)
-        return {
-            "id": credential.id,
-            "rawId": credential.id,
-            "type": "public-key",
-            "response": {
-                "clientDataJSON": client_data.b64,
-                "attestationObject": websafe_encode(AttestationObject.create("none", auth_data, {})),
-                "transports": ["internal", "hybrid"],
-            },
-            "authenticatorAttachment": "platform",
-            "clientExtensionResults": {},
-        }
+        return _response_json(
+            credential,
+            clientDataJSON=client_data.b64,
+            attestationObject=websafe_encode(AttestationObject.create("none", auth_data, {})),
+            transports=["internal", "hybrid"],
+        )
 
     def get(
         self,
@@ -121,19 +115,25 @@ class SoftAuthenticator:
         )
         signature = credential.private_key.sign(auth_data + client_data.hash, ec.ECDSA(hashes.SHA256()))
         handle = credential.user_handle if user_handle == "own" else user_handle
-        return {
-            "id": credential.id,
-            "rawId": credential.id,
-            "type": "public-key",
-            "response": {
-                "clientDataJSON": client_data.b64,
-                "authenticatorData": websafe_encode(auth_data),
-                "signature": websafe_encode(signature),
-                **({"userHandle": websafe_encode(handle)} if handle is not None else {}),
-            },
-            "authenticatorAttachment": "platform",
-            "clientExtensionResults": {},
-        }
+        return _response_json(
+            credential,
+            clientDataJSON=client_data.b64,
+            authenticatorData=websafe_encode(auth_data),
+            signature=websafe_encode(signature),
+            **({"userHandle": websafe_encode(handle)} if handle is not None else {}),
+        )
+
+
+def _response_json(credential: SoftCredential, **response) -> dict:
+    """Return a PublicKeyCredential of ``credential`` as ``toJSON()`` gives it, with ``response``."""
+    return {
+        "id": credential.id,
+        "rawId": credential.id,
+        "type": "public-key",
+        "response": response,
+        "authenticatorAttachment": "platform",
+        "clientExtensionResults": {},
+    }
 
 
 def _rp_id_hash(rp_id: str) -> bytes:

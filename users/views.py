@@ -7,8 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services as account_services
-from accounts.passkeys.permissions import RecentAuthentication
-from accounts.passkeys.views import REAUTH_RESPONSE
+from accounts.passkeys.permissions import REAUTH_RESPONSE, RecentAuthentication
 from common.net import client_ip
 from users import selectors, services
 from users.serializers import UserProfileUpdateSerializer, UserSerializer

@@ -9,6 +9,7 @@ import json
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 from webauthn.helpers import base64url_to_bytes
 
@@ -42,9 +43,14 @@ def challenge_issue(*, challenge: bytes, ceremony: str, user: User | None = None
     )
 
 
+def challenges_expired(*, now=None) -> QuerySet[WebAuthnChallenge]:
+    """Return the challenges that expired by ``now``: none of them can be used any more."""
+    return WebAuthnChallenge.objects.filter(expires_at__lte=now or timezone.now())
+
+
 def challenges_prune(*, now=None) -> int:
     """Delete the challenges that expired; return how many."""
-    return WebAuthnChallenge.objects.filter(expires_at__lte=now or timezone.now()).delete()[0]
+    return challenges_expired(now=now).delete()[0]
 
 
 def challenge_of(client_data_json: str) -> bytes:

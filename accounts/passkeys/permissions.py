@@ -3,12 +3,22 @@
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import BasePermission
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.tokens import AUTH_TIME_CLAIM
+from common.openapi import ErrorSerializer
+
+# How the schema describes the 403 of an operation guarded by RecentAuthentication.
+REAUTH_RESPONSE = OpenApiResponse(
+    ErrorSerializer,
+    description="`reauthentication_required`: the access token's `auth_time` is older than "
+    "`REAUTH_MAX_AGE_SECONDS` (given as `max_age`), with `WWW-Authenticate: Bearer "
+    'error="insufficient_user_authentication", max_age=N` (RFC 9470). Re-authenticate and retry.',
+)
 
 
 class ReauthenticationRequired(APIException):

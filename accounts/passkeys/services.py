@@ -80,6 +80,15 @@ class SessionGone(Exception):
     """The caller's session ended while it re-authenticated."""
 
 
+def _expected_relying_party() -> dict:
+    """Return what every response must match: our RP id, one of our origins, a verified user."""
+    return {
+        "expected_rp_id": settings.WEBAUTHN_RP_ID,
+        "expected_origin": list(settings.WEBAUTHN_ORIGINS),
+        "require_user_verification": True,
+    }
+
+
 # --- Registration ---------------------------------------------------------------------------
 
 
@@ -144,9 +153,7 @@ def passkey_register(
         verified = verify_registration_response(
             credential=parsed,
             expected_challenge=challenge,
-            expected_rp_id=settings.WEBAUTHN_RP_ID,
-            expected_origin=list(settings.WEBAUTHN_ORIGINS),
-            require_user_verification=True,
+            **_expected_relying_party(),
         )
     except MALFORMED as exc:
         raise RegistrationRefused(str(exc)) from exc
@@ -253,11 +260,9 @@ def assertion_verify(*, credential: dict, user: User | None = None) -> Asserted:
         verified = verify_authentication_response(
             credential=parsed,
             expected_challenge=challenge,
-            expected_rp_id=settings.WEBAUTHN_RP_ID,
-            expected_origin=list(settings.WEBAUTHN_ORIGINS),
             credential_public_key=bytes(passkey.public_key),
             credential_current_sign_count=passkey.sign_count,
-            require_user_verification=True,
+            **_expected_relying_party(),
         )
     except MALFORMED as exc:
         raise AssertionRefused(str(exc), user_id=passkey.user_id) from exc

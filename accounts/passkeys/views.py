@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import APIException, AuthenticationFailed, NotFound
 from rest_framework.permissions import IsAuthenticated
@@ -13,7 +13,7 @@ from accounts import dpop, services
 from accounts.authentication import session_ended
 from accounts.passkeys import selectors
 from accounts.passkeys import services as passkey_services
-from accounts.passkeys.permissions import RecentAuthentication
+from accounts.passkeys.permissions import REAUTH_RESPONSE, RecentAuthentication
 from accounts.passkeys.serializers import (
     AccessTokenSerializer,
     OptionsSerializer,
@@ -39,12 +39,6 @@ from common.net import client_ip
 from common.openapi import DPOP_PROOF_PARAMETER, ErrorSerializer
 
 RECENT = (IsAuthenticated, RecentAuthentication)
-REAUTH_RESPONSE = OpenApiResponse(
-    ErrorSerializer,
-    description="`reauthentication_required`: the access token's `auth_time` is older than "
-    "`REAUTH_MAX_AGE_SECONDS` (given as `max_age`), with `WWW-Authenticate: Bearer "
-    'error="insufficient_user_authentication", max_age=N` (RFC 9470). Re-authenticate and retry.',
-)
 LOGIN_FAILED = "Passkey login failed."
 
 
@@ -94,7 +88,7 @@ class PasskeyRegisterView(APIView):
         "older than `WEBAUTHN_CHALLENGE_SECONDS`), `passkey_invalid` (origin not in `WEBAUTHN_ORIGINS`, rp id "
         "hash, user not verified, bad attestation), `credential_exists`, `malformed`.",
         request=PasskeyRegisterSerializer,
-        responses={201: PasskeySerializer, 400: ErrorSerializer, 403: REAUTH_RESPONSE},
+        responses={201: PasskeySerializer, 403: REAUTH_RESPONSE},
     )
     def post(self, request):
         serializer = PasskeyRegisterSerializer(data=request.data)
@@ -198,7 +192,7 @@ class ReauthenticateView(APIView):
         "token of the same session with a fresh `auth_time`; the session's next refreshes keep it. "
         "400 `reauthentication_failed` for a wrong password or assertion.",
         request=ReauthenticateSerializer,
-        responses={200: AccessTokenSerializer, 400: ErrorSerializer},
+        responses={200: AccessTokenSerializer},
     )
     def post(self, request):
         serializer = ReauthenticateSerializer(data=request.data)

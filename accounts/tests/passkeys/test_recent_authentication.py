@@ -198,3 +198,39 @@ def test_the_list_is_paginated(auth_client, add_passkey):
         add_passkey()
     page = auth_client.get(PASSKEYS_URL, {"page_size": 2}).json()
     assert page["count"] == 3 and len(page["results"]) == 2 and page["next"]
+
+
+def test_a_grace_window_retry_keeps_auth_time(auth_client, settings):
+    settings.REFRESH_REUSE_GRACE = timedelta(seconds=30)
+    first = refresh(APIClient(), auth_client.tokens["refresh"])
+    retry = refresh(APIClient(), auth_client.tokens["refresh"])
+    assert first.status_code == retry.status_code == 200
+    expected = claims(auth_client.tokens["access"])["auth_time"]
+    assert claims(retry.json()["refresh"])["auth_time"] == expected
+    assert claims(retry.json()["access"])["amr"] == ["pwd"]
+
+
+def test_reauthenticate_is_throttled_per_user(auth_client, settings):
+    settings.AUTH_THROTTLE_RATE = "2/min"
+    statuses = [
+        auth_client.post(REAUTH_URL, {"password": "wrong"}, format="json").status_code for _ in range(3)
+    ]
+    assert statuses == [400, 400, 429]
+
+
+def test_a_password_change_keeps_passkeys(auth_client, add_passkey, passkey_login):
+    add_passkey()
+    changed = auth_client.post(
+        "/api/auth/password/change/",
+        {"current_password": PASSWORD, "new_password": "An0ther-long-passw0rd"},
+        format="json",
+    )
+    assert changed.status_code == 200
+    assert Passkey.objects.count() == 1
+    assert passkey_login().status_code == 200
+
+
+@pytest.mark.parametrize("pk", ["0", "99999999999999999999999999"])
+def test_ids_out_of_range_are_404(auth_client, pk):
+    assert auth_client.patch(f"{PASSKEYS_URL}{pk}/", {"name": "x"}, format="json").status_code == 404
+    assert auth_client.delete(f"{PASSKEYS_URL}{pk}/").status_code == 404
