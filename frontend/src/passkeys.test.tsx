@@ -107,48 +107,98 @@ describe('the re-authentication prompt', () => {
   });
 });
 
+/** A browser with passkey autofill whose get() answers with `answer` (or waits until aborted). */
+function installAutofillBrowser(answer?: () => Promise<unknown>) {
+  const state: { signal?: AbortSignal | undefined } = {};
+  const get = vi.fn(
+    (options: CredentialRequestOptions) =>
+      answer?.() ??
+      new Promise((_resolve, reject) => {
+        state.signal = options.signal ?? undefined;
+        state.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+      }),
+  );
+  class PublicKeyCredential {
+    static isConditionalMediationAvailable = () => Promise.resolve(true);
+    static isUserVerifyingPlatformAuthenticatorAvailable = () => Promise.resolve(false);
+    readonly id = 'AQID';
+    readonly rawId = new Uint8Array([1, 2, 3]).buffer;
+    readonly type = 'public-key';
+    readonly authenticatorAttachment = 'platform';
+    readonly response = {
+      clientDataJSON: new Uint8Array([1]).buffer,
+      authenticatorData: new Uint8Array([2]).buffer,
+      signature: new Uint8Array([3]).buffer,
+      userHandle: null,
+    };
+    getClientExtensionResults() {
+      return {};
+    }
+  }
+  vi.stubGlobal('PublicKeyCredential', PublicKeyCredential);
+  Object.defineProperty(navigator, 'credentials', { configurable: true, value: { get, create: vi.fn() } });
+  return { get, state, credential: () => new PublicKeyCredential() };
+}
+
+const OPTIONS = { publicKey: { challenge: 'AAEC', rpId: 'localhost', allowCredentials: [] } };
+
+function renderSignIn() {
+  const { wrapper } = createTestQueryClient();
+  render(<App />, { wrapper });
+}
+
 describe('the sign-in page and the autofill request', () => {
   it('a password sign-in aborts the waiting passkey request, which shows no error', async () => {
-    let signal: AbortSignal | undefined;
-    const get = vi.fn(
-      (options: CredentialRequestOptions) =>
-        new Promise((_resolve, reject) => {
-          signal = options.signal ?? undefined;
-          signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
-        }),
-    );
-    vi.stubGlobal(
-      'PublicKeyCredential',
-      Object.assign(function PublicKeyCredential() {}, {
-        isConditionalMediationAvailable: () => Promise.resolve(true),
-        isUserVerifyingPlatformAuthenticatorAvailable: () => Promise.resolve(false),
-      }),
-    );
-    Object.defineProperty(navigator, 'credentials', { configurable: true, value: { get, create: vi.fn() } });
+    const browser = installAutofillBrowser();
     const user = { id: 1, email: 'ada@example.com', first_name: 'Ada', last_name: '' };
     const api = installFetch((call) => {
-      if (call.path === '/api/auth/passkeys/login/options/')
-        return jsonResponse(200, {
-          publicKey: { challenge: 'AAEC', rpId: 'localhost', allowCredentials: [] },
-        });
+      if (call.path === '/api/auth/passkeys/login/options/') return jsonResponse(200, OPTIONS);
       if (call.path === '/api/auth/login/')
         return tokenResponse({ session: { id: 1, device_name: 'x' }, user });
       return jsonResponse(200, call.path === '/api/users/me/' ? user : { count: 0, results: [] });
     });
-    const { wrapper } = createTestQueryClient();
-    render(<App />, { wrapper });
+    renderSignIn();
 
     expect(screen.getByLabelText('Email').getAttribute('autocomplete')).toBe('username webauthn');
-    await waitFor(() => expect(get).toHaveBeenCalledTimes(1));
-    expect((get.mock.calls[0]![0] as CredentialRequestOptions).mediation).toBe('conditional');
+    await waitFor(() => expect(browser.get).toHaveBeenCalledTimes(1));
+    expect((browser.get.mock.calls[0]![0] as CredentialRequestOptions).mediation).toBe('conditional');
     fireEvent.change(screen.getByLabelText('Email'), { target: { value: user.email } });
     fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'secret-pass-123' } });
     fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
 
     await screen.findByRole('heading', { name: 'Your todos' });
-    expect(signal?.aborted).toBe(true);
+    expect(browser.state.signal?.aborted).toBe(true);
     expect(api.callsTo('/api/auth/passkeys/login/')).toEqual([]);
     expect(screen.queryByRole('alert')).toBeNull();
-    expect(get).toHaveBeenCalledTimes(1); // not asked again once signed in
+    expect(browser.get).toHaveBeenCalledTimes(1); // not asked again once signed in
+  });
+
+  it('says nothing when the autofill cannot start (options throttled), and the button still reports', async () => {
+    installAutofillBrowser();
+    const api = installFetch(() =>
+      jsonResponse(429, { detail: 'Slow down.', code: 'throttled' }, { 'Retry-After': '30' }),
+    );
+    renderSignIn();
+    await waitFor(() => expect(api.callsTo('/api/auth/passkeys/login/options/')).toHaveLength(1));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(screen.queryByRole('alert')).toBeNull();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Sign in with a passkey' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('Too many attempts. Try again in 30 s.');
+  });
+
+  it('a passkey picked in the autofill but refused by the server is said, and nothing is stored', async () => {
+    const browser = installAutofillBrowser(() => Promise.resolve(browser.credential()));
+    const api = installFetch((call) =>
+      call.path === '/api/auth/passkeys/login/options/'
+        ? jsonResponse(200, OPTIONS)
+        : jsonResponse(401, { detail: 'Passkey sign-in failed.', code: 'authentication_failed' }),
+    );
+    renderSignIn();
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'That passkey was not accepted. Try another one, or your password.',
+    );
+    expect(api.callsTo('/api/auth/passkeys/login/')).toHaveLength(1);
+    expect(storedTokens()).toBeNull();
   });
 });

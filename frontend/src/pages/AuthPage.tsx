@@ -2,7 +2,7 @@ import { useEffect, useEffectEvent, useRef, useState } from 'react';
 import { tokenStorage } from '../api/client';
 import { useLogin, useRegister } from '../api/resources/auth/hooks';
 import { usePasskeyLogin } from '../api/resources/passkeys/hooks';
-import { conditionalMediationAvailable, isCeremonyCancelled, passkeysSupported } from '../api/webauthn';
+import { conditionalMediationAvailable, passkeysSupported } from '../api/webauthn';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { fieldLimits } from '../api/types/schema.gen';
 import { Field, FormErrors, NameFields, SubmitButton } from '../components/Field';
@@ -68,16 +68,21 @@ export function AuthPage({ mode, notice, onAttempt }: Props) {
   const startAutofill = useEffectEvent((controller: AbortController) => {
     const done = (async () => {
       if (!(await conditionalMediationAvailable()) || controller.signal.aborted) return;
+      // The autofill is a quiet offer: until the user picks a passkey in it, nothing it meets
+      // (options refused by the throttle, the network, the browser) is theirs to be told about.
+      let chosen = false;
       try {
         await autofillLogin.mutateAsync({
           device_name: deviceName(),
           signal: controller.signal,
           mediation: 'conditional',
+          onChosen: () => {
+            chosen = true;
+          },
         });
         signedIn();
       } catch (error) {
-        if (controller.signal.aborted || isCeremonyCancelled(error)) return;
-        setPasskeyError(error);
+        if (chosen && !controller.signal.aborted) setPasskeyError(error);
       }
     })();
     autofill.current = { controller, done };
@@ -131,9 +136,9 @@ export function AuthPage({ mode, notice, onAttempt }: Props) {
       await passkeyLogin.mutateAsync({ device_name: deviceName() });
       signedIn();
     } catch (error) {
-      // Closing the browser's dialog is no error to show; anything else is.
-      if (!isCeremonyCancelled(error)) setPasskeyError(error);
-      else setPasskeyError(new DOMException('cancelled', 'NotAllowedError'));
+      // Closed or timed out dialogs are said too: the browser gives the same error when this
+      // device holds no passkey for the site, which the user should hear about.
+      setPasskeyError(error);
       setAutofillRound((n) => n + 1);
     }
   }

@@ -95,15 +95,18 @@ interface SignInOptions {
   signal?: AbortSignal;
   /** 'conditional': the passkey is picked in the email field's autofill. */
   mediation?: CredentialMediationRequirement;
+  /** Called once the user has picked a passkey (before it is sent). */
+  onChosen?: () => void;
 }
 
 /** Options, the browser's get() (any discoverable passkey of this site), then login. */
-export async function signInWithPasskey({ device_name, signal, mediation }: SignInOptions = {}) {
+export async function signInWithPasskey({ device_name, signal, mediation, onChosen }: SignInOptions = {}) {
   const { publicKey } = await loginOptions(signal);
   const credential = await getAssertion(publicKey, {
     ...(signal ? { signal } : {}),
     ...(mediation ? { mediation } : {}),
   });
+  onChosen?.();
   return passkeyLogin({ credential, ...(device_name ? { device_name } : {}) });
 }
 
