@@ -13,7 +13,7 @@ export function passkeyErrorText(error: DOMException): string {
   switch (error.name) {
     case 'NotAllowedError':
     case 'AbortError':
-      return 'The passkey request was cancelled or timed out.';
+      return 'No passkey was used: the request was cancelled or timed out, or this device has no passkey for this site.';
     case 'InvalidStateError':
       return 'This device already holds a passkey for your account.';
     case 'SecurityError':
