@@ -201,4 +201,28 @@ describe('the sign-in page and the autofill request', () => {
     expect(api.callsTo('/api/auth/passkeys/login/')).toHaveLength(1);
     expect(storedTokens()).toBeNull();
   });
+
+  it('sends the device name the field holds when the passkey is picked, not when the request began', async () => {
+    let pick = () => {};
+    const browser = installAutofillBrowser(
+      () => new Promise((resolve) => (pick = () => resolve(browser.credential()))),
+    );
+    const user = { id: 1, email: 'ada@example.com', first_name: 'Ada', last_name: '' };
+    const api = installFetch((call) => {
+      if (call.path === '/api/auth/passkeys/login/options/') return jsonResponse(200, OPTIONS);
+      if (call.path === '/api/auth/passkeys/login/')
+        return tokenResponse({ session: { id: 1, device_name: 'x' }, user });
+      return jsonResponse(200, call.path === '/api/users/me/' ? user : { count: 0, results: [] });
+    });
+    renderSignIn();
+    await waitFor(() => expect(browser.get).toHaveBeenCalledTimes(1));
+    fireEvent.change(screen.getByLabelText('Device name (optional)'), {
+      target: { value: 'Kitchen tablet' },
+    });
+    pick();
+
+    await screen.findByRole('heading', { name: 'Your todos' });
+    expect(JSON.parse(api.callsTo('/api/auth/passkeys/login/')[0]!.body!).device_name).toBe('Kitchen tablet');
+    expect(localStorage.getItem('device.name')).toBe('Kitchen tablet');
+  });
 });

@@ -59,9 +59,15 @@ export function AuthPage({ mode, notice, onAttempt }: Props) {
   }
 
   // Left empty: named from the User-Agent by the function that describes it in "Your sessions".
-  const deviceName = () => form.values.device_name.trim() || unnamed;
+  const nameFor = (typed: string) => typed.trim() || unnamed;
+  // What the device name field holds now, for a passkey picked after the request started.
+  const typedName = useRef(form.values.device_name);
+  useEffect(() => {
+    typedName.current = form.values.device_name;
+  });
+  const passkeyDeviceName = () => nameFor(typedName.current);
   function signedIn() {
-    rememberDeviceName(form.values.device_name.trim());
+    rememberDeviceName(typedName.current.trim());
     navigate('todos');
   }
 
@@ -73,7 +79,7 @@ export function AuthPage({ mode, notice, onAttempt }: Props) {
       let chosen = false;
       try {
         await autofillLogin.mutateAsync({
-          device_name: deviceName(),
+          deviceName: passkeyDeviceName,
           signal: controller.signal,
           mediation: 'conditional',
           onChosen: () => {
@@ -96,7 +102,7 @@ export function AuthPage({ mode, notice, onAttempt }: Props) {
 
   const submit = form.onSubmit(async (values) => {
     const typed = values.device_name.trim();
-    const name = deviceName();
+    const name = nameFor(values.device_name);
     const device = name ? { device_name: name } : {};
     if (mode === 'login') {
       const response = await login.mutateAsync({
@@ -133,7 +139,7 @@ export function AuthPage({ mode, notice, onAttempt }: Props) {
     form.reset(form.values); // the password's errors are not about this attempt
     await stopAutofill();
     try {
-      await passkeyLogin.mutateAsync({ device_name: deviceName() });
+      await passkeyLogin.mutateAsync({ deviceName: passkeyDeviceName });
       signedIn();
     } catch (error) {
       // Closed or timed out dialogs are said too: the browser gives the same error when this

@@ -163,7 +163,11 @@ describe('signing in with a passkey', () => {
     );
     const controller = new AbortController();
 
-    await signInWithPasskey({ device_name: 'Laptop', signal: controller.signal, mediation: 'conditional' });
+    await signInWithPasskey({
+      deviceName: () => 'Laptop',
+      signal: controller.signal,
+      mediation: 'conditional',
+    });
 
     expect(api.calls.map((c) => `${c.method} ${c.path} ${c.authorization}`)).toEqual([
       'POST /api/auth/passkeys/login/options/ null',

@@ -90,7 +90,8 @@ export async function addPasskey(name?: string): Promise<Passkey> {
 }
 
 interface SignInOptions {
-  device_name?: string;
+  /** The session's device name, asked for once a passkey is picked (the form may change meanwhile). */
+  deviceName?: () => string;
   /** Aborts the wait (a conditional request lasts until the user picks a passkey). */
   signal?: AbortSignal;
   /** 'conditional': the passkey is picked in the email field's autofill. */
@@ -100,13 +101,14 @@ interface SignInOptions {
 }
 
 /** Options, the browser's get() (any discoverable passkey of this site), then login. */
-export async function signInWithPasskey({ device_name, signal, mediation, onChosen }: SignInOptions = {}) {
+export async function signInWithPasskey({ deviceName, signal, mediation, onChosen }: SignInOptions = {}) {
   const { publicKey } = await loginOptions(signal);
   const credential = await getAssertion(publicKey, {
     ...(signal ? { signal } : {}),
     ...(mediation ? { mediation } : {}),
   });
   onChosen?.();
+  const device_name = deviceName?.();
   return passkeyLogin({ credential, ...(device_name ? { device_name } : {}) });
 }
 
