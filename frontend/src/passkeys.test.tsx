@@ -142,6 +142,17 @@ function installAutofillBrowser(answer?: () => Promise<unknown>) {
 
 const OPTIONS = { publicKey: { challenge: 'AAEC', rpId: 'localhost', allowCredentials: [] } };
 
+const USER = { id: 1, email: 'ada@example.com', first_name: 'Ada', last_name: '' };
+
+/** A server whose `signInPath` opens a session, and whose signed-in pages are empty. */
+function installSignInServer(signInPath: string) {
+  return installFetch((call) => {
+    if (call.path === '/api/auth/passkeys/login/options/') return jsonResponse(200, OPTIONS);
+    if (call.path === signInPath) return tokenResponse({ session: { id: 1, device_name: 'x' }, user: USER });
+    return jsonResponse(200, call.path === '/api/users/me/' ? USER : { count: 0, results: [] });
+  });
+}
+
 function renderSignIn() {
   const { wrapper } = createTestQueryClient();
   render(<App />, { wrapper });
@@ -150,19 +161,13 @@ function renderSignIn() {
 describe('the sign-in page and the autofill request', () => {
   it('a password sign-in aborts the waiting passkey request, which shows no error', async () => {
     const browser = installAutofillBrowser();
-    const user = { id: 1, email: 'ada@example.com', first_name: 'Ada', last_name: '' };
-    const api = installFetch((call) => {
-      if (call.path === '/api/auth/passkeys/login/options/') return jsonResponse(200, OPTIONS);
-      if (call.path === '/api/auth/login/')
-        return tokenResponse({ session: { id: 1, device_name: 'x' }, user });
-      return jsonResponse(200, call.path === '/api/users/me/' ? user : { count: 0, results: [] });
-    });
+    const api = installSignInServer('/api/auth/login/');
     renderSignIn();
 
     expect(screen.getByLabelText('Email').getAttribute('autocomplete')).toBe('username webauthn');
     await waitFor(() => expect(browser.get).toHaveBeenCalledTimes(1));
     expect((browser.get.mock.calls[0]![0] as CredentialRequestOptions).mediation).toBe('conditional');
-    fireEvent.change(screen.getByLabelText('Email'), { target: { value: user.email } });
+    fireEvent.change(screen.getByLabelText('Email'), { target: { value: USER.email } });
     fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'secret-pass-123' } });
     fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
 
@@ -207,13 +212,7 @@ describe('the sign-in page and the autofill request', () => {
     const browser = installAutofillBrowser(
       () => new Promise((resolve) => (pick = () => resolve(browser.credential()))),
     );
-    const user = { id: 1, email: 'ada@example.com', first_name: 'Ada', last_name: '' };
-    const api = installFetch((call) => {
-      if (call.path === '/api/auth/passkeys/login/options/') return jsonResponse(200, OPTIONS);
-      if (call.path === '/api/auth/passkeys/login/')
-        return tokenResponse({ session: { id: 1, device_name: 'x' }, user });
-      return jsonResponse(200, call.path === '/api/users/me/' ? user : { count: 0, results: [] });
-    });
+    const api = installSignInServer('/api/auth/passkeys/login/');
     renderSignIn();
     await waitFor(() => expect(browser.get).toHaveBeenCalledTimes(1));
     fireEvent.change(screen.getByLabelText('Device name (optional)'), {
