@@ -431,7 +431,10 @@ class EventTypeFilter(admin.SimpleListFilter):
         if value == SecurityEvent.Type.NEW_DEVICE_LOGIN:
             return queryset.filter(
                 Q(type=SecurityEvent.Type.NEW_DEVICE_LOGIN)
-                | Q(type__in=(SecurityEvent.Type.LOGIN, SecurityEvent.Type.PASSKEY_LOGIN), detail__new_device=True)
+                | Q(
+                    type__in=(SecurityEvent.Type.LOGIN, SecurityEvent.Type.PASSKEY_LOGIN),
+                    detail__new_device=True,
+                )
             )
         return queryset.filter(type=value)
 

@@ -717,7 +717,9 @@ def test_the_admin_filters_security_events_by_the_new_types_and_reasons(client, 
     # "Login from a new device" finds the flagged logins, and the rows written before (one such here).
     old_row = SecurityEvent.objects.create(type=SecurityEvent.Type.NEW_DEVICE_LOGIN, user=user)
     # A passkey login says the same of a new device, and one from a known device is not found.
-    SecurityEvent.objects.create(type=SecurityEvent.Type.PASSKEY_LOGIN, user=user, detail={"new_device": True})
+    SecurityEvent.objects.create(
+        type=SecurityEvent.Type.PASSKEY_LOGIN, user=user, detail={"new_device": True}
+    )
     SecurityEvent.objects.create(type=SecurityEvent.Type.PASSKEY_LOGIN, user=user, detail={})
     by_type = client.get(url, {"type__exact": "new_device_login"})
     assert by_type.status_code == 200
