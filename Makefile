@@ -44,11 +44,16 @@ else
 	@echo "npm not found: the web client is not built (the API works without it)."
 endif
 
-## install, migrate and serve the app on SQLite at http://127.0.0.1:8000 with gunicorn (gunicorn.conf.py),
+# The URL printed is localhost's, not 127.0.0.1's: a passkey works only on a page whose host is
+# WEBAUTHN_RP_ID (default localhost), and only from an origin in WEBAUTHN_ORIGINS, which follows PORT
+# here unless it is set.
+## install, migrate and serve the app on SQLite at http://localhost:8000 with gunicorn (gunicorn.conf.py),
 ## restarting on code changes; PORT=8001 for another port, HOST=0.0.0.0 beyond this machine (with its
 ## address in DJANGO_ALLOWED_HOSTS)
 run: migrate web
-	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/gunicorn --config gunicorn.conf.py --reload --access-logfile -
+	@echo "Open http://localhost:$(PORT)/ (localhost: passkeys need the page's host to be WEBAUTHN_RP_ID)"
+	HOST=$(HOST) PORT=$(PORT) WEBAUTHN_ORIGINS="$${WEBAUTHN_ORIGINS:-http://localhost:$(PORT)}" \
+		$(VENV)/bin/gunicorn --config gunicorn.conf.py --reload --access-logfile -
 
 ## the backend suite, then the web client's type check, linters, unit tests, generated-types
 ## check and browser tests (Playwright, with the axe accessibility scan)

@@ -98,6 +98,16 @@ SETTINGS: dict[str, Setting] = {
     # Shorter than twice the proofs' age plus the clocks' spread breaks the replay bound; only
     # a test that wants to see a loss window end sets it so (tests_cross_process/).
     "DPOP_REPLAY_LOSS_WINDOW_SECONDS": Setting(130, (int, float), _NOT_NEGATIVE, "be 0 or more"),
+    # Passkeys and re-authentication (docs/passkeys.md): accounts/passkeys/checks.py judges them.
+    "WEBAUTHN_RP_ID": Setting("localhost", str, clean=_lowered),
+    "WEBAUTHN_RP_NAME": Setting("Refresh Token Demo", str),
+    "WEBAUTHN_ORIGINS": Setting(
+        ("http://localhost:8000",),
+        _STRINGS,
+        clean=lambda origins: [origin.strip().rstrip("/") for origin in origins],
+    ),
+    "WEBAUTHN_CHALLENGE_SECONDS": Setting(300, int),
+    "REAUTH_MAX_AGE_SECONDS": Setting(300, int),
     # Signing keys (docs/keys.md): the keyring checks their content (accounts.E001, and at start).
     "JWT_ALGORITHM": Setting("HS256", str),
     "JWT_SIGNING_KEY": Setting(None, _OPTIONAL_STR),

@@ -14,7 +14,7 @@ from accounts.models import SecurityEvent, User
 
 # One line per security event, for operators (the admin shows the same events from the table).
 security_log = logging.getLogger("accounts.security")
-_WARNING_EVENTS = {"refresh_reuse", "login_failed"}
+_WARNING_EVENTS = {"refresh_reuse", "login_failed", "account_deleted"}
 
 
 # Who is acting, for the security log, when a revocation is triggered indirectly

@@ -352,6 +352,12 @@ class DeviceSession(models.Model):
         blank=True,
         help_text="Set when the session is bound to a client key (DPoP): its tokens need a proof.",
     )
+    # When the user last proved who they are on this session (a password, a passkey, a
+    # re-authentication) and how (RFC 8176 ``amr`` values, space-separated): every token of the
+    # session carries both, a rotation included (accounts/sessions/hot_sql.py reads them back). NULL for
+    # sessions opened before these were recorded: their tokens never count as recent.
+    auth_time = models.DateTimeField(null=True, blank=True)
+    amr = models.CharField("authentication methods", max_length=64, blank=True)
 
     objects = DeviceSessionQuerySet.as_manager()
 
@@ -447,6 +453,11 @@ class SecurityEvent(models.Model):
         NEW_DEVICE_LOGIN = "new_device_login", "Login from a new device"
         PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset requested"
         PASSWORD_RESET_COMPLETED = "password_reset_completed", "Password reset completed"
+        PASSKEY_LOGIN = "passkey_login", "Login with a passkey"
+        PASSKEY_ADDED = "passkey_added", "Passkey added"
+        PASSKEY_REMOVED = "passkey_removed", "Passkey removed"
+        REAUTHENTICATED = "reauthenticated", "Re-authenticated"
+        ACCOUNT_DELETED = "account_deleted", "Account deleted"
 
     type = models.CharField(max_length=32, choices=Type.choices)
     created_at = models.DateTimeField(default=timezone.now)
@@ -493,3 +504,65 @@ class DPoPProofUse(models.Model):
 
     def __str__(self):
         return self.key
+
+
+# --- Passkeys (accounts/passkeys/) --------------------------------------------------------------
+
+PASSKEY_NAME_MAX_LENGTH = 100
+
+
+class PasskeyUserHandle(models.Model):
+    """The WebAuthn user handle of a user: random, stable, and telling nothing about them."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    handle = models.BinaryField(max_length=64, unique=True)
+
+    def __str__(self):
+        return f"user handle of {self.user_id}"
+
+
+class Passkey(models.Model):
+    """A WebAuthn credential a user registered: what verifying its assertions needs, and its history."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
+    credential_id = models.BinaryField(max_length=1023, unique=True)
+    public_key = models.BinaryField(help_text="COSE_Key, as the authenticator gave it.")
+    sign_count = models.PositiveBigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    backup_eligible = models.BooleanField(default=False)
+    backed_up = models.BooleanField(default=False)
+    aaguid = models.CharField("AAGUID", max_length=36, blank=True)
+    name = models.CharField(max_length=PASSKEY_NAME_MAX_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"], name="passkey_user_idx")]
+
+    def __str__(self):
+        return show_unsafe(self.name) or "passkey"
+
+
+class WebAuthnChallenge(models.Model):
+    """A challenge handed out with a ceremony's options: used at most once, before ``expires_at``.
+
+    Stored by the SHA-256 of the challenge, which is how a response finds it (the challenge is
+    in its clientDataJSON): every server process sees it, and one DELETE consumes it.
+    """
+
+    class Ceremony(models.TextChoices):
+        REGISTRATION = "registration", "Registration"
+        AUTHENTICATION = "authentication", "Authentication"
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    ceremony = models.CharField(max_length=16, choices=Ceremony.choices)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "WebAuthn challenge"
+        indexes = [models.Index(fields=["expires_at"], name="webauthn_challenge_expires_idx")]
+
+    def __str__(self):
+        return f"{self.ceremony} challenge until {self.expires_at:%Y-%m-%d %H:%M:%S}"

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from accounts import views
 
@@ -18,4 +18,5 @@ urlpatterns = [
     ),
     path("sessions/", views.SessionListView.as_view(), name="auth-sessions"),
     path("sessions/<uuid:pk>/", views.SessionDetailView.as_view(), name="auth-session-detail"),
+    path("", include("accounts.passkeys.urls")),
 ]

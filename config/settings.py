@@ -281,6 +281,17 @@ DPOP_REPLAY_REDIS_URL = REDIS_URL or None
 DPOP_REPLAY_LOSS_WINDOW_SECONDS = 2 * DPOP_PROOF_MAX_AGE_SECONDS + 10
 # --- end of DPoP ------------------------------------------------------------------------------
 
+# --- Passkeys and re-authentication (accounts/passkeys/, docs/passkeys.md) ---------------------
+# The relying party: a passkey is bound to this domain (the page's host or a parent of it), and
+# a ceremony counts only from a page at one of the origins (scheme, host and port exactly).
+WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default="localhost")
+WEBAUTHN_RP_NAME = env.str("WEBAUTHN_RP_NAME", default="Refresh Token Demo")
+WEBAUTHN_ORIGINS = env.list("WEBAUTHN_ORIGINS", default=["http://localhost:8000"])
+WEBAUTHN_CHALLENGE_SECONDS = env.int("WEBAUTHN_CHALLENGE_SECONDS", default=300)
+# Adding or deleting a passkey and deleting the account need an authentication this recent.
+REAUTH_MAX_AGE_SECONDS = env.int("REAUTH_MAX_AGE_SECONDS", default=300)
+# --- end of Passkeys ---------------------------------------------------------------------------
+
 SIMPLE_JWT = {
     "ALGORITHM": "HS256",
     "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),

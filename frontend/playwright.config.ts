@@ -5,7 +5,9 @@ import { defineConfig } from '@playwright/test';
 
 // One port for the run, chosen by the main process and inherited by the workers.
 process.env.E2E_PORT ??= String(20000 + (process.pid % 20000));
-const baseURL = `http://127.0.0.1:${process.env.E2E_PORT}`;
+// `localhost`, not 127.0.0.1: passkeys work only on a page whose host matches the server's
+// WEBAUTHN_RP_ID (default `localhost`), and e2e/server.mjs lists this origin in WEBAUTHN_ORIGINS.
+const baseURL = `http://localhost:${process.env.E2E_PORT}`;
 // Where the test server writes its mails (one file each), read by the specs (e2e/mail.ts).
 process.env.E2E_MAIL_DIR ??= `/tmp/e2e-frontend-mail-${process.pid}`;
 
@@ -42,7 +44,9 @@ export default defineConfig({
   projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
   webServer: {
     command: 'node e2e/server.mjs',
-    url: `${baseURL}/api/health/`,
+    // The server listens on 127.0.0.1 (which `localhost` names here): asked there, the readiness
+    // check cannot stall on an IPv6 `localhost` that nothing answers.
+    url: `http://127.0.0.1:${process.env.E2E_PORT}/api/health/`,
     reuseExistingServer: false,
     timeout: 240_000,
     stdout: 'ignore',

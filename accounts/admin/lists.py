@@ -414,7 +414,7 @@ class EventSourceFilter(admin.SimpleListFilter):
 class EventTypeFilter(admin.SimpleListFilter):
     """The events of one type; "Login from a new device" finds the logins flagged so.
 
-    A login from a new device is one ``login`` event with ``new_device`` in its detail; the
+    A login from a new device is one ``login`` (or ``passkey_login``) event with ``new_device`` in its detail; the
     ``new_device_login`` rows written before that (one beside each such login) are found too.
     The parameter is the one Django's own filter on ``type`` used, so older links still work.
     """
@@ -432,7 +432,10 @@ class EventTypeFilter(admin.SimpleListFilter):
         if value == SecurityEvent.Type.NEW_DEVICE_LOGIN:
             return queryset.filter(
                 Q(type=SecurityEvent.Type.NEW_DEVICE_LOGIN)
-                | Q(type=SecurityEvent.Type.LOGIN, detail__new_device=True)
+                | Q(
+                    type__in=(SecurityEvent.Type.LOGIN, SecurityEvent.Type.PASSKEY_LOGIN),
+                    detail__new_device=True,
+                )
             )
         return queryset.filter(type=value)
 

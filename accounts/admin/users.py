@@ -22,7 +22,8 @@ from accounts.admin.lists import (
     truncated,
 )
 from accounts.events import acting_as
-from accounts.models import DeviceSession, RevokeReason, User
+from accounts.models import DeviceSession, Passkey, RevokeReason, User
+from accounts.passkeys import services as passkey_services
 from accounts.sessions.revocation import sessions_revoke_of_users
 from common.net import client_ip
 
@@ -90,6 +91,43 @@ class DeviceSessionInline(admin.TabularInline):
         return False
 
 
+class PasskeyFormSet(BaseInlineFormSet):
+    """Deletes through the passkey service, so that each removal is a ``passkey_removed`` event."""
+
+    def delete_existing(self, obj, commit=True):
+        if commit:
+            # changeform_view's acting_as names the admin as the actor.
+            passkey_services.passkey_delete(passkey_id=obj.pk)
+
+
+class PasskeyInline(admin.TabularInline):
+    """The user's passkeys: read-only, but for removing one."""
+
+    model = Passkey
+    formset = PasskeyFormSet
+    fields = ("name_shown", "created_at", "last_used_at", "sign_count", "backup", "aaguid", "transports")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    ordering = ("-created_at",)
+
+    @admin.display(description="name")
+    def name_shown(self, passkey):
+        return truncated(passkey.name, 40)
+
+    @admin.display(description="backup")
+    def backup(self, passkey):
+        if not passkey.backup_eligible:
+            return "device-bound"
+        return "synced" if passkey.backed_up else "may sync"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(AdminStyleMixin, SessionRevokeActionsMixin, ScalableListMixin, DjangoUserAdmin):
     form = UserUpdateForm
@@ -114,7 +152,7 @@ class UserAdmin(AdminStyleMixin, SessionRevokeActionsMixin, ScalableListMixin, D
         (None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),
     )
     readonly_fields = ("sessions_links",)
-    inlines = [DeviceSessionInline]
+    inlines = [DeviceSessionInline, PasskeyInline]
     actions = ["revoke_all_sessions"]
 
     def get_inlines(self, request, obj):

@@ -1,17 +1,14 @@
 """Registering and logging in (with the mail about a new device); both open a session."""
 
-from datetime import datetime, timedelta
-
 from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import check_password
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts import notifications
-from accounts.app_settings import app_settings
 from accounts.events import security_event_record
-from accounts.models import DeviceSession, SecurityEvent, User
+from accounts.models import SecurityEvent, User
+from accounts.sessions.devices import device_is_new, new_device_mail
 from accounts.sessions.opening import IssuedTokens, SessionClient, session_create, user_lock
 
 
@@ -76,7 +73,7 @@ def user_login(
                     user=user, device_name=device_name, client=client, user_locked=True, new_device=new_device
                 )
                 if new_device:
-                    _new_device_mail(session=issued.session)
+                    new_device_mail(session=issued.session)
                 return issued
         outcome = "rejected"  # the right password, changed (or the user deactivated) meanwhile
     email = User.objects.normalize_email(email)
@@ -111,32 +108,3 @@ def _user_login_lock(*, user: User, password: str) -> bool:
         return False
     User.objects.filter(pk=user.pk).update(last_login=now)
     return True
-
-
-def device_is_new(*, user: User, user_agent: str, now: datetime | None = None) -> bool:
-    """Return whether none of the user's sessions used in the last NEW_DEVICE_WINDOW_DAYS came from ``user_agent``.
-
-    Ended sessions count too, as long as the table still holds them (``prune_sessions``).
-    Always False with NEW_DEVICE_WINDOW_DAYS at 0 (the check is off).
-    """
-    days = app_settings.NEW_DEVICE_WINDOW_DAYS
-    if not days:
-        return False
-    since = (now or timezone.now()) - timedelta(days=days)
-    return not DeviceSession.objects.filter(
-        user=user, user_agent=user_agent, last_used_at__gte=since
-    ).exists()
-
-
-def _new_device_mail(*, session: DeviceSession) -> None:
-    """Mail the user about a login from a new device after the commit (its ``login`` event says so too)."""
-    notifications.mail_after_commit(
-        name=notifications.NEW_DEVICE,
-        user=session.user,
-        context={
-            "device": session.device_name,
-            "user_agent": session.user_agent,
-            "ip": session.ip_address,
-            "time": session.created_at,
-        },
-    )

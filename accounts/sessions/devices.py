@@ -1,11 +1,14 @@
-"""Device names: a readable one made from a User-Agent for clients that send none, the rule every name keeps, renaming."""
+"""Device names (made from a User-Agent, the rule every name keeps, renaming) and logins from a new device."""
 
 import re
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.utils import timezone
 
-from accounts.models import DEVICE_NAME_MAX_LENGTH, DeviceSession
+from accounts import notifications
+from accounts.app_settings import app_settings
+from accounts.models import DEVICE_NAME_MAX_LENGTH, DeviceSession, User
 from common.client_text import strip_unsafe
 
 # First match wins, so more specific names come before the ones they contain
@@ -65,3 +68,32 @@ def session_rename(*, session_id: UUID | str, user_id: int, device_name: str) ->
     if not renamed:
         return None
     return DeviceSession.objects.filter(pk=session_id, user_id=user_id).first()
+
+
+def device_is_new(*, user: User, user_agent: str, now: datetime | None = None) -> bool:
+    """Return whether none of the user's sessions used in the last NEW_DEVICE_WINDOW_DAYS came from ``user_agent``.
+
+    Ended sessions count too, as long as the table still holds them (``prune_sessions``).
+    Always False with NEW_DEVICE_WINDOW_DAYS at 0 (the check is off).
+    """
+    days = app_settings.NEW_DEVICE_WINDOW_DAYS
+    if not days:
+        return False
+    since = (now or timezone.now()) - timedelta(days=days)
+    return not DeviceSession.objects.filter(
+        user=user, user_agent=user_agent, last_used_at__gte=since
+    ).exists()
+
+
+def new_device_mail(*, session: DeviceSession) -> None:
+    """Mail the user about a login from a new device after the commit (its ``login`` event says so too)."""
+    notifications.mail_after_commit(
+        name=notifications.NEW_DEVICE,
+        user=session.user,
+        context={
+            "device": session.device_name,
+            "user_agent": session.user_agent,
+            "ip": session.ip_address,
+            "time": session.created_at,
+        },
+    )

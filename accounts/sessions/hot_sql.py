@@ -12,6 +12,7 @@ Table and column names come from the models' metadata, so renaming a field stays
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
+from typing import NamedTuple
 from uuid import UUID
 
 from django.db import connections
@@ -66,11 +67,21 @@ def _rotate_sql(alias: str) -> str:
         f"AND {s('revoked_at')} IS NULL AND {s('expires_at')} > %s AND {s('absolute_expires_at')} > %s "
         f"AND {_no_epoch_after_creation(connection)} "
         f"AND EXISTS (SELECT 1 FROM {quote(User._meta.db_table)} "
-        f"WHERE {u('id')} = {s('user')} AND {u('is_active')})"
+        f"WHERE {u('id')} = {s('user')} AND {u('is_active')}) "
+        # What the new tokens carry over from the session (SQLite 3.35+ and PostgreSQL alike).
+        f"RETURNING {', '.join(quote(DeviceSession._meta.get_field(name).column) for name in _ROTATE_RETURN)}"
     )
 
 
+_ROTATE_RETURN = ("auth_time", "amr")
 _ROTATE_SET = ("refresh_jti", "previous_jti", "rotated_at", "last_used_at", "expires_at")
+
+
+class Rotated(NamedTuple):
+    """What a rotation read back from the session's row: when and how its user last authenticated."""
+
+    auth_time: datetime | None
+    amr: str
 
 
 def session_rotate(
@@ -81,8 +92,8 @@ def session_rotate(
     new_jti: str,
     now: datetime,
     expires_at: datetime,
-) -> bool:
-    """Move the session from ``jti`` to ``new_jti`` if ``jti`` is still its live token; return whether it did.
+) -> Rotated | None:
+    """Move the session from ``jti`` to ``new_jti`` if ``jti`` is still its live token; return its row's auth fields, or None.
 
     Stands for::
 
@@ -90,6 +101,8 @@ def session_rotate(
             .filter(Exists(User.objects.filter(pk=OuterRef("user_id"), is_active=True)))
             .update(refresh_jti=new_jti, previous_jti=jti, rotated_at=now, last_used_at=now,
                     expires_at=expires_at)
+
+    with the session's ``auth_time`` and ``amr`` read back in the same statement.
     """
     connection = connection_for(DeviceSession, write=True)
     moment = connection.ops.adapt_datetimefield_value(now)
@@ -107,7 +120,15 @@ def session_rotate(
     ]
     with prepared_cursor(connection) as cursor:
         cursor.execute(_rotate_sql(connection.alias), params)
-        return cursor.rowcount == 1
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    field = DeviceSession._meta.get_field("auth_time")
+    column = field.get_col(DeviceSession._meta.db_table)
+    auth_time = row[0]
+    for convert in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+        auth_time = convert(auth_time, column, connection)
+    return Rotated(auth_time=auth_time, amr=row[1] or "")
 
 
 @cache

@@ -16,7 +16,13 @@ from accounts.events import security_event_record
 from accounts.models import DeviceSession, RevokeReason, SecurityEvent, User
 from accounts.sessions.devices import device_name_clean
 from accounts.sessions.revocation import sessions_revoke_matching
-from accounts.sessions.tokens import SessionAccessToken, SessionRefreshToken, new_refresh_expiry
+from accounts.sessions.tokens import (
+    AMR_PASSWORD,
+    SessionAccessToken,
+    SessionRefreshToken,
+    auth_claims_set,
+    new_refresh_expiry,
+)
 
 
 class SessionLimitReached(Exception):
@@ -53,13 +59,16 @@ def session_create(
     client: SessionClient,
     user_locked: bool = False,
     new_device: bool = False,
+    amr: tuple[str, ...] = AMR_PASSWORD,
+    event_type: str = SecurityEvent.Type.LOGIN,
 ) -> IssuedTokens:
     """Open a session for ``user`` and return its first token pair, bound to the key ``client.dpop_jkt`` if given.
 
     ``user_locked``: the caller's transaction already holds the user's row lock (taken first,
     so that it is the only one), which SESSION_MAX_PER_USER needs. ``new_device``: the login
-    came from a device the user has not used lately (``device_is_new``); its one ``login``
-    event says so (``new_device`` and the device's name in its detail).
+    came from a device the user has not used lately (``device_is_new``); its one login
+    event says so (``new_device`` and the device's name in its detail). ``amr``: how the user
+    authenticated (RFC 8176), now; ``event_type``: the security event that records the login.
     """
     now = timezone.now()
     session = DeviceSession(
@@ -71,6 +80,8 @@ def session_create(
         last_used_at=now,
         absolute_expires_at=now + app_settings.SESSION_MAX_LIFETIME,
         dpop_jkt=client.dpop_jkt,
+        auth_time=now,
+        amr=" ".join(amr),
     )
     session.expires_at = new_refresh_expiry(now=now, absolute_expires_at=session.absolute_expires_at)
     # The primary key is made here, so the token exists before the row and one INSERT does.
@@ -81,6 +92,7 @@ def session_create(
         session_expires_at=session.absolute_expires_at,
     )
     binding.bind(refresh, client.dpop_jkt)
+    auth_claims_set(refresh, auth_time=now, amr=amr)
     session.refresh_jti = refresh["jti"]
     # No savepoint when nested: every caller lets a failure here undo its whole transaction.
     with transaction.atomic(savepoint=False):
@@ -90,7 +102,7 @@ def session_create(
             _session_room_make(user=user, ip_address=client.ip_address)
         session.save(force_insert=True)
         security_event_record(
-            type=SecurityEvent.Type.LOGIN,
+            type=event_type,
             user_id=user.pk,
             session_id=session.pk,
             ip_address=client.ip_address,

@@ -15,7 +15,7 @@ from accounts.sessions import hot_sql
 from accounts.sessions.devices import device_name_from_user_agent
 from accounts.sessions.opening import IssuedTokens
 from accounts.sessions.revocation import session_revoke, sessions_revoke_of_users
-from accounts.sessions.tokens import SessionRefreshToken, new_refresh_expiry
+from accounts.sessions.tokens import SessionRefreshToken, auth_claims_set, new_refresh_expiry
 
 
 class RefreshDenied(Exception):
@@ -67,7 +67,9 @@ def session_refresh(*, token: SessionRefreshToken, ip_address: str | None = None
     rotated = hot_sql.session_rotate(
         session_id=session_id, user_id=user_id, jti=jti, new_jti=new["jti"], now=now, expires_at=expires_at
     )
-    if rotated:
+    if rotated is not None:
+        # Signed later (str()), so the claims read back with the rotation still go in.
+        auth_claims_set(new, auth_time=rotated.auth_time, amr=rotated.amr)
         return IssuedTokens(refresh=new)
     return _refresh_not_rotated(token=token, now=now, ip_address=ip_address)
 
@@ -112,6 +114,7 @@ def _refresh_not_rotated(
             jti=session.refresh_jti,
         )
         binding.bind(live, session.dpop_jkt)
+        auth_claims_set(live, auth_time=session.auth_time, amr=session.amr)
         return IssuedTokens(refresh=live, grace=True)
     if jti == session.refresh_jti:
         raise RefreshDenied("session changed during the refresh")

@@ -2,6 +2,7 @@
 
 import re
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -21,6 +22,12 @@ SESSION_EXPIRY_CLAIM = "sexp"
 # well signed, would overflow the conversion that SimpleJWT makes.
 MAX_EPOCH = 253402300799
 JTI_MAX_LENGTH = 64  # the session's jti columns
+# When the user last proved who they are on the session, and how (OpenID Connect's claims,
+# RFC 8176 values): what the recent-authentication rule (accounts.passkeys.permissions) reads.
+AUTH_TIME_CLAIM = "auth_time"
+AMR_CLAIM = "amr"
+AMR_PASSWORD = ("pwd",)
+AMR_PASSKEY = ("hwk", "user")
 
 
 def _is_epoch(value: object) -> bool:
@@ -45,6 +52,11 @@ def check_claim_types(payload: dict, time_claims: tuple[str, ...]) -> None:
         raise TokenError(_("Token has an invalid 'jti' claim"))
     if not isinstance(payload.get("token_type"), str):
         raise TokenError(_("Token has an invalid 'token_type' claim"))
+    if AUTH_TIME_CLAIM in payload and not _is_epoch(payload[AUTH_TIME_CLAIM]):
+        raise TokenError(_("Token has an invalid 'auth_time' claim"))
+    amr = payload.get(AMR_CLAIM, [])
+    if not isinstance(amr, list) or not all(isinstance(value, str) for value in amr):
+        raise TokenError(_("Token has an invalid 'amr' claim"))
 
 
 class SessionTokenMixin:
@@ -141,6 +153,18 @@ class SessionRefreshToken(KeyringBackendMixin, SessionTokenMixin, RefreshToken):
         access = super().access_token
         access["exp"] = min(access["exp"], self["exp"])
         return access
+
+
+def auth_claims_set(token, *, auth_time: datetime | None, amr: str | Iterable[str]) -> None:
+    """Put when and how the user last authenticated on the session into ``token`` (its access tokens copy them).
+
+    ``amr`` as the session row keeps it (space-separated) or as a sequence. Nothing when
+    ``auth_time`` is None: a session from before these were recorded, never recent.
+    """
+    if auth_time is None:
+        return
+    token[AUTH_TIME_CLAIM] = datetime_to_epoch(auth_time)
+    token[AMR_CLAIM] = amr.split() if isinstance(amr, str) else list(amr)
 
 
 def new_refresh_expiry(*, now: datetime, absolute_expires_at: datetime) -> datetime:

@@ -33,3 +33,14 @@ def test_every_target_make_help_lists_exists():
     for target in targets:
         dry_run = make("-n", target)
         assert dry_run.returncode == 0, (target, dry_run.stderr)
+
+
+@pytest.mark.parametrize("port", ["8000", "8001"])
+def test_make_run_prints_a_localhost_url_whose_origin_passkeys_accept(port):
+    """Passkeys need the page's host to be WEBAUTHN_RP_ID (localhost), and its origin listed."""
+    dry_run = make("-n", "run", f"PORT={port}")
+    assert dry_run.returncode == 0, dry_run.stderr
+    echo = next(line for line in dry_run.stdout.splitlines() if line.startswith("echo "))
+    assert f"http://localhost:{port}/" in echo
+    assert "127.0.0.1" not in echo
+    assert f'WEBAUTHN_ORIGINS="${{WEBAUTHN_ORIGINS:-http://localhost:{port}}}"' in dry_run.stdout

@@ -86,6 +86,8 @@ def test_protected_operations_use_the_bearer_scheme_and_document_401(schema):
     public = {
         ("/api/auth/register/", "POST"),
         ("/api/auth/login/", "POST"),
+        ("/api/auth/passkeys/login/options/", "POST"),
+        ("/api/auth/passkeys/login/", "POST"),
         ("/api/auth/password/reset/", "POST"),
         ("/api/auth/password/reset/confirm/", "POST"),
         ("/api/health/", "GET"),

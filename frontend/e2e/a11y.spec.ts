@@ -1,7 +1,5 @@
 // Every page, in light and dark: no axe-core violation (WCAG 2.1 A/AA, colour contrast
 // included), and screenshots at 1280 px and 390 px kept in test-artifacts/screenshots/.
-import AxeBuilder from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
 import {
   addTodo,
   expect,
@@ -11,32 +9,11 @@ import {
   newUser,
   openSessionsPage,
   registerApi,
+  scanAndShoot,
   test,
 } from './fixtures';
 
 const THEMES = ['light', 'dark'] as const;
-const SHOTS = process.env.E2E_SCREENSHOT_DIR ?? 'test-artifacts/screenshots';
-const WIDTHS = [1280, 390] as const;
-
-async function scanAndShoot(page: Page, name: string, theme: string) {
-  const results = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-    .analyze();
-  const summary = results.violations.map(
-    (v) =>
-      `${v.id}: ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')} ${n.failureSummary ?? ''}`).join('\n')}`,
-  );
-  expect(summary, `${name} (${theme})`).toEqual([]);
-  await page.evaluate(() => window.scrollTo(0, 0)); // a focused field may have scrolled the page
-  for (const width of WIDTHS) {
-    await page.setViewportSize({ width, height: 800 });
-    await page.screenshot({
-      path: `${SHOTS}/${name}-${theme}-${width}.png`,
-      fullPage: true,
-    });
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
 
 for (const theme of THEMES) {
   test.describe(`${theme} theme`, () => {

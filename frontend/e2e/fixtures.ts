@@ -4,6 +4,7 @@
  * `test` here fails any test during which a page of its browser contexts reported a script
  * error or a Content-Security-Policy violation (the app runs under Django's strict CSP).
  */
+import AxeBuilder from '@axe-core/playwright';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -144,7 +145,7 @@ export async function login(page: Page, user: User, device = '') {
   await page.getByLabel('Email').fill(user.email);
   await page.getByLabel('Password', { exact: true }).fill(user.password);
   await page.getByLabel('Device name (optional)').fill(device);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 /** Logs in through the form, which must succeed: waits for the todo list. */
@@ -366,4 +367,30 @@ export async function addTodoAfterAccessExpiry(page: Page, api: ReturnType<typeo
   await waitForAccessExpiry(page);
   await addTodo(page, title);
   await waitForApiIdle(api);
+}
+
+// --- Accessibility ----------------------------------------------------------------------------
+
+const SHOTS = process.env.E2E_SCREENSHOT_DIR ?? 'test-artifacts/screenshots';
+const WIDTHS = [1280, 390] as const;
+
+/** No axe-core violation (WCAG 2.1 A/AA) on the page as it is; screenshots at 1280 and 390 px. */
+export async function scanAndShoot(page: Page, name: string, theme: string) {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  const summary = results.violations.map(
+    (v) =>
+      `${v.id}: ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')} ${n.failureSummary ?? ''}`).join('\n')}`,
+  );
+  expect(summary, `${name} (${theme})`).toEqual([]);
+  await page.evaluate(() => window.scrollTo(0, 0)); // a focused field may have scrolled the page
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.screenshot({
+      path: `${SHOTS}/${name}-${theme}-${width}.png`,
+      fullPage: true,
+    });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
 }

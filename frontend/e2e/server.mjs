@@ -1,6 +1,7 @@
 // The server the browser tests run against (started by playwright.config.ts's webServer):
 // builds the app (skip with E2E_SKIP_BUILD=1), migrates a fresh SQLite file in /tmp and runs
-// `manage.py runserver` on E2E_PORT with 2-second access tokens and no login throttling.
+// `manage.py runserver` on E2E_PORT with 2-second access tokens and no login throttling; the
+// browser opens it as http://localhost:E2E_PORT, the passkeys' rp id and origin.
 // Mails are written, one file each and before the request answers, to E2E_MAIL_DIR (set by
 // playwright.config.ts), and reset links point at this server's web client (PASSWORD_RESET_URL unset).
 // The database and the mails go when the server is stopped; the log is test-artifacts/django-server.log.
@@ -40,6 +41,12 @@ const env = {
   DJANGO_DEBUG: 'true',
   DJANGO_ALLOWED_HOSTS: '127.0.0.1,localhost',
   CORS_ALLOWED_ORIGINS: `http://127.0.0.1:${PORT}`,
+  // The browser opens the app at http://localhost:PORT (playwright.config.ts): the passkey
+  // ceremonies check that origin and the rp id `localhost`.
+  WEBAUTHN_RP_ID: 'localhost',
+  WEBAUTHN_ORIGINS: `http://localhost:${PORT}`,
+  // Short, so that e2e/passkeys.spec.ts can let a sign-in grow old and meet the re-authentication prompt.
+  REAUTH_MAX_AGE_SECONDS: '20',
   // django-environ's form: filemail:// then the absolute path (hence the four slashes).
   EMAIL_URL: `filemail:///${MAIL_DIR}`,
   EMAIL_SEND_IN_BACKGROUND: 'false',

@@ -125,10 +125,10 @@ test('a sign-out notice goes when a new attempt starts, and does not come back',
 
   await page.getByLabel('Email').fill(user.email);
   await page.getByLabel('Password', { exact: true }).fill('not-the-password');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByRole('alert')).toHaveText('Wrong email or password.');
   await expect(page.getByTestId('sign-out-notice')).toHaveCount(0); // the error stands alone
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByRole('alert')).toHaveText('Wrong email or password.');
   await expect(page.getByTestId('sign-out-notice')).toHaveCount(0);
   await page.reload();
@@ -339,7 +339,7 @@ test('the device name is remembered between sign-ins on this browser', async ({ 
   await expect(page.getByLabel('Device name (optional)')).toHaveValue('Work laptop');
   await page.getByLabel('Email').fill(user.email);
   await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expectTodosPage(page);
   await openSessionsPage(page);
   await expect(page.getByTestId('session').first().locator('.session-device')).toHaveText('Work laptop');

@@ -3,6 +3,8 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useIsAuthenticated, useSessionUserId } from './api/resources/auth/hooks';
 import { focusMainHeading } from './components/focus';
 import { Header } from './components/Header';
+import { PasskeyOffer } from './components/PasskeyOffer';
+import { ReauthProvider } from './components/Reauth';
 import { navigate, useHashRoute, type Route } from './hooks/useHashRoute';
 import { AuthPage } from './pages/AuthPage';
 import { ForgotPasswordPage } from './pages/ForgotPasswordPage';
@@ -80,12 +82,15 @@ export function App() {
     return <AuthPage key={page} mode={page} notice={notice} onAttempt={dropNotice} />;
   }
   return (
-    <div className="app">
-      <Header route={page} />
-      {page === 'profile' && <ProfilePage />}
-      {page === 'sessions' && <SessionsPage />}
-      {page === 'todos' && <TodosPage />}
-    </div>
+    <ReauthProvider>
+      <div className="app">
+        <Header route={page} />
+        <PasskeyOffer />
+        {page === 'profile' && <ProfilePage />}
+        {page === 'sessions' && <SessionsPage />}
+        {page === 'todos' && <TodosPage />}
+      </div>
+    </ReauthProvider>
   );
 }
 

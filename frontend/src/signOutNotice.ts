@@ -27,7 +27,8 @@ export type SignOutReason =
   | 'expired'
   | 'admin'
   | 'revoked'
-  | 'ended';
+  | 'ended'
+  | 'account_deleted';
 
 export const SIGN_OUT_KEY = 'auth.signedOut';
 const MAX_AGE_MS = 24 * 60 * 60 * 1000;
@@ -50,6 +51,8 @@ const MESSAGES: Record<SignOutReason, string> = {
   revoked:
     'You were signed out: this device’s session was ended elsewhere (from another device, by a password change, or by an administrator).',
   ended: 'Your session has ended. Please sign in again.',
+  account_deleted:
+    'Your account has been deleted, with its sessions, passkeys and todos. You have been signed out everywhere.',
 };
 
 /** Server words (error `code`, or a revoke `reason`) and what they tell the user. */
@@ -141,6 +144,11 @@ export function notePasswordReset(): void {
   write('password_reset');
 }
 
+/** The account was just deleted: every session with it. */
+export function noteAccountDeleted(): void {
+  write('account_deleted');
+}
+
 /** The purposeful logout did not happen (the call failed): forget its reason. */
 export function cancelExpectedSignOut(): void {
   clearSignOutNotice();
@@ -149,8 +157,9 @@ export function cancelExpectedSignOut(): void {
 /** Called by the API client when the server ended the session, just before it clears the tokens. */
 export function recordSessionEnd(evidence: SessionEndEvidence): void {
   const pending = read();
-  // A logout this tab asked for a moment ago explains the 401s that follow it.
-  if (pending && pending.reason.startsWith('logged_out') && Date.now() - pending.at < 10_000) return;
+  // A logout (or the account's deletion) this tab asked for a moment ago explains the 401s that follow it.
+  const asked = pending && (pending.reason.startsWith('logged_out') || pending.reason === 'account_deleted');
+  if (asked && Date.now() - pending.at < 10_000) return;
   write(reasonFromServer(evidence));
 }
 

@@ -269,7 +269,10 @@ def test_deactivating_a_user_in_the_change_form_revokes(api_client, admin_client
         "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
         # Not "is_active": unticked.
     }
-    for name, value in re.findall(rb'name="(device_sessions-[A-Z_]+)" value="(\d+)"', page.content):
+    # The management forms of every inline (sessions, passkeys).
+    for name, value in re.findall(
+        rb'name="((?:device_sessions|passkeys)-[A-Z_]+)" value="(\d+)"', page.content
+    ):
         data[name.decode()] = value.decode()
     data["csrfmiddlewaretoken"] = admin_client.cookies["csrftoken"].value
 

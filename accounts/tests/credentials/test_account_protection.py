@@ -712,12 +712,18 @@ def test_the_admin_filters_security_events_by_the_new_types_and_reasons(client, 
         assert choice in page.content.decode()
     # "Login from a new device" finds the flagged logins, and the rows written before (one such here).
     old_row = SecurityEvent.objects.create(type=SecurityEvent.Type.NEW_DEVICE_LOGIN, user=user)
+    # A passkey login says the same of a new device, and one from a known device is not found.
+    SecurityEvent.objects.create(
+        type=SecurityEvent.Type.PASSKEY_LOGIN, user=user, detail={"new_device": True}
+    )
+    SecurityEvent.objects.create(type=SecurityEvent.Type.PASSKEY_LOGIN, user=user, detail={})
     by_type = client.get(url, {"type__exact": "new_device_login"})
     assert by_type.status_code == 200
     found = by_type.context["cl"].result_list
     assert sorted((event.type, event.detail.get("new_device", False)) for event in found) == [
         ("login", True),
         ("new_device_login", False),
+        ("passkey_login", True),
     ]
     assert old_row in found
     assert "Login (new device)" in by_type.content.decode()

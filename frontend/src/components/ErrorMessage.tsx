@@ -6,6 +6,22 @@ import {
   UnauthorizedError,
   ValidationError,
 } from '../api/client';
+import { ReauthCancelledError } from '../api/reauth';
+
+/** What went wrong in the browser's passkey dialog (a DOMException of WebAuthn), in words. */
+export function passkeyErrorText(error: DOMException): string {
+  switch (error.name) {
+    case 'NotAllowedError':
+    case 'AbortError':
+      return 'No passkey was used: the request was cancelled or timed out, or this device has no passkey for this site.';
+    case 'InvalidStateError':
+      return 'This device already holds a passkey for your account.';
+    case 'SecurityError':
+      return 'Passkeys do not work at this address: open the app at the address its server names (WEBAUTHN_RP_ID, e.g. localhost).';
+    default:
+      return 'The browser could not use a passkey here. Try another passkey, or your password.';
+  }
+}
 
 /** A user-facing sentence for any error thrown by the API client. */
 export function describeError(error: unknown, unauthorizedText?: string): string {
@@ -14,7 +30,8 @@ export function describeError(error: unknown, unauthorizedText?: string): string
       ? `Too many attempts. Try again in ${error.retryAfter} s.`
       : 'Too many attempts. Please wait a moment and try again.';
   }
-  if (error instanceof NetworkError) return error.message;
+  if (error instanceof NetworkError || error instanceof ReauthCancelledError) return error.message;
+  if (error instanceof DOMException) return passkeyErrorText(error);
   if (error instanceof UnauthorizedError) return unauthorizedText ?? error.message;
   if (error instanceof ValidationError) {
     // Field messages are shown next to their inputs; here only what belongs to no field.

@@ -7,6 +7,7 @@ import { useConfirm } from './ConfirmButton';
 import { ErrorMessage } from './ErrorMessage';
 import { Field, FormErrors, SaveCancel } from './Field';
 import { formatDateTime, formatRelative } from './format';
+import { useEditInPlace } from './RenameInPlace';
 import { required, useForm } from './useForm';
 
 export const TITLE_MAX = fieldLimits.TodoRequest.title.maxLength;
@@ -64,15 +65,8 @@ interface Props extends Partial<RemovableItemProps<Todo['id']>> {
 export function TodoItem({ todo, itemRef, onLeaving, onStaying, listShows = () => true }: Props) {
   const update = useUpdateTodo();
   const remove = useDeleteTodo();
-  const [editing, setEditing] = useState(false);
-  const editRef = useRef<HTMLButtonElement>(null);
-  const wasEditing = useRef(false);
-
   // Back from the edit form (saved or cancelled): the focus returns to the button that opened it.
-  useEffect(() => {
-    if (!editing && wasEditing.current) editRef.current?.focus();
-    wasEditing.current = editing;
-  }, [editing]);
+  const { editing, setEditing, openerRef: editRef } = useEditInPlace();
 
   // Optimistic toggle: the checkbox shows the asked-for state at once (set in the same event,
   // so a controlled input never snaps back), until the PATCH and the list refetch settle.

@@ -1,9 +1,13 @@
 import { useChangePassword } from '../api/resources/auth/hooks';
+import { useDeleteAccount } from '../api/resources/passkeys/hooks';
 import { useMe, useUpdateMe } from '../api/resources/users/hooks';
 import type { User } from '../api/types/user';
+import { ConfirmButton } from '../components/ConfirmButton';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { useReauthPrompt } from '../components/Reauth';
 import { Field, FormErrors, NameFields, NewPasswordFields, SubmitButton } from '../components/Field';
 import { required, useForm } from '../components/useForm';
+import { PasskeysSection } from './PasskeysSection';
 
 function NamesForm({ user }: { user: User }) {
   const update = useUpdateMe();
@@ -84,6 +88,32 @@ function PasswordForm() {
   );
 }
 
+/**
+ * "Delete my account": asks first, then (when the last sign-in is not recent) asks for the
+ * password or a passkey. Afterwards this device is signed out and the sign-in page says why.
+ */
+function DeleteAccount() {
+  const remove = useDeleteAccount(useReauthPrompt());
+  return (
+    <section className="card danger-zone" aria-labelledby="delete-title">
+      <h2 id="delete-title">Delete my account</h2>
+      <p>
+        Deletes your account with its todos, passkeys and every session: you are signed out on every device.
+        This cannot be undone.
+      </p>
+      <ErrorMessage error={remove.error} />
+      <ConfirmButton
+        label="Delete my account"
+        className="btn btn-danger"
+        question="Delete your account and everything in it, for good?"
+        confirmLabel="Yes, delete my account"
+        pending={remove.isPending}
+        onConfirm={() => remove.mutate()}
+      />
+    </section>
+  );
+}
+
 export function ProfilePage() {
   const me = useMe();
   return (
@@ -96,7 +126,9 @@ export function ProfilePage() {
         {/* Keyed by the user: the form starts from the loaded names, and again for another user. */}
         {me.data && <NamesForm key={me.data.id} user={me.data} />}
       </section>
+      <PasskeysSection />
       <PasswordForm />
+      <DeleteAccount />
     </main>
   );
 }

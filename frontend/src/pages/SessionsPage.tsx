@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import {
   useLogout,
   useLogoutAll,
@@ -11,11 +11,11 @@ import { fieldLimits } from '../api/types/schema.gen';
 import type { Session } from '../api/types/auth';
 import { ConfirmButton, useConfirm } from '../components/ConfirmButton';
 import { ErrorMessage } from '../components/ErrorMessage';
-import { Field, FormErrors, SaveCancel } from '../components/Field';
+import { RenameInPlace, useEditInPlace } from '../components/RenameInPlace';
 import { focusMainHeading } from '../components/focus';
-import { describeSession, formatDateTime, formatRelative } from '../components/format';
+import { describeSession } from '../components/format';
+import { When } from '../components/When';
 import { Pager } from '../components/Pager';
-import { useForm } from '../components/useForm';
 import { rememberDeviceName } from '../deviceName';
 import { useRemovalFocus, type RemovableItemProps } from '../hooks/useRemovalFocus';
 import { cancelExpectedSignOut, expectSignOut } from '../signOutNotice';
@@ -46,43 +46,23 @@ export function currentFirst(sessions: readonly Session[]): Session[] {
   return [...sessions.filter((s) => s.current), ...sessions.filter((s) => !s.current)];
 }
 
-function When({ value }: { value: string | null | undefined }) {
-  if (!value) return <>—</>;
-  return (
-    <time dateTime={value} title={formatDateTime(value)}>
-      {formatRelative(value)}
-    </time>
-  );
-}
-
-/** The inline rename form of a session: the name's input, Save and Cancel (Escape cancels too). */
+/** The inline rename form of a session; renaming this device also renames the next sign-in here. */
 function RenameSession({ session, label, onDone }: { session: Session; label: string; onDone: () => void }) {
   const rename = useRenameSession();
-  const formRef = useRef<HTMLFormElement>(null);
-  const form = useForm({ device_name: session.device_name }, { validate: validateDeviceName });
-  useEffect(() => formRef.current?.querySelector('input')?.select(), []);
-
-  const escapeCancels = (event: KeyboardEvent) => {
-    if (event.key === 'Escape') onDone();
-  };
-  const onSubmit = form.onSubmit(async (v) => {
-    const renamed = await rename.mutateAsync({ id: session.id, device_name: v.device_name.trim() });
-    if (session.current) rememberDeviceName(renamed.device_name); // offered at the next sign-in here
-    onDone();
-  });
   return (
-    <form ref={formRef} className="session-rename" onSubmit={onSubmit} noValidate>
-      <Field
-        label={`New name for ${label}`}
-        binding={form.field('device_name')}
-        hint={`1 to ${DEVICE_NAME_MAX} characters.`}
-        required
-        maxLength={DEVICE_NAME_MAX}
-        onKeyDown={escapeCancels}
-      />
-      <FormErrors messages={form.general} />
-      <SaveCancel pending={form.pending} onCancel={onDone} onKeyDown={escapeCancels} small />
-    </form>
+    <RenameInPlace
+      field="device_name"
+      initial={session.device_name}
+      label={label}
+      maxLength={DEVICE_NAME_MAX}
+      hint={`1 to ${DEVICE_NAME_MAX} characters.`}
+      validate={validateDeviceName}
+      onSave={async (device_name) => {
+        const renamed = await rename.mutateAsync({ id: session.id, device_name });
+        if (session.current) rememberDeviceName(renamed.device_name); // offered at the next sign-in here
+      }}
+      onDone={onDone}
+    />
   );
 }
 
@@ -93,16 +73,8 @@ interface RowProps extends RemovableItemProps<Session['id']> {
 function SessionRow({ session, itemRef, onLeaving, onStaying }: RowProps) {
   const revoke = useRevokeSession();
   const logout = useLogout();
-  const [renaming, setRenaming] = useState(false);
-  const renameRef = useRef<HTMLButtonElement>(null);
-  const wasRenaming = useRef(false);
+  const { editing: renaming, setEditing: setRenaming, openerRef: renameRef } = useEditInPlace();
   const { name, detail } = describeSession(session);
-
-  // Back from the rename form: focus returns to the button that opened it.
-  useEffect(() => {
-    if (!renaming && wasRenaming.current) renameRef.current?.focus();
-    wasRenaming.current = renaming;
-  }, [renaming]);
   const times = [
     ['Signed in', session.created_at],
     ['Last used', session.last_used_at],

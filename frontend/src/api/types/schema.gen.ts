@@ -102,6 +102,115 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/passkeys/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the caller's passkeys */
+        get: operations["auth_passkeys_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/passkeys/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove one of the caller's passkeys */
+        delete: operations["auth_passkeys_destroy"];
+        options?: never;
+        head?: never;
+        /** Rename one of the caller's passkeys */
+        patch: operations["auth_passkeys_partial_update"];
+        trace?: never;
+    };
+    "/api/auth/passkeys/login/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log in with a passkey: a new session for this device
+         * @description The assertion to the login options' challenge. Every failure (unknown credential, bad signature, challenge unknown, used or expired, wrong origin or rp id, user not verified, counter gone backwards, userHandle not the owner's, inactive user) is the same 401.
+         */
+        post: operations["auth_passkeys_login_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/passkeys/login/options/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a passkey login: request options for any discoverable passkey */
+        post: operations["auth_passkeys_login_options_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/passkeys/register/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a passkey: the attestation to the creation options' challenge
+         * @description 400 codes: `challenge_invalid` (not issued to this user for a registration, used, or older than `WEBAUTHN_CHALLENGE_SECONDS`), `passkey_invalid` (origin not in `WEBAUTHN_ORIGINS`, rp id hash, user not verified, bad attestation), `credential_exists`, `malformed`.
+         */
+        post: operations["auth_passkeys_register_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/passkeys/register/options/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start adding a passkey: creation options */
+        post: operations["auth_passkeys_register_options_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/password/change/": {
         parameters: {
             query?: never;
@@ -156,6 +265,26 @@ export interface paths {
          * @description `uid` and `token` come from the link's fragment (after its `#`). Every session of the account is revoked, and the link stops working. 400 for a link that is invalid, used or expired (on `token`) and for a password Django's validators reject (on `new_password`).
          */
         post: operations["auth_password_reset_confirm_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/reauthenticate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Authenticate again: a fresh access token of this session
+         * @description With `password`, or with `credential`: an assertion to a challenge of `/api/auth/passkeys/login/options/` by one of the caller's passkeys. The answer is an access token of the same session with a fresh `auth_time`; the session's next refreshes keep it. 400 `reauthentication_failed` for a wrong password or assertion.
+         */
+        post: operations["auth_reauthenticate_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -367,7 +496,11 @@ export interface paths {
         get: operations["users_me_retrieve"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete the caller's account
+         * @description The account goes with its sessions, passkeys and todos; every token of it is refused at once. A security event without the email stays for the admins.
+         */
+        delete: operations["users_me_destroy"];
         options?: never;
         head?: never;
         /**
@@ -381,6 +514,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccessToken: {
+            access: string;
+            token_type: components["schemas"]["TokenTypeEnum"];
+            expires_in: number;
+        };
         /**
          * @description * `ok` - ok
          *     * `unavailable` - unavailable
@@ -427,6 +565,12 @@ export interface components {
             /** @description The device's name, as the sessions list shows it: one line of at most 100 characters, without control characters (U+0000-U+001F, U+007F-U+009F), line separators (U+2028, U+2029) or bidirectional formatting (U+202A-U+202E, U+2066-U+2069), which get 400. */
             device_name?: string;
         };
+        Options: {
+            /** @description PublicKeyCredentialCreationOptionsJSON or PublicKeyCredentialRequestOptionsJSON: pass it to `PublicKeyCredential.parseCreationOptionsFromJSON` / `parseRequestOptionsFromJSON`. */
+            publicKey: {
+                [key: string]: unknown;
+            };
+        };
         PaginatedDeviceSessionList: {
             /** @example 123 */
             count: number;
@@ -441,6 +585,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["DeviceSession"][];
+        };
+        PaginatedPasskeyList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Passkey"][];
         };
         PaginatedTodoList: {
             /** @example 123 */
@@ -472,6 +631,30 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["User"][];
         };
+        Passkey: {
+            readonly id: number;
+            readonly name: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly last_used_at: string | null;
+        };
+        PasskeyLoginRequest: {
+            /** @description The credential as `PublicKeyCredential.toJSON()` gives it (RegistrationResponseJSON or AuthenticationResponseJSON, base64url without padding). */
+            credential: {
+                [key: string]: unknown;
+            };
+            /** @description The device's name, as the sessions list shows it: one line of at most 100 characters, without control characters (U+0000-U+001F, U+007F-U+009F), line separators (U+2028, U+2029) or bidirectional formatting (U+202A-U+202E, U+2066-U+2069), which get 400. */
+            device_name?: string;
+        };
+        PasskeyRegisterRequest: {
+            /** @description The credential as `PublicKeyCredential.toJSON()` gives it (RegistrationResponseJSON or AuthenticationResponseJSON, base64url without padding). */
+            credential: {
+                [key: string]: unknown;
+            };
+            /** @description One line of at most 100 characters, without control or bidi characters. */
+            name?: string;
+        };
         PasswordChangeRequest: {
             current_password: string;
             new_password: string;
@@ -495,6 +678,10 @@ export interface components {
             /** Format: email */
             email: string;
         };
+        PatchedPasskeyRenameRequest: {
+            /** @description One line of at most 100 characters, without control or bidi characters. */
+            name?: string;
+        };
         PatchedSessionRenameRequest: {
             /** @description The device's name, as the sessions list shows it: one line of at most 100 characters, without control characters (U+0000-U+001F, U+007F-U+009F), line separators (U+2028, U+2029) or bidirectional formatting (U+202A-U+202E, U+2066-U+2069), which get 400. */
             device_name: string;
@@ -514,6 +701,13 @@ export interface components {
         PatchedUserProfileUpdateRequest: {
             first_name?: string;
             last_name?: string;
+        };
+        ReauthenticateRequest: {
+            password?: string;
+            /** @description The credential as `PublicKeyCredential.toJSON()` gives it (RegistrationResponseJSON or AuthenticationResponseJSON, base64url without padding). */
+            credential?: {
+                [key: string]: unknown;
+            };
         };
         /**
          * @description * `ok` - ok
@@ -586,6 +780,12 @@ export interface components {
             session: components["schemas"]["SessionBrief"];
             user: components["schemas"]["UserBrief"];
         };
+        /**
+         * @description * `Bearer` - Bearer
+         *     * `DPoP` - DPoP
+         * @enum {string}
+         */
+        TokenTypeEnum: "Bearer" | "DPoP";
         User: {
             readonly id: number;
             /**
@@ -860,6 +1060,383 @@ export interface operations {
             };
         };
     };
+    auth_passkeys_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedPasskeyList"];
+                };
+            };
+            /** @description No valid access token (the response has `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_passkeys_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token (the response has `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `reauthentication_required`: the access token's `auth_time` is older than `REAUTH_MAX_AGE_SECONDS` (given as `max_age`), with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age=N` (RFC 9470). Re-authenticate and retry. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_passkeys_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedPasskeyRenameRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Passkey"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description No valid access token (the response has `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_passkeys_login_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A DPoP proof (RFC 9449) for this request: the new session is bound to its key, its tokens carry `cnf.jkt` and `token_type` is `DPoP`. An invalid proof gets 401. */
+                DPoP?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyLoginRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many attempts: see the `Retry-After` header. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_passkeys_login_options_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Options"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many attempts: see the `Retry-After` header. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_passkeys_register_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyRegisterRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Passkey"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description No valid access token (the response has `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `reauthentication_required`: the access token's `auth_time` is older than `REAUTH_MAX_AGE_SECONDS` (given as `max_age`), with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age=N` (RFC 9470). Re-authenticate and retry. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_passkeys_register_options_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Options"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid access token (the response has `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `reauthentication_required`: the access token's `auth_time` is older than `REAUTH_MAX_AGE_SECONDS` (given as `max_age`), with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age=N` (RFC 9470). Re-authenticate and retry. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     auth_password_change_create: {
         parameters: {
             query?: never;
@@ -999,6 +1576,65 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many attempts: see the `Retry-After` header. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_reauthenticate_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReauthenticateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessToken"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description No valid access token (the response has `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description The body is not JSON. */
@@ -1710,6 +2346,42 @@ export interface operations {
             };
         };
     };
+    users_me_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token (the response has `WWW-Authenticate`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `reauthentication_required`: the access token's `auth_time` is older than `REAUTH_MAX_AGE_SECONDS` (given as `max_age`), with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age=N` (RFC 9470). Re-authenticate and retry. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     users_me_partial_update: {
         parameters: {
             query?: never;
@@ -1777,6 +2449,16 @@ export const fieldLimits = {
             "maxLength": 100
         }
     },
+    "PasskeyLoginRequest": {
+        "device_name": {
+            "maxLength": 100
+        }
+    },
+    "PasskeyRegisterRequest": {
+        "name": {
+            "maxLength": 100
+        }
+    },
     "PasswordChangeRequest": {
         "current_password": {
             "minLength": 1,
@@ -1810,6 +2492,12 @@ export const fieldLimits = {
             "maxLength": 254
         }
     },
+    "PatchedPasskeyRenameRequest": {
+        "name": {
+            "minLength": 1,
+            "maxLength": 100
+        }
+    },
     "PatchedSessionRenameRequest": {
         "device_name": {
             "minLength": 1,
@@ -1831,6 +2519,12 @@ export const fieldLimits = {
         },
         "last_name": {
             "maxLength": 150
+        }
+    },
+    "ReauthenticateRequest": {
+        "password": {
+            "minLength": 1,
+            "maxLength": 128
         }
     },
     "RegisterRequest": {

@@ -13,7 +13,8 @@ import type {
   TokenResponse,
 } from '../../types/auth';
 
-function startSession(response: TokenResponse): TokenResponse {
+/** Stores the pair of a response that opened a session (sign-in, register, password change). */
+export function startSession(response: TokenResponse): TokenResponse {
   tokenStorage.set({ access: response.access, refresh: response.refresh });
   return response;
 }

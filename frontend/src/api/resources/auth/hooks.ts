@@ -41,7 +41,7 @@ function sessionUserId(): string | null {
  * mounted the logged-in pages, whose queries are in flight; clearing now would orphan them.
  * The cache is dropped by App when the tab leaves the logged-in state instead.
  */
-function useStartSession() {
+export function useStartSession() {
   const queryClient = useQueryClient();
   return (response: TokenResponse) => {
     queryClient.setQueryData(userKeys.me, response.user);

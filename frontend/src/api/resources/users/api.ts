@@ -1,5 +1,6 @@
 /** Raw calls to /api/users/*. */
-import { apiRequest } from '../../client';
+import { apiRequest, tokenStorage } from '../../client';
+import { noteAccountDeleted } from '../../../signOutNotice';
 import type { Paginated, PageParams } from '../../types/common';
 import type { User, UserUpdate } from '../../types/user';
 
@@ -20,4 +21,15 @@ export function listUsers(params: PageParams = {}): Promise<Paginated<User>> {
 /** GET /api/users/{id}/: 404 for a user the caller may not see. */
 export function getUser(id: User['id']): Promise<User> {
   return apiRequest<User>(`/api/users/${encodeURIComponent(String(id))}/`);
+}
+
+/**
+ * DELETE /api/users/me/ → 204: the account, its sessions, passkeys and todos are gone and every
+ * token is refused. This device then holds nothing, and the sign-in page says why. 403
+ * `reauthentication_required` without a recent sign-in (the caller prompts and retries).
+ */
+export async function deleteMe(): Promise<void> {
+  await apiRequest<void>('/api/users/me/', { method: 'DELETE' });
+  noteAccountDeleted();
+  tokenStorage.clear();
 }

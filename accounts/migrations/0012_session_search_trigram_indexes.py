@@ -2,7 +2,7 @@
 
 The admin searches a device name with ``icontains`` (``UPPER(device_name::text) LIKE
 UPPER('%term%')``) and an IP address exactly, said a second time as ``contains``
-(``HOST(ip_address) LIKE '%term%'``; accounts.admin_lists.search_q). A B-tree serves neither
+(``HOST(ip_address) LIKE '%term%'``; accounts.admin.lists.search_q). A B-tree serves neither
 a pattern with a leading wildcard; a GIN index of pg_trgm's trigrams on those very expressions
 serves both, so that a search reads the few matching rows instead of the whole table
 (docs/admin-at-scale.md has the figures). GIN keeps new entries in a pending list and merges
@@ -48,6 +48,6 @@ class Migration(migrations.Migration):
     # CREATE INDEX CONCURRENTLY cannot run inside a transaction.
     atomic = False
 
-    dependencies = [("accounts", "0010_revocation_epoch")]
+    dependencies = [("accounts", "0011_passkeys")]
 
     operations = [migrations.RunPython(add_indexes, remove_indexes, atomic=False)]
