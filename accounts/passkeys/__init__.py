@@ -2,5 +2,5 @@
 
 py_webauthn (the ``webauthn`` package) makes the options and verifies every response; this
 package keeps the challenges, the credentials and the rules around them, and opens sessions
-through accounts.services like a password login.
+through accounts.sessions.opening like a password login.
 """
