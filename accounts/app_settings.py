@@ -85,7 +85,8 @@ SETTINGS: dict[str, Setting] = {
         259200, int, _at_least(1), "be more than 0", env="PASSWORD_RESET_TIMEOUT_SECONDS"
     ),
     "EMAIL_SEND_IN_BACKGROUND": Setting(True, bool),
-    # What a password costs to check (accounts/hashers.py); accounts.E007, W003 and E008 judge them.
+    # What a password costs to check (accounts/hashers.py); accounts.E007, W003 and E008 judge them
+    # (their errors stop the start as well: AccountsConfig.ready).
     "ARGON2_MEMORY_KIB": Setting(19456, int),
     "ARGON2_TIME_COST": Setting(2, int),
     "ARGON2_PARALLELISM": Setting(1, int),
@@ -98,7 +99,8 @@ SETTINGS: dict[str, Setting] = {
     # Shorter than twice the proofs' age plus the clocks' spread breaks the replay bound; only
     # a test that wants to see a loss window end sets it so (tests_cross_process/).
     "DPOP_REPLAY_LOSS_WINDOW_SECONDS": Setting(130, (int, float), _NOT_NEGATIVE, "be 0 or more"),
-    # Passkeys and re-authentication (docs/passkeys.md): accounts/passkeys/checks.py judges them.
+    # Passkeys and re-authentication (docs/passkeys.md): accounts/passkeys/checks.py judges them
+    # (its errors stop the start as well: AccountsConfig.ready).
     "WEBAUTHN_RP_ID": Setting("localhost", str, clean=_lowered),
     "WEBAUTHN_RP_NAME": Setting("Refresh Token Demo", str),
     "WEBAUTHN_ORIGINS": Setting(

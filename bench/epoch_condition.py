@@ -90,7 +90,8 @@ def run(args):
     from django.db.backends.postgresql import base as postgresql_base
     from django.utils import timezone
 
-    from accounts.models import NO_EPOCH, DeviceSession, RevocationEpoch
+    from accounts.models import DeviceSession, RevocationEpoch
+    from accounts.querysets import NO_EPOCH
     from accounts.sessions import hot_sql
     from bench.sessions_at_scale import LIVE, seed, seed_users, sql
 

@@ -65,6 +65,34 @@ def test_a_wrong_value_stops_the_start_and_the_check_alike(run_settings, code):
     assert "ImproperlyConfigured: SESSION_CACHE_SECONDS must be 0 (no cache) or more, not -1." in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ARGON2_TIME_COST": "0"}, "(accounts.E007)"),
+        ({"PASSWORD_HASH_WAIT_SECONDS": "0"}, "(accounts.E008)"),
+        ({"WEBAUTHN_RP_ID": "https://example.com"}, "(accounts.E010)"),
+        ({"WEBAUTHN_ORIGINS": "https://app.example.com"}, "(accounts.E013)"),
+        ({"WEBAUTHN_CHALLENGE_SECONDS": "5"}, "(accounts.E014)"),
+    ],
+)
+@pytest.mark.parametrize(
+    "code", ["", "from django.core.management import call_command; call_command('check')"]
+)
+def test_a_rule_between_settings_stops_the_start_and_the_check_alike(run_settings, code, env, message):
+    """The system checks' errors on settings stop gunicorn too, which runs no checks."""
+    done = run_settings(code, **env)
+    assert done.returncode != 0
+    assert "ImproperlyConfigured" in done.stderr and message in done.stderr
+
+
+def test_warnings_of_those_rules_do_not_stop_the_start(run_settings):
+    done = run_settings(
+        "print('started')", ARGON2_MEMORY_KIB="8192", ARGON2_TIME_COST="1"
+    )  # below OWASP: W003
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "started"
+
+
 def test_accounts_reads_its_settings_through_the_one_object():
     scattered_read = "getattr(" + "settings"  # spelled apart, so that a grep of accounts/ finds none
     readers = [
