@@ -126,14 +126,14 @@ def seed_users(count):
 SESSION_INSERT = """
     INSERT INTO accounts_devicesession (id, user_id, device_name, user_agent, ip_address, refresh_jti,
         previous_jti, rotated_at, created_at, last_used_at, expires_at, absolute_expires_at,
-        revoked_at, revoke_reason)
+        revoked_at, revoke_reason, auth_time, amr)
     SELECT (lpad(to_hex(floor(extract(epoch FROM created) * 1000)::bigint), 12, '0')
             || '7' || substr(r, 14, 3) || substr(r, 17, 16))::uuid,
            %(first_id)s + (i %% %(users)s),
            (%(devices)s::text[])[1 + i %% 6] || ' #' || (i %% 97), 'bench',
            ('10.' || (i >> 16) %% 256 || '.' || (i >> 8) %% 256 || '.' || i %% 256)::inet,
            md5(i::text), '', NULL, created, used, {expires}, created + interval '30 days',
-           {revoked_at}, {reason}
+           {revoked_at}, {reason}, created, 'pwd'
     FROM (
         SELECT i, created, greatest(created, {used}) AS used, replace(gen_random_uuid()::text, '-', '') AS r
         FROM (SELECT i, {created} AS created FROM generate_series(%(start)s::bigint, %(stop)s::bigint) AS i) AS s
