@@ -32,7 +32,6 @@ from webauthn.helpers.structs import (
 )
 
 from accounts.app_settings import app_settings
-from accounts.dpop import binding
 from accounts.events import security_event_record
 from accounts.models import DeviceSession, Passkey, PasskeyUserHandle, SecurityEvent, User
 from accounts.passkeys import selectors
@@ -45,12 +44,11 @@ from accounts.passkeys.challenges import (
 )
 from accounts.sessions.devices import device_is_new, new_device_mail
 from accounts.sessions.opening import IssuedTokens, SessionClient, session_create
+from accounts.sessions.refresh import session_live_token
 from accounts.sessions.tokens import (
     AMR_PASSKEY,
     AMR_PASSWORD,
     SessionAccessToken,
-    SessionRefreshToken,
-    auth_claims_set,
 )
 
 DEFAULT_PASSKEY_NAME = "Passkey"
@@ -389,13 +387,4 @@ def session_access_token(*, session: DeviceSession) -> SessionAccessToken:
     Made from the session's live refresh token (minted again with the same ``jti``, never
     handed out), so that it has every claim a refresh would give it and expires no later.
     """
-    live = SessionRefreshToken.for_session(
-        user_id=session.user_id,
-        session_id=session.pk,
-        expires_at=session.expires_at,
-        session_expires_at=session.absolute_expires_at,
-        jti=session.refresh_jti,
-    )
-    binding.bind(live, session.dpop_jkt)
-    auth_claims_set(live, auth_time=session.auth_time, amr=session.amr)
-    return live.access_token
+    return session_live_token(session=session).access_token

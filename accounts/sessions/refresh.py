@@ -106,16 +106,7 @@ def _refresh_not_rotated(
             session_id=session.pk,
             ip_address=ip_address,
         )
-        live = SessionRefreshToken.for_session(
-            user_id=session.user_id,
-            session_id=session.pk,
-            expires_at=session.expires_at,
-            session_expires_at=session.absolute_expires_at,
-            jti=session.refresh_jti,
-        )
-        binding.bind(live, session.dpop_jkt)
-        auth_claims_set(live, auth_time=session.auth_time, amr=session.amr)
-        return IssuedTokens(refresh=live, grace=True)
+        return IssuedTokens(refresh=session_live_token(session=session), grace=True)
     if jti == session.refresh_jti:
         raise RefreshDenied("session changed during the refresh")
     # A signed token of this session that is no longer its live one: it was rotated past,
@@ -173,3 +164,17 @@ def _reuse_notify(
             "everywhere": everywhere,
         },
     )
+
+
+def session_live_token(*, session: DeviceSession) -> SessionRefreshToken:
+    """Return ``session``'s live refresh token minted again (same ``jti``), with its binding, ``auth_time`` and ``amr``."""
+    live = SessionRefreshToken.for_session(
+        user_id=session.user_id,
+        session_id=session.pk,
+        expires_at=session.expires_at,
+        session_expires_at=session.absolute_expires_at,
+        jti=session.refresh_jti,
+    )
+    binding.bind(live, session.dpop_jkt)
+    auth_claims_set(live, auth_time=session.auth_time, amr=session.amr)
+    return live
