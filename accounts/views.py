@@ -163,7 +163,15 @@ class RegisterView(PublicAuthView):
         )
 
 
-class LoginView(PublicAuthView):
+class CountedLoginView(PublicAuthView):
+    """A way to log in: the throttle's refusals count in auth_login_total with its other outcomes."""
+
+    def throttled(self, request, wait):
+        metrics.login("throttled")
+        super().throttled(request, wait)
+
+
+class LoginView(CountedLoginView):
     throttle_classes = (AuthRateThrottle,)
 
     @extend_schema(
@@ -197,10 +205,6 @@ class LoginView(PublicAuthView):
             raise SessionLimitConflict from exc
         metrics.login("ok")
         return Response(token_response_data(issued, issued.session.user), headers=NO_STORE)
-
-    def throttled(self, request, wait):
-        metrics.login("throttled")
-        super().throttled(request, wait)
 
 
 class RefreshView(PublicAuthView):

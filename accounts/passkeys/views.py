@@ -31,6 +31,7 @@ from accounts.sessions.tokens import seconds_until
 from accounts.throttling import AuthRateThrottle
 from accounts.views import (
     NO_STORE,
+    CountedLoginView,
     PublicAuthView,
     SessionLimitConflict,
     device_name_of,
@@ -155,7 +156,7 @@ class LoginOptionsView(PublicAuthView):
         return Response({"publicKey": passkey_services.authentication_options_issue()}, headers=NO_STORE)
 
 
-class PasskeyLoginView(PublicAuthView):
+class PasskeyLoginView(CountedLoginView):
     throttle_classes = (AuthRateThrottle,)
 
     @extend_schema(
@@ -190,11 +191,6 @@ class PasskeyLoginView(PublicAuthView):
             raise SessionLimitConflict from exc
         metrics.login("ok")
         return Response(token_response_data(issued, issued.session.user), headers=NO_STORE)
-
-    def throttled(self, request, wait):
-        # Counted with the password logins: auth_login_total tells how people log in, by outcome.
-        metrics.login("throttled")
-        super().throttled(request, wait)
 
 
 class ReauthenticateView(APIView):
