@@ -261,18 +261,24 @@ def pgbouncer_version() -> tuple[int, ...]:
 
 @pytest.mark.skipif(pgbouncer_version() >= (1, 21), reason="PgBouncer 1.21+ can keep prepared statements")
 def test_without_the_setting_prepared_statements_collide_in_transaction_pooling(cluster, tmp_path):
-    """The control: what DB_PREPARED_STATEMENTS=false prevents, and proof that the pooling above is real."""
+    """The control: what DB_PREPARED_STATEMENTS=false prevents, and proof that the pooling above is real.
+
+    The collision needs both workers to have prepared the same statement on the one server
+    connection, so the requests come from four clients at once: sequential requests may all be
+    accepted by one worker, which then never collides with itself.
+    """
     cluster.create_database("prepared")
     with PgBouncer(cluster.port, pool_size=1) as bouncer:
         env = server_env(database_url=bouncer.url("prepared"))  # prepared statements on, the default
         migrate(env)
         with Gunicorn(env, workers=2, log=tmp_path / "prepared.log") as server:
-            tokens = register(server, "prepared@pooled.invalid")
-            statuses = []
-            for _ in range(40):
-                status, body = refresh(server, tokens["refresh"])
-                tokens = body if status == 200 else tokens
-                statuses += [status, todos(server, tokens["access"])]
+            access = register(server, "prepared@pooled.invalid")["access"]
+
+            def client(_):
+                return [todos(server, access) for _ in range(30)]
+
+            with ThreadPoolExecutor(4) as pool:
+                statuses = [status for statuses in pool.map(client, range(4)) for status in statuses]
     assert 500 in statuses
     assert "prepared statement" in (tmp_path / "prepared.log").read_text()
 
