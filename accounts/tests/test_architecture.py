@@ -38,3 +38,12 @@ def test_every_module_of_accounts_has_its_layer():
     assert present <= placed
     tree = (ROOT / "docs" / "architecture.md").read_text()
     assert [name for name in sorted(present) if not re.search(rf"\b{name}(\.py|/)", tree)] == []
+
+
+def test_every_module_of_passkeys_has_its_layer():
+    """passkeys/ is left out of the exhaustive rule because its modules are placed one by one: each must be."""
+    placed = {name.strip("() ") for layer in contract()["layers"] for name in re.split(r"[|:]", layer)}
+    present = {f"passkeys.{path.stem}" for path in (ROOT / "accounts" / "passkeys").glob("*.py")} - {
+        "passkeys.__init__"
+    }
+    assert sorted(present - placed) == []
