@@ -11,6 +11,10 @@ production command all start gunicorn with this file. Command-line options win o
   for the client IP, host and scheme: ``common.middleware.TrustedProxyMiddleware``).
 * An access log, when one is asked for (``--access-logfile -``, as ``make run`` does), holds the
   path and never a query string or the Referer's: a query may carry a secret.
+* No control socket: gunicorn 25.1+ opens one at a fixed path per user (``~/.gunicorn/gunicorn.ctl``)
+  that takes commands to resize or stop the server. Two servers on one machine (several nodes,
+  the tests) would each take over the other's socket, and one stopping removes it for both; the
+  project manages its servers with signals and the process manager instead.
 * Metrics (common/metrics.py) are summed over the workers: each writes its values under
   ``PROMETHEUS_MULTIPROC_DIR``. The master gives the variable to its workers: the deployer's
   directory, emptied at the start, or else a fresh one of its own, removed at the end. A worker
@@ -40,6 +44,8 @@ bind = [_bind_address(os.environ.get("HOST") or "127.0.0.1", os.environ.get("POR
 forwarded_allow_ips = ""
 secure_scheme_headers = {}
 forwarder_headers = ""
+
+control_socket_disable = True
 
 
 def _without_query(url: str) -> str:

@@ -137,6 +137,21 @@ def test_every_access_log_atom_that_could_hold_a_query_holds_none():
     assert not any(QUERY_SECRET in str(value) for value in atoms.values())
 
 
+def test_the_server_opens_no_control_socket(tmp_path):
+    """gunicorn's control socket sits at one path per user: two servers would share it."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = server_env(
+        database_url=f"sqlite:///{tmp_path}/db.sqlite3", HOME=str(home), XDG_RUNTIME_DIR=str(home)
+    )
+    migrate(env)
+    log = tmp_path / "server.log"
+    with Gunicorn(env, log=log) as gunicorn:
+        assert request(gunicorn.port, "GET", "/api/health/")[0] == 200
+        assert list(home.rglob("*.ctl")) == []
+    assert "control socket" not in log.read_text().lower()
+
+
 def test_the_config_trusts_no_forwarded_header_and_binds_from_host_and_port(monkeypatch):
     monkeypatch.delenv("HOST", raising=False)
     monkeypatch.delenv("PORT", raising=False)
@@ -144,6 +159,7 @@ def test_the_config_trusts_no_forwarded_header_and_binds_from_host_and_port(monk
     assert config.forwarded_allow_ips == ""
     assert config.secure_scheme_headers == {}
     assert config.forwarder_headers == ""
+    assert config.control_socket_disable is True
     assert config.bind == ["127.0.0.1:8000"]
     monkeypatch.setenv("HOST", "::1")
     monkeypatch.setenv("PORT", "8001")
