@@ -39,6 +39,7 @@ from bench.dpop import PASSWORD, command_line
 def designs():
     """Return {name: context manager factory that installs the design as ``first_use``}."""
     from django.conf import settings
+    from django.test import override_settings
 
     from accounts.dpop import replay
     from common import failsafe
@@ -68,12 +69,15 @@ def designs():
 
     @contextlib.contextmanager
     def installed(function, *, window=settings.DPOP_REPLAY_LOSS_WINDOW_SECONDS):
-        saved = replay.first_use, settings.DPOP_REPLAY_LOSS_WINDOW_SECONDS
-        replay.first_use, settings.DPOP_REPLAY_LOSS_WINDOW_SECONDS = function, window
+        # replay reads the window from accounts' app_settings, which is built again only on
+        # setting_changed: a bare assignment to settings would leave it at 130 s.
+        saved = replay.first_use
+        replay.first_use = function
         try:
-            yield
+            with override_settings(DPOP_REPLAY_LOSS_WINDOW_SECONDS=window):
+                yield
         finally:
-            replay.first_use, settings.DPOP_REPLAY_LOSS_WINDOW_SECONDS = saved
+            replay.first_use = saved
 
     chosen = replay.first_use
     return {

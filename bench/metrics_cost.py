@@ -51,6 +51,12 @@ def main(argv=None):
     )
     parser.add_argument("--connections", type=int, default=4, help="gunicorn: client threads")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--calls",
+        type=int,
+        default=100_000,
+        help="one recording: calls per run (5 runs, the median is reported)",
+    )
     parser.add_argument("--quick", action="store_true", help="tiny runs, for development")
     parser.add_argument("--child", choices=("inprocess", "record"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -60,7 +66,7 @@ def main(argv=None):
         print(json.dumps(inprocess(args)))
         return 0
     if args.child == "record":
-        print(json.dumps(record_cost()))
+        print(json.dumps(record_cost(args.calls)))
         return 0
 
     results = {"machine": machine(), "args": vars(args)}
@@ -93,6 +99,8 @@ def child(env, what, args):
         str(args.reps),
         "-n",
         str(args.n),
+        "--calls",
+        str(args.calls),
     ]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)  # noqa: S603
     if done.returncode:
@@ -149,7 +157,7 @@ def inprocess(args):
     return {side: medians(values) for side, values in reps.items()}
 
 
-def record_cost(calls=100_000):
+def record_cost(calls):
     """Return the nanoseconds of one recording, in this process's mode (median of 5 runs each).
 
     ``refresh``: ``metrics.refresh("ok")``, one counter (what each accounts counter adds at its
