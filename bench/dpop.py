@@ -12,8 +12,10 @@ the two DPoP steps alone.
 """
 
 import argparse
+import atexit
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -40,7 +42,9 @@ def command_line(run, doc, argv, *, reps=5, n=300):
 def setup_django():
     """Set Django up on ``DATABASE_URL`` (default: a new SQLite file), migrated, throttling off."""
     if not os.environ.get("DATABASE_URL"):
-        os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench-dpop.sqlite3"
+        directory = tempfile.mkdtemp(prefix="bench-dpop-")
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)  # the run's own database only
+        os.environ["DATABASE_URL"] = f"sqlite:///{directory}/bench-dpop.sqlite3"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("AUTH_THROTTLE_RATE", "none")
     import django

@@ -189,7 +189,7 @@ def run(args):
     print(
         f"PostgreSQL, {args.sessions:,} live sessions; microseconds per statement, median of "
         f"{args.reps} rounds of {args.n} (variants interleaved); then PostgreSQL's own planning + "
-        "execution time (EXPLAIN ANALYZE, median of 500)"
+        f"execution time (EXPLAIN ANALYZE, median of {min(args.n, 500)})"
     )
     print()
     print("| epochs | statement | " + " | ".join(live_sql) + " |")

@@ -14,6 +14,7 @@ import argparse
 import io
 import os
 import platform
+import re
 import secrets
 import signal
 import statistics
@@ -43,6 +44,15 @@ def parse_args():
     parser.add_argument("--database", default="bench_sessions", help="Created and dropped; never reuse one.")
     parser.add_argument("--timeout", type=int, default=1800, help="Abort (and clean up) after this many s.")
     return parser.parse_args()
+
+
+def rows_shown(page: bytes) -> int:
+    """Return the rows an admin page lists: its change list's, else its inlines' (the form rows)."""
+    start = page.find(b'id="result_list"')
+    if start != -1:
+        body = page[start : page.index(b"</table>", start)]
+        return body.count(b"<tr") - 1  # the heading's row
+    return sum(b"empty-form" not in row for row in re.findall(rb'<tr class="form-row[^"]*"', page))
 
 
 def admin_connection(args):
@@ -386,7 +396,7 @@ def run(args):
                 with CaptureQueriesContext(connection) as queries:
                     seconds, response = timed(lambda url=url: client.get(url, secure=True))
                 times.append(seconds)
-            shown = response.content.count(b'name="_selected_action"')
+            shown = rows_shown(response.content)
             report.add(
                 f"{name}{phase}", args.sessions, times, target, f"{len(queries)} queries, {shown} rows shown"
             )

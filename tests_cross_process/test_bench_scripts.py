@@ -196,6 +196,11 @@ def sessions_at_scale(tmp_path, request):
     for phase in ("", " [unsettled epoch]", " [settled epoch]"):
         for page in pages:
             assert re.fullmatch(r"\d+ queries, \d+ rows shown", notes[page + phase]), (page + phase, notes)
+    # Rows are counted on every kind of page: a change list's, and an inline's on the user page.
+    shown = {page: int(re.search(r"(\d+) rows shown", notes[page]).group(1)) for page in pages}
+    assert shown["admin sessions: first page"] == 50, shown
+    assert shown["admin security events: first page"] == 50, shown
+    assert shown["admin user page (sessions inline)"] > 0, shown
     assert re.search(
         r"^revoke_sessions --all, worst case .*: [\d.]+ s; target < 10 s: (NOT )?met$", out, re.M
     ), out
