@@ -61,6 +61,28 @@ def test_an_old_authentication_cannot_add_a_passkey_or_delete_the_account(auth_c
         assert client.get(ME_URL).status_code == 200
 
 
+def test_a_register_refused_for_an_old_authentication_leaves_its_challenge_for_the_retry(
+    auth_client, authenticator, register_options, settings
+):
+    """Sign-in may lapse between options and register: after re-authenticating, the same credential goes in.
+
+    The web client sends it again rather than running the ceremony twice, which would leave an
+    unregistered credential on the authenticator.
+    """
+    settings.REAUTH_MAX_AGE_SECONDS = 60
+    credential = authenticator.create(register_options())
+    with time_machine.travel(timezone.now() + timedelta(seconds=61), tick=False):
+        assert_reauth_required(auth_client.post(REGISTER_URL, {"credential": credential}, format="json"), 60)
+        response = auth_client.post(REAUTH_URL, {"password": PASSWORD}, format="json")
+        assert response.status_code == 200, response.content
+        auth_client.credentials(**bearer(response.json()["access"]))
+        response = auth_client.post(REGISTER_URL, {"credential": credential}, format="json")
+        assert response.status_code == 201, response.content
+        # and the challenge is used up by that success
+        assert auth_client.post(REGISTER_URL, {"credential": credential}, format="json").status_code == 400
+    assert Passkey.objects.count() == 1
+
+
 def test_max_age_follows_the_setting(auth_client, settings):
     settings.REAUTH_MAX_AGE_SECONDS = 0
     with time_machine.travel(timezone.now() + timedelta(seconds=2)):

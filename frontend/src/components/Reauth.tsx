@@ -3,6 +3,7 @@
  * remove a passkey, delete the account) run through `withReauth(action, prompt)`: on 403
  * `reauthentication_required` the prompt below asks for the password, or a passkey, calls
  * `/api/auth/reauthenticate/` (which stores a fresh access token), and the action runs again once.
+ * Adding a passkey retries its refused request, not the browser's dialog (`addPasskey`).
  *
  * It is a modal <dialog>: the rest of the page is inert while it is open, its password field has
  * the focus, Escape or Cancel close it (the action is then not done), and the focus goes back to

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ForbiddenError, UnauthorizedError, ValidationError } from '../../client';
-import { withReauth } from '../../reauth';
+import { ReauthCancelledError, withReauth } from '../../reauth';
 import {
   installFetch,
   jsonResponse,
@@ -144,6 +144,41 @@ describe('adding a passkey', () => {
     expect(ModernCredential.parseCreationOptionsFromJSON).toHaveBeenCalledWith(creationOptions.publicKey);
     expect(webauthn.create).toHaveBeenCalledWith({ publicKey: parsed });
     expect(JSON.parse(api.calls[1]!.body!)).toEqual({ credential: { id: 'from-toJSON' } }); // no empty name
+  });
+
+  it('sends the same credential again when sign-in lapses during the ceremony: create() runs once', async () => {
+    storeTokens(makeJwt('access', 300), makeJwt('refresh', 3600));
+    const passkey = { id: 5, name: 'Phone', created_at: '2026-01-01T00:00:00Z', last_used_at: null };
+    let registers = 0;
+    const api = installFetch((call) => {
+      if (call.path.endsWith('/options/')) return jsonResponse(200, creationOptions);
+      registers += 1;
+      return registers === 1 ? jsonResponse(403, REAUTH_403) : jsonResponse(201, passkey);
+    });
+    const prompt = vi.fn(async () => true);
+
+    expect(await addPasskey('Phone', prompt)).toEqual(passkey);
+
+    expect(prompt).toHaveBeenCalledTimes(1);
+    expect(webauthn.create).toHaveBeenCalledTimes(1);
+    expect(api.calls.map((c) => c.path)).toEqual([
+      '/api/auth/passkeys/register/options/',
+      '/api/auth/passkeys/register/',
+      '/api/auth/passkeys/register/',
+    ]);
+    expect(api.calls[2]!.body).toBe(api.calls[1]!.body);
+  });
+
+  it('asks before the ceremony when the options need a fresh sign-in, and stops if the user cancels', async () => {
+    storeTokens(makeJwt('access', 300), makeJwt('refresh', 3600));
+    const api = installFetch(() => jsonResponse(403, REAUTH_403));
+    const prompt = vi.fn(async () => false);
+
+    await expect(addPasskey('Phone', prompt)).rejects.toBeInstanceOf(ReauthCancelledError);
+
+    expect(prompt).toHaveBeenCalledTimes(1);
+    expect(webauthn.create).not.toHaveBeenCalled();
+    expect(api.calls.map((c) => c.path)).toEqual(['/api/auth/passkeys/register/options/']);
   });
 
   it('sends nothing to register when the user closes the browser dialog', async () => {

@@ -3,6 +3,7 @@
  * on them: add a passkey, sign in with one, confirm it is you with one.
  */
 import { apiRequest, tokenStorage, UnauthorizedError } from '../../client';
+import { withReauth, type ReauthPrompt } from '../../reauth';
 import type { TokenResponse } from '../../types/auth';
 import type { Paginated, PageParams } from '../../types/common';
 import type {
@@ -81,12 +82,21 @@ export async function reauthenticate(body: ReauthenticateRequest): Promise<Reaut
   return response;
 }
 
-/** Options, the browser's create() (the user verifies), then register: the new passkey. */
-export async function addPasskey(name?: string): Promise<Passkey> {
-  const { publicKey } = await registerOptions();
+/**
+ * Options, the browser's create() (the user verifies), then register: the new passkey.
+ *
+ * With `prompt`, each of the two requests asks the user to confirm it is them when the API wants
+ * that, then is sent again; the browser's create() runs once. Recent sign-in can lapse during the
+ * ceremony: the register step is then sent again with the same credential (a refused request does
+ * not use up its challenge), where running the whole ceremony again would leave the first new
+ * credential on the authenticator, unknown to the server.
+ */
+export async function addPasskey(name?: string, prompt?: ReauthPrompt): Promise<Passkey> {
+  const send = <T>(request: () => Promise<T>) => (prompt ? withReauth(request, prompt) : request());
+  const { publicKey } = await send(registerOptions);
   const credential = await createCredential(publicKey);
   const trimmed = name?.trim();
-  return registerPasskey({ credential, ...(trimmed ? { name: trimmed } : {}) });
+  return send(() => registerPasskey({ credential, ...(trimmed ? { name: trimmed } : {}) }));
 }
 
 interface SignInOptions {

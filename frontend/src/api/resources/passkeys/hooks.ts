@@ -25,7 +25,7 @@ function useInvalidatePasskeys() {
 export function useAddPasskey(prompt: ReauthPrompt) {
   const onSettled = useInvalidatePasskeys();
   return useMutation({
-    mutationFn: (name: string) => withReauth(() => api.addPasskey(name), prompt),
+    mutationFn: (name: string) => api.addPasskey(name, prompt),
     onSettled,
   });
 }
