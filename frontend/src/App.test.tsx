@@ -122,3 +122,56 @@ describe('App', () => {
     await waitFor(() => expect(screen.getByRole('heading', { name: 'Sign in' })).toBeTruthy());
   });
 });
+
+describe('a page that no longer exists', () => {
+  /** A server holding `count` todos, paged by 20 as DRF does: a page past the last is a 404. */
+  function installTodos(count: number) {
+    let todos = Array.from({ length: count }, (_, i) => ({ ...TODO, id: i + 1, title: `Todo ${i + 1}` }));
+    return installFetch((call) => {
+      if (call.path === '/api/users/me/') return jsonResponse(200, ME);
+      const match = /^\/api\/todos\/(\d+)\/$/.exec(call.path);
+      if (match && call.method === 'DELETE') {
+        todos = todos.filter((t) => t.id !== Number(match[1]));
+        return jsonResponse(204);
+      }
+      const params = new URLSearchParams(call.search);
+      const size = Number(params.get('page_size') ?? 20);
+      if (params.has('completed') || size === 1) return jsonResponse(200, { ...empty, count: todos.length });
+      const page = Number(params.get('page') ?? 1);
+      if (page > Math.max(1, Math.ceil(todos.length / size))) {
+        return jsonResponse(404, { detail: 'Invalid page.', code: 'not_found' });
+      }
+      const results = todos.slice((page - 1) * size, page * size);
+      return jsonResponse(200, {
+        count: todos.length,
+        next: page * size < todos.length ? `?page=${page + 1}` : null,
+        previous: page > 1 ? `?page=${page - 1}` : null,
+        results,
+      });
+    });
+  }
+
+  it('deleting the last todo of the last page shows the page before it, with no error', async () => {
+    storeTokens(makeJwt('access', 300), makeJwt('refresh', 3600));
+    installTodos(21);
+    renderApp();
+    await screen.findByText('Todo 1');
+    fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+    await screen.findByText('Todo 21');
+    expect(screen.getByText('Page 2 of 2')).toBeTruthy();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Delete “Todo 21”' }));
+    const confirm = screen.getByRole('button', { name: 'Yes, delete' });
+    confirm.focus();
+    fireEvent.click(confirm);
+
+    await screen.findByText('Todo 1');
+    // The focus went with the deleted todo: it goes to the field that adds one, not to <body>.
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByLabelText('New todo')));
+    await waitFor(() => expect(screen.queryByText('Todo 21')).toBeNull());
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.queryByText(/not found|invalid page/i)).toBeNull();
+    // One page left, once page 1 is fetched again.
+    await waitFor(() => expect(screen.queryByRole('navigation', { name: 'Pages' })).toBeNull());
+  });
+});

@@ -6,6 +6,7 @@ import { App } from './App';
 import { deletePasskey } from './api/resources/passkeys/api';
 import { withReauth } from './api/reauth';
 import { ReauthProvider, useReauthPrompt } from './components/Reauth';
+import { PasskeysSection } from './pages/PasskeysSection';
 import { describeError } from './components/ErrorMessage';
 import {
   installFetch,
@@ -223,5 +224,61 @@ describe('the sign-in page and the autofill request', () => {
     await screen.findByRole('heading', { name: 'Your todos' });
     expect(JSON.parse(api.callsTo('/api/auth/passkeys/login/')[0]!.body!).device_name).toBe('Kitchen tablet');
     expect(localStorage.getItem('device.name')).toBe('Kitchen tablet');
+  });
+});
+
+describe('the passkeys list', () => {
+  /** A server holding `count` passkeys, paged as DRF does: a page past the last is a 404. */
+  function installPasskeys(count: number) {
+    let passkeys = Array.from({ length: count }, (_, i) => ({
+      id: i + 1,
+      name: `Key ${i + 1}`,
+      created_at: '2026-01-01T00:00:00Z',
+      last_used_at: null,
+    }));
+    return installFetch((call) => {
+      const match = /^\/api\/auth\/passkeys\/(\d+)\/$/.exec(call.path);
+      if (match && call.method === 'DELETE') {
+        passkeys = passkeys.filter((p) => p.id !== Number(match[1]));
+        return jsonResponse(204);
+      }
+      const params = new URLSearchParams(call.search);
+      const size = Number(params.get('page_size'));
+      const page = Number(params.get('page') ?? 1);
+      if (page > Math.max(1, Math.ceil(passkeys.length / size))) {
+        return jsonResponse(404, { detail: 'Invalid page.', code: 'not_found' });
+      }
+      return jsonResponse(200, {
+        count: passkeys.length,
+        next: page * size < passkeys.length ? `?page=${page + 1}` : null,
+        previous: page > 1 ? `?page=${page - 1}` : null,
+        results: passkeys.slice((page - 1) * size, page * size),
+      });
+    });
+  }
+
+  it('pages past twenty, and removing the last one of the last page shows the page before', async () => {
+    storeTokens(makeJwt('access', 300), makeJwt('refresh', 3600));
+    installPasskeys(21);
+    const { wrapper } = createTestQueryClient();
+    render(
+      <ReauthProvider>
+        <PasskeysSection />
+      </ReauthProvider>,
+      { wrapper },
+    );
+    await screen.findByText('Key 20');
+    expect(screen.queryByText('Key 21')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+    await screen.findByText('Key 21');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Remove passkey Key 21' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Yes, remove it' }));
+
+    await screen.findByText('Key 1');
+    expect(screen.queryByText('Key 21')).toBeNull();
+    expect(screen.queryByRole('alert')).toBeNull();
+    // One page left, once page 1 is fetched again.
+    await waitFor(() => expect(screen.queryByRole('navigation', { name: 'Pages' })).toBeNull());
   });
 });

@@ -6,6 +6,11 @@
 import { useCallback, useEffect, useRef } from 'react';
 import { focusFirstControl } from '../components/focus';
 
+function focusLost(): boolean {
+  const active = document.activeElement;
+  return !active || active === document.body || !active.isConnected;
+}
+
 /** The items that may take the focus after `removed` leaves `keys`: the next ones, then the previous ones. */
 export function focusCandidates<K>(keys: readonly K[], removed: K): K[] {
   const at = keys.indexOf(removed);
@@ -36,7 +41,11 @@ export function useRemovalFocus<K>(keys: readonly K[] | undefined, context: stri
     const asked = pending.current;
     if (!asked || !keys) return;
     if (asked.context !== context) {
+      // Another list now (a filter, or the page before, when the removed item was the last of
+      // the last page). If the focus went with the item, it goes to the fallback; if the user
+      // moved it (to a filter, say), it stays there.
       pending.current = null;
+      if (focusLost()) fallbackRef.current();
       return;
     }
     if (keys.includes(asked.removed)) return; // not gone yet (the list refetches)

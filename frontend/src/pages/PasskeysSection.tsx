@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { fieldLimits } from '../api/types/schema.gen';
 import {
   useAddPasskey,
@@ -15,7 +15,11 @@ import { RenameInPlace, useEditInPlace } from '../components/RenameInPlace';
 import { When } from '../components/When';
 import { useForm } from '../components/useForm';
 import { useReauthPrompt } from '../components/Reauth';
+import { Pager } from '../components/Pager';
+import { usePageGone } from '../hooks/usePageGone';
 import { useRemovalFocus, type RemovableItemProps } from '../hooks/useRemovalFocus';
+
+const PAGE_SIZE = 20;
 
 /** As the server takes it: 1 to 100 characters once trimmed (a default name when left empty on add). */
 export const PASSKEY_NAME_MAX = fieldLimits.PatchedPasskeyRenameRequest.name.maxLength;
@@ -142,18 +146,20 @@ function focusAddPasskey() {
 
 /** The profile page's passkeys: list (added, last used), add, rename in place, remove (asks first). */
 export function PasskeysSection() {
-  const passkeys = usePasskeys({ page_size: 100 });
+  const [page, setPage] = useState(1);
+  const passkeys = usePasskeys({ page, page_size: PAGE_SIZE });
+  const pageGone = usePageGone(page, setPage, passkeys.error);
   const data = passkeys.data;
   const ids = useMemo(() => data?.results.map((p) => p.id), [data]);
   // The last one removed: the focus goes to the field that adds one.
-  const focusProps = useRemovalFocus(ids, 'passkeys', focusAddPasskey);
+  const focusProps = useRemovalFocus(ids, `passkeys ${page}`, focusAddPasskey);
   return (
     <section className="card" aria-labelledby="passkeys-title">
       <h2 id="passkeys-title">Passkeys</h2>
       <p className="muted">
         Sign in with this device’s screen lock, fingerprint or a security key instead of your password.
       </p>
-      <ErrorMessage error={passkeys.error} />
+      <ErrorMessage error={pageGone ? null : passkeys.error} />
       {passkeys.isPending && <p className="muted">Loading…</p>}
       {data && data.count === 0 && <p className="muted">You have no passkey yet.</p>}
       {data && data.count > 0 && (
@@ -163,6 +169,7 @@ export function PasskeysSection() {
           ))}
         </ul>
       )}
+      <Pager page={page} pageSize={PAGE_SIZE} list={data} onPage={setPage} />
       {passkeysSupported() ? <AddPasskey /> : <p className="muted">This browser cannot create passkeys.</p>}
     </section>
   );

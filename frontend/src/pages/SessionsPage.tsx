@@ -17,6 +17,7 @@ import { describeSession } from '../components/format';
 import { When } from '../components/When';
 import { Pager } from '../components/Pager';
 import { rememberDeviceName } from '../deviceName';
+import { usePageGone } from '../hooks/usePageGone';
 import { useRemovalFocus, type RemovableItemProps } from '../hooks/useRemovalFocus';
 import { cancelExpectedSignOut, expectSignOut } from '../signOutNotice';
 
@@ -159,6 +160,7 @@ function SessionRow({ session, itemRef, onLeaving, onStaying }: RowProps) {
 export function SessionsPage() {
   const [page, setPage] = useState(1);
   const sessions = useSessions({ page, page_size: PAGE_SIZE });
+  const pageGone = usePageGone(page, setPage, sessions.error);
   const logoutAll = useLogoutAll();
   const logoutOthers = useLogoutOthers();
 
@@ -185,7 +187,7 @@ export function SessionsPage() {
       <p className="muted">
         Every device where you are signed in. Ending a session signs that device out at once.
       </p>
-      <ErrorMessage error={sessions.error} />
+      <ErrorMessage error={pageGone ? null : sessions.error} />
       {sessions.isPending && <p className="muted">Loading…</p>}
       {data && (
         <ul className="sessions" aria-label="Sessions">

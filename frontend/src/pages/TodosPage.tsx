@@ -3,6 +3,7 @@ import { useSessionUserId } from '../api/resources/auth/hooks';
 import { useCreateTodo, useTodoCount, useTodos } from '../api/resources/todos/hooks';
 import type { TodoOrdering } from '../api/types/todo';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { usePageGone } from '../hooks/usePageGone';
 import { CharCount, FieldErrors, FormErrors, showsCount, SubmitButton } from '../components/Field';
 import { Pager } from '../components/Pager';
 import { DESCRIPTION_MAX, TITLE_MAX, TodoItem } from '../components/TodoItem';
@@ -110,6 +111,7 @@ export function TodosPage() {
     page,
     page_size: PAGE_SIZE,
   });
+  const pageGone = usePageGone(page, setPage, todos.error);
   const counts: Record<Filter, ReturnType<typeof useTodoCount>> = {
     all: useTodoCount(),
     active: useTodoCount(false),
@@ -170,7 +172,7 @@ export function TodosPage() {
           <option value="title">By title</option>
         </select>
       </div>
-      <ErrorMessage error={todos.error} />
+      <ErrorMessage error={pageGone ? null : todos.error} />
       {todos.isPending && <p className="muted">Loading…</p>}
       {data && data.results.length === 0 && (
         <p className="empty">
