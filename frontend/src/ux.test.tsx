@@ -402,3 +402,50 @@ describe('length limits', () => {
     expect((screen.getByLabelText('New todo') as HTMLInputElement).value).toBe('Second');
   });
 });
+
+describe('the sessions list', () => {
+  it('ending the last session of the last page shows the page before, with no error', async () => {
+    storeTokens(makeJwt('access', 300), makeJwt('refresh', 3600));
+    let sessions = Array.from({ length: 21 }, (_, i) => ({
+      id: `s${i + 1}`,
+      device_name: `Device ${i + 1}`,
+      user_agent: '',
+      current: i === 0,
+    }));
+    installFetch((call) => {
+      const ended = /^\/api\/auth\/sessions\/(s\d+)\/$/.exec(call.path);
+      if (ended && call.method === 'DELETE') {
+        sessions = sessions.filter((s) => s.id !== ended[1]);
+        return jsonResponse(204);
+      }
+      if (call.path !== '/api/auth/sessions/') return jsonResponse(200, ME);
+      const params = new URLSearchParams(call.search);
+      const size = Number(params.get('page_size'));
+      const number = Number(params.get('page') ?? 1);
+      if (number > Math.max(1, Math.ceil(sessions.length / size))) {
+        return jsonResponse(404, { detail: 'Invalid page.', code: 'not_found' });
+      }
+      return jsonResponse(200, {
+        count: sessions.length,
+        next: number * size < sessions.length ? 'next' : null,
+        previous: number > 1 ? 'previous' : null,
+        results: sessions.slice((number - 1) * size, number * size),
+      });
+    });
+    window.location.hash = '#/sessions';
+    renderApp();
+    fireEvent.click(await screen.findByRole('button', { name: 'Next' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'End session on Device 21' }));
+    const confirm = screen.getByRole('button', { name: 'Yes, end it' });
+    confirm.focus();
+    fireEvent.click(confirm);
+
+    await screen.findByText('Device 20');
+    expect(screen.queryByText('Device 21')).toBeNull();
+    expect(screen.queryByRole('alert')).toBeNull();
+    // The focus went with the ended session: it goes to the page's heading, not to <body>.
+    await waitFor(() =>
+      expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'Your sessions' })),
+    );
+  });
+});
