@@ -2,8 +2,9 @@
 
 A challenge issued by one process is found by the other, and used exactly once even when
 both are asked at the same moment; a passkey login on one server opens a session the other
-honours, and deleting the account on one kills its tokens on both. SQLite file database unless
-DATABASE_URL names PostgreSQL.
+honours, and deleting the account on one kills its tokens on both, also while refreshes,
+authenticated requests and logins of it run on both. SQLite file database unless DATABASE_URL
+names PostgreSQL.
 """
 
 import os
@@ -12,7 +13,7 @@ import threading
 import pytest
 
 from testing.authenticator import SoftAuthenticator
-from testing.servers import request, two_servers
+from testing.servers import request, two_servers, wait_until
 
 PASSWORD = "cross-Process-passw0rd"
 LOGIN_OPTIONS = "/api/auth/passkeys/login/options/"
@@ -117,3 +118,103 @@ def test_deleting_the_account_on_one_server_kills_its_tokens_on_both(servers):
         assert request(server.port, "POST", "/api/auth/refresh/", token=tokens["refresh"])[0] == 401
     status, _ = request(a.port, "POST", "/api/auth/register/", body={"email": email, "password": PASSWORD})
     assert status == 201
+
+
+class SessionDriver(threading.Thread):
+    """Refresh one session and use its access token, on both servers in turn, until told to stop.
+
+    Records (whether the request started after the account's deletion returned, status) for each.
+    """
+
+    def __init__(self, servers, tokens, deleted: threading.Event, stop: threading.Event):
+        super().__init__(daemon=True)
+        self.servers, self.tokens, self.deleted, self.stop = servers, tokens, deleted, stop
+        self.answers: list[tuple[bool, int]] = []
+        self.accesses = [tokens["access"]]
+
+    def send(self, server, method, path, token):
+        after = self.deleted.is_set()
+        status, body = request(server.port, method, path, token=token)
+        self.answers.append((after, status))
+        return status, body
+
+    def run(self):
+        turn = 0
+        while not self.stop.is_set():
+            server = self.servers[turn % 2]
+            turn += 1
+            status, body = self.send(server, "POST", "/api/auth/refresh/", self.tokens["refresh"])
+            if status == 200:
+                self.tokens = body
+                self.accesses.append(body["access"])
+            self.send(self.servers[turn % 2], "GET", "/api/users/me/", self.tokens["access"])
+
+
+class LoginDriver(SessionDriver):
+    """Log in with the account's password again and again, on both servers in turn."""
+
+    def __init__(self, servers, email, deleted, stop):
+        super().__init__(servers, {"access": None}, deleted, stop)
+        self.accesses = []
+        self.email = email
+
+    def run(self):
+        turn = 0
+        while not self.stop.is_set():
+            turn += 1
+            server = self.servers[turn % 2]
+            after = self.deleted.is_set()
+            status, body = request(
+                server.port, "POST", "/api/auth/login/", body={"email": self.email, "password": PASSWORD}
+            )
+            self.answers.append((after, status))
+            if status == 200:
+                self.accesses.append(body["access"])
+
+
+def test_deleting_the_account_under_concurrent_refreshes_and_logins_leaves_no_live_token(servers):
+    """Refreshes, authenticated requests and logins of the account run on both servers while it is deleted.
+
+    Nothing answers 5xx; every request that starts after the DELETE returned is refused; and
+    every access token any of them got, before or after, is refused by both servers at the end
+    (a refresh or a login that committed just before the deletion left no session behind, and
+    no cache entry filled around it serves one).
+    """
+    a, b = servers
+    email = "deleted-racing@cross.invalid"
+    status, owner = request(
+        a.port, "POST", "/api/auth/register/", body={"email": email, "password": PASSWORD}
+    )
+    assert status == 201, owner
+    sessions = []
+    for server in (a, b, a):
+        status, body = request(
+            server.port, "POST", "/api/auth/login/", body={"email": email, "password": PASSWORD}
+        )
+        assert status == 200, body
+        sessions.append(body)
+    deleted, stop = threading.Event(), threading.Event()
+    drivers = [SessionDriver((a, b), tokens, deleted, stop) for tokens in sessions]
+    drivers.append(LoginDriver((b, a), email, deleted, stop))
+    for driver in drivers:
+        driver.start()
+    try:
+        wait_until(lambda: all(len(d.answers) >= 4 for d in drivers), 60, "every driver to be under way")
+        assert request(b.port, "DELETE", "/api/users/me/", token=owner["access"])[0] == 204
+        deleted.set()
+        wait_until(
+            lambda: all(sum(after for after, _ in d.answers) >= 4 for d in drivers),
+            60,
+            "every driver to send after the deletion",
+        )
+    finally:
+        stop.set()
+        for driver in drivers:
+            driver.join(timeout=60)
+    answers = [answer for driver in drivers for answer in driver.answers]
+    assert [status for _, status in answers if status >= 500] == []
+    assert {status for after, status in answers if after} == {401}
+    assert {status for after, status in answers if not after} <= {200, 401}
+    for access in [owner["access"]] + [access for driver in drivers for access in driver.accesses]:
+        for server in (a, b):
+            assert request(server.port, "GET", "/api/users/me/", token=access)[0] == 401
