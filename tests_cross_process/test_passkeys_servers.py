@@ -13,11 +13,13 @@ import threading
 import pytest
 
 from testing.authenticator import SoftAuthenticator
+from testing.load import ChainLoad
 from testing.servers import request, two_servers, wait_until
 
 PASSWORD = "cross-Process-passw0rd"
 LOGIN_OPTIONS = "/api/auth/passkeys/login/options/"
 LOGIN = "/api/auth/passkeys/login/"
+ME = "/api/users/me/"
 
 
 @pytest.fixture(scope="module")
@@ -120,56 +122,19 @@ def test_deleting_the_account_on_one_server_kills_its_tokens_on_both(servers):
     assert status == 201
 
 
-class SessionDriver(threading.Thread):
-    """Refresh one session and use its access token, on both servers in turn, until told to stop.
+class Logins(ChainLoad):
+    """Log in to the account with its password again and again, on ``servers`` in turn."""
 
-    Records (whether the request started after the account's deletion returned, status) for each.
-    """
-
-    def __init__(self, servers, tokens, deleted: threading.Event, stop: threading.Event):
-        super().__init__(daemon=True)
-        self.servers, self.tokens, self.deleted, self.stop = servers, tokens, deleted, stop
-        self.answers: list[tuple[bool, int]] = []
-        self.accesses = [tokens["access"]]
-
-    def send(self, server, method, path, token):
-        after = self.deleted.is_set()
-        status, body = request(server.port, method, path, token=token)
-        self.answers.append((after, status))
-        return status, body
-
-    def run(self):
-        turn = 0
-        while not self.stop.is_set():
-            server = self.servers[turn % 2]
-            turn += 1
-            status, body = self.send(server, "POST", "/api/auth/refresh/", self.tokens["refresh"])
-            if status == 200:
-                self.tokens = body
-                self.accesses.append(body["access"])
-            self.send(self.servers[turn % 2], "GET", "/api/users/me/", self.tokens["access"])
-
-
-class LoginDriver(SessionDriver):
-    """Log in with the account's password again and again, on both servers in turn."""
-
-    def __init__(self, servers, email, deleted, stop):
-        super().__init__(servers, {"access": None}, deleted, stop)
-        self.accesses = []
+    def __init__(self, servers, email):
+        super().__init__(servers, {})
         self.email = email
 
-    def run(self):
-        turn = 0
-        while not self.stop.is_set():
-            turn += 1
-            server = self.servers[turn % 2]
-            after = self.deleted.is_set()
-            status, body = request(
-                server.port, "POST", "/api/auth/login/", body={"email": self.email, "password": PASSWORD}
-            )
-            self.answers.append((after, status))
-            if status == 200:
-                self.accesses.append(body["access"])
+    def step(self, server):
+        status, body = self.call(
+            server, "POST", "/api/auth/login/", body={"email": self.email, "password": PASSWORD}
+        )
+        if status == 200:
+            self.accesses.append(body["access"])
 
 
 def test_deleting_the_account_under_concurrent_refreshes_and_logins_leaves_no_live_token(servers):
@@ -193,28 +158,28 @@ def test_deleting_the_account_under_concurrent_refreshes_and_logins_leaves_no_li
         )
         assert status == 200, body
         sessions.append(body)
-    deleted, stop = threading.Event(), threading.Event()
-    drivers = [SessionDriver((a, b), tokens, deleted, stop) for tokens in sessions]
-    drivers.append(LoginDriver((b, a), email, deleted, stop))
-    for driver in drivers:
-        driver.start()
+    loads = [ChainLoad((a, b), tokens, reads=(ME,)) for tokens in sessions] + [Logins((b, a), email)]
+    for load in loads:
+        load.start()
     try:
-        wait_until(lambda: all(len(d.answers) >= 4 for d in drivers), 60, "every driver to be under way")
-        assert request(b.port, "DELETE", "/api/users/me/", token=owner["access"])[0] == 204
-        deleted.set()
+        wait_until(lambda: all(len(load.answers) >= 4 for load in loads), 60, "every load to be under way")
+        assert request(b.port, "DELETE", ME, token=owner["access"])[0] == 204
+        for load in loads:
+            load.phase = "deleted"
         wait_until(
-            lambda: all(sum(after for after, _ in d.answers) >= 4 for d in drivers),
+            lambda: all(sum(phase == "deleted" for phase, *_ in load.answers) >= 4 for load in loads),
             60,
-            "every driver to send after the deletion",
+            "every load to send after the deletion",
         )
     finally:
-        stop.set()
-        for driver in drivers:
-            driver.join(timeout=60)
-    answers = [answer for driver in drivers for answer in driver.answers]
-    assert [status for _, status in answers if status >= 500] == []
-    assert {status for after, status in answers if after} == {401}
-    assert {status for after, status in answers if not after} <= {200, 401}
-    for access in [owner["access"]] + [access for driver in drivers for access in driver.accesses]:
+        for load in loads:
+            load.stop.set()
+        for load in loads:
+            load.join(timeout=60)
+    answers = [answer for load in loads for answer in load.answers]
+    assert [answer for answer in answers if answer[2] >= 500] == []
+    assert {status for phase, _, status in answers if phase == "deleted"} == {401}
+    assert {status for phase, _, status in answers if phase is None} <= {200, 401}
+    for access in [owner["access"]] + [access for load in loads for access in load.accesses]:
         for server in (a, b):
-            assert request(server.port, "GET", "/api/users/me/", token=access)[0] == 401
+            assert request(server.port, "GET", ME, token=access)[0] == 401

@@ -9,12 +9,11 @@ On PostgreSQL when DATABASE_URL names it, else on a shared SQLite file.
 """
 
 import os
-import threading
-import time
 
 import pytest
 
 from testing.faults import RedisWithSentinel
+from testing.load import HEALTH, ChainLoad
 from testing.servers import request, two_servers, wait_until
 
 PASSWORD = "sentinel-Failover-passw0rd"
@@ -41,33 +40,6 @@ def setup(tmp_path_factory):
         yield group, servers
 
 
-class Load(threading.Thread):
-    """Refresh one chain and read todos on both servers in turn, recording every status and the slowest answer."""
-
-    def __init__(self, servers, tokens):
-        super().__init__(daemon=True)
-        self.servers, self.tokens = servers, tokens
-        self.statuses, self.slowest, self.stop = [], 0.0, threading.Event()
-
-    def call(self, server, method, path, token=None):
-        started = time.monotonic()
-        status, body = request(server.port, method, path, token=token, timeout=10)
-        self.slowest = max(self.slowest, time.monotonic() - started)
-        self.statuses.append((path, status))
-        return status, body
-
-    def run(self):
-        turn = 0
-        while not self.stop.is_set():
-            server = self.servers[turn % 2]
-            turn += 1
-            status, body = self.call(server, "POST", "/api/auth/refresh/", self.tokens["refresh"])
-            if status == 200:
-                self.tokens = body
-            self.call(server, "GET", "/api/todos/", self.tokens["access"])
-            self.call(server, "GET", "/api/health/")
-
-
 def redis_state(server):
     return request(server.port, "GET", "/api/health/")[1]["redis"]
 
@@ -80,10 +52,10 @@ def test_a_failover_costs_no_5xx_and_the_new_master_serves_every_process(setup):
         a.port, "POST", "/api/auth/register/", body={"email": "failover@example.com", "password": PASSWORD}
     )
     assert status == 201
-    load = Load((a, b), tokens)
+    load = ChainLoad((a, b), tokens, reads=("/api/todos/", HEALTH))
     load.start()
     try:
-        wait_until(lambda: len(load.statuses) >= 30, 30, "requests answered before the failover")
+        wait_until(lambda: len(load.answers) >= 30, 30, "requests answered before the failover")
         old, new = group.fail_over()
         wait_until(
             lambda: redis_state(a) == "ok" and redis_state(b) == "ok",
@@ -91,15 +63,15 @@ def test_a_failover_costs_no_5xx_and_the_new_master_serves_every_process(setup):
             "both servers on the promoted master",
             interval=0.1,
         )
-        answered = len(load.statuses)
-        wait_until(lambda: len(load.statuses) >= answered + 30, 30, "requests answered after the failover")
+        answered = len(load.answers)
+        wait_until(lambda: len(load.answers) >= answered + 30, 30, "requests answered after the failover")
     finally:
         load.stop.set()
         load.join(timeout=30)
     assert new is not old
-    server_errors = [entry for entry in load.statuses if entry[1] >= 500]
+    server_errors = [entry for entry in load.answers if entry[2] >= 500]
     assert server_errors == []
-    assert {status for _, status in load.statuses} == {200}
+    assert {status for *_, status in load.answers} == {200}
     assert load.slowest < SLOWEST_ALLOWED, load.slowest
     # The same processes: the failover was followed, not restarted through.
     assert [a.worker_pids(), b.worker_pids()] == workers
