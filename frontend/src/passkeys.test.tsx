@@ -12,6 +12,7 @@ import {
   installFetch,
   jsonResponse,
   makeJwt,
+  pagedResponse,
   storedTokens,
   storeTokens,
   tokenResponse,
@@ -242,18 +243,7 @@ describe('the passkeys list', () => {
         passkeys = passkeys.filter((p) => p.id !== Number(match[1]));
         return jsonResponse(204);
       }
-      const params = new URLSearchParams(call.search);
-      const size = Number(params.get('page_size'));
-      const page = Number(params.get('page') ?? 1);
-      if (page > Math.max(1, Math.ceil(passkeys.length / size))) {
-        return jsonResponse(404, { detail: 'Invalid page.', code: 'not_found' });
-      }
-      return jsonResponse(200, {
-        count: passkeys.length,
-        next: page * size < passkeys.length ? `?page=${page + 1}` : null,
-        previous: page > 1 ? `?page=${page - 1}` : null,
-        results: passkeys.slice((page - 1) * size, page * size),
-      });
+      return pagedResponse(passkeys, call);
     });
   }
 

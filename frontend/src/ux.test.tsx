@@ -16,7 +16,14 @@ import { DEVICE_NAME_KEY, defaultDeviceName, rememberDeviceName, rememberedDevic
 import { focusCandidates } from './hooks/useRemovalFocus';
 import { DEVICE_NAME_MAX } from './pages/SessionsPage';
 import { SIGN_OUT_KEY, signOutMessage, type SignOutReason } from './signOutNotice';
-import { installFetch, jsonResponse, makeJwt, storeTokens, tokenResponse } from './test/helpers';
+import {
+  installFetch,
+  jsonResponse,
+  makeJwt,
+  pagedResponse,
+  storeTokens,
+  tokenResponse,
+} from './test/helpers';
 import { createTestQueryClient, startEachTestOnACleanPage } from './test/render';
 
 startEachTestOnACleanPage();
@@ -419,18 +426,7 @@ describe('the sessions list', () => {
         return jsonResponse(204);
       }
       if (call.path !== '/api/auth/sessions/') return jsonResponse(200, ME);
-      const params = new URLSearchParams(call.search);
-      const size = Number(params.get('page_size'));
-      const number = Number(params.get('page') ?? 1);
-      if (number > Math.max(1, Math.ceil(sessions.length / size))) {
-        return jsonResponse(404, { detail: 'Invalid page.', code: 'not_found' });
-      }
-      return jsonResponse(200, {
-        count: sessions.length,
-        next: number * size < sessions.length ? 'next' : null,
-        previous: number > 1 ? 'previous' : null,
-        results: sessions.slice((number - 1) * size, number * size),
-      });
+      return pagedResponse(sessions, call);
     });
     window.location.hash = '#/sessions';
     renderApp();

@@ -37,6 +37,25 @@ export function jsonResponse(status: number, body?: unknown, headers: Record<str
 }
 
 /**
+ * One page of `items` as the API's lists answer `call` (`?page=`, `?page_size=`, default 20):
+ * `{count, next, previous, results}`, and a 404 for a page past the last, as DRF does.
+ */
+export function pagedResponse(items: readonly unknown[], call: { search: string }): Response {
+  const params = new URLSearchParams(call.search);
+  const size = Number(params.get('page_size') ?? 20);
+  const page = Number(params.get('page') ?? 1);
+  if (page > Math.max(1, Math.ceil(items.length / size))) {
+    return jsonResponse(404, { detail: 'Invalid page.', code: 'not_found' });
+  }
+  return jsonResponse(200, {
+    count: items.length,
+    next: page * size < items.length ? `?page=${page + 1}` : null,
+    previous: page > 1 ? `?page=${page - 1}` : null,
+    results: items.slice((page - 1) * size, page * size),
+  });
+}
+
+/**
  * The body of a token response (login, register, refresh): a new live pair unless `access` or
  * `refresh` is given; any other field (`session`, `user`) is added after the standard ones.
  */
