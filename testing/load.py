@@ -22,7 +22,8 @@ class ChainLoad(threading.Thread):
     def __init__(self, servers, tokens, *, reads=("/api/todos/",)):
         super().__init__(daemon=True)
         self.servers, self.tokens, self.reads = servers, tokens, reads
-        self.answers, self.accesses = [], [tokens["access"]] if tokens.get("access") else []
+        self.answers = []
+        self.accesses = [tokens["access"]] if "access" in tokens else []
         self.phase, self.slowest, self.stop = None, 0.0, threading.Event()
 
     def call(self, server, method, path, *, token=None, body=None):
